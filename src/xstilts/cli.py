@@ -1,0 +1,217 @@
+"""The ``xstilts`` command line: argparse subcommands, one small function each.
+
+Every error a user can cause is printed as one line (``xstilts: error: ...``) with exit status 2;
+tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from xstilts.errors import XstiltsError
+
+DEMO_DIR = Path(__file__).parent / "demo"
+
+
+def _configure_quiet_libraries() -> None:
+    """Keep the console for our progress bars: no hub calls, no library chatter."""
+    import os
+    import warnings
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from xstilts.config import load_study
+
+    study = load_study(args.config)
+    return _run_and_report(study, args.quiet)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from xstilts.config import load_study
+    from xstilts.experiments.runner import StudyRunner
+
+    study = load_study(args.config)
+    items = StudyRunner(study, progress=False).plan()
+    pending = [item for item in items if item["status"] == "pending"]
+    to_train = {
+        (i["intermediate_task"], i["seed"]) for i in pending if i["intermediate"] != "trained"
+    }
+    to_train = {t for t in to_train if t[0] != "none"}
+    if not args.quiet:
+        print(
+            f"{'seed':>4}  {'intermediate':16s} {'target':10s} {'run id':16s}  checkpoint  status"
+        )
+        for item in items:
+            print(
+                f"{item['seed']:>4}  {item['intermediate_task']:16s} {item['target_task']:10s} "
+                f"{item['run_id']:16s}  {item['intermediate']:10s}  {item['status']}"
+            )
+    print(
+        f"xstilts: {len(items)} runs: {len(items) - len(pending)} done, {len(pending)} to run; "
+        f"{len(to_train)} intermediate checkpoint(s) to train"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from xstilts.config import load_study
+
+    study = load_study(DEMO_DIR / "demo.yaml")
+    study.data_dir = str(DEMO_DIR / "data")
+    study.output_dir = str(Path(args.out).resolve())
+    if args.seeds:
+        study.seeds = list(range(args.seeds))
+    return _run_and_report(study, args.quiet)
+
+
+def _run_and_report(study, quiet: bool) -> int:  # type: ignore[no-untyped-def]
+    from xstilts.experiments.runner import run_study
+    from xstilts.experiments.store import ResultStore
+
+    print(
+        f"xstilts: study {study.name!r}: encoder {study.encoder.name}, intermediate tasks "
+        f"{', '.join(study.intermediate_tasks)}, targets {', '.join(study.target_tasks)}, "
+        f"seeds {', '.join(map(str, study.seeds))}"
+    )
+    summary = run_study(study, progress=not quiet)
+    print(
+        f"xstilts: {summary.runs_done} run(s) done, {summary.runs_skipped} already in the store, "
+        f"{summary.rows_written} rows written in {summary.seconds:.0f} s -> {summary.store_path}"
+    )
+    with ResultStore(summary.store_path, read_only=True) as store:
+        rows = store.frame("study = ?", [study.name])
+    _print_tables(rows, study.target_tasks, "test")
+    return 0
+
+
+def _print_tables(rows, targets: Sequence[str], split: str) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from xstilts.analysis.tables import language_table, seeds_per_cell
+
+    with pd.option_context("display.width", 160, "display.max_columns", 30):
+        for target in targets:
+            for metric in sorted(rows.loc[rows["target_task"] == target, "metric"].unique()):
+                table = language_table(rows, target, split, metric)
+                if table.empty:
+                    continue
+                seeds = seeds_per_cell(rows, target, split)
+                print(
+                    f"\n{target} ({split}, {metric}, mean of {seeds} seed(s); Δ = gain over none)"
+                )
+                print(table.round(1).to_string(na_rep="-"))
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from xstilts.experiments.runner import STORE_NAME
+    from xstilts.experiments.store import ResultStore
+
+    store_path = Path(args.store)
+    if store_path.is_dir():
+        store_path = store_path / STORE_NAME
+    with ResultStore(store_path, read_only=True) as store:
+        rows = store.frame()
+        if args.export:
+            out = store.export(args.export)
+            print(f"xstilts: {len(rows)} rows exported to {out}")
+    if args.study:
+        rows = rows[rows["study"] == args.study]
+    if rows.empty:
+        raise XstiltsError(
+            f"{store_path}: no results" + (f" for study {args.study!r}" if args.study else "")
+        )
+    targets = [args.task] if args.task else sorted(rows["target_task"].unique())
+    _print_tables(rows, targets, args.split)
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from xstilts.tasks.registry import TASKS
+
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    for spec in TASKS.values():
+        found = ""
+        if data_dir is not None:
+            split = spec.test_split or spec.dev_split or spec.train_split or "test"
+            langs = spec.evaluation_languages(data_dir / spec.name, split, [])
+            found = f"  found: {', '.join(langs) if langs else '-'}"
+        print(
+            f"{spec.name:10s} {spec.family:15s} {spec.metric:9s} {len(spec.languages):3d} languages"
+            f"{found}"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xstilts",
+        description="Zero-shot cross-lingual transfer after English intermediate-task training.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the embedded demo study (offline, CPU, minutes)")
+    demo.add_argument("--out", default="xstilts-demo", help="output folder (default: %(default)s)")
+    demo.add_argument("--seeds", type=int, default=0, help="number of seeds (default: the demo's)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="run or resume a study described in YAML")
+    run.add_argument("config", help="study YAML file")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.set_defaults(func=cmd_run)
+
+    plan = sub.add_parser("plan", help="show what `run` would do and what is already done")
+    plan.add_argument("config", help="study YAML file")
+    plan.add_argument("--quiet", action="store_true", help="only the summary line")
+    plan.set_defaults(func=cmd_plan)
+
+    results = sub.add_parser("results", help="per-language table from a results store")
+    results.add_argument(
+        "store",
+        nargs="?",
+        default="xstilts-demo",
+        help="store file or study output folder (default: %(default)s)",
+    )
+    results.add_argument("--task", help="only this target task")
+    results.add_argument("--split", default="test", choices=["dev", "test"])
+    results.add_argument("--study", help="only this study name")
+    results.add_argument("--export", metavar="FILE", help="also write all rows to .parquet/.csv")
+    results.set_defaults(func=cmd_results)
+
+    tasks = sub.add_parser("tasks", help="list the registered tasks")
+    tasks.add_argument("--data-dir", help="also list languages found in this data folder")
+    tasks.set_defaults(func=cmd_tasks)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_quiet_libraries()
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except XstiltsError as error:
+        print(f"xstilts: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "xstilts: interrupted; finished runs are in the store, re-run to resume",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Study configuration: plain dataclasses, loaded from YAML and validated with key paths in errors.
+
+A study is one YAML file. Unknown keys are errors (a typo such as ``learnig_rate`` must not be
+silently ignored and change the science), and every error names the key path, e.g.
+``study.yaml: train.learning_rate: expected a number, got 'fast'``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xstilts.errors import ConfigError
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings for one training phase (intermediate or target)."""
+
+    learning_rate: float = 3e-5
+    epochs: float = 2.0
+    batch_size: int = 16
+    max_length: int = 128
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    max_train_examples: int | None = None  # cap, for quick studies
+    eval_every_epochs: float = 1.0  # English-dev model selection points
+    # Resume points besides every dev evaluation (0 = only there); each costs a state save.
+    checkpoint_every_steps: int = 0
+
+
+@dataclass
+class EncoderConfig:
+    """Which pretrained encoder to start from, and what to keep frozen."""
+
+    name: str = "multilingual-e5-small"  # hub name, local folder, or the embedded default
+    # Freezing the 96M-parameter word-embedding matrix makes CPU training ~2x faster; the
+    # transformer layers stay trainable. Off for real studies.
+    freeze_embeddings: bool = False
+    # How a sentence-level head pools the encoder output: "cls" (<s>, as XLM-R heads in XTREME)
+    # or "mean" (over non-pad tokens, as e5 was trained).
+    pooling: str = "cls"
+    dropout: float = 0.1
+
+
+@dataclass
+class RetrievalConfig:
+    """How retrieval targets embed sentences (XTREME: mean-pooled hidden states of one layer)."""
+
+    layer: int = -1  # index into hidden_states (0 = embeddings); -1 = last layer
+    max_length: int = 128
+    batch_size: int = 64
+
+
+@dataclass
+class StudyConfig:
+    """One X-STILTs study: encoder x intermediate tasks x target tasks x seeds."""
+
+    name: str = "study"
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    # Each entry is one intermediate phase; "none" is the no-intermediate baseline.
+    intermediate_tasks: list[str] = field(default_factory=lambda: ["none"])
+    target_tasks: list[str] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=lambda: [0])
+    # Restrict target languages (empty = every language of the task found in the data).
+    languages: list[str] = field(default_factory=list)
+    data_dir: str = "data"  # folder with one sub-folder per task (relative to the YAML file)
+    output_dir: str = "runs"  # run folders and the results store (relative to the YAML file)
+    intermediate: TrainConfig = field(default_factory=TrainConfig)
+    target: TrainConfig = field(default_factory=TrainConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    threads: int | None = None  # torch CPU threads; None = torch default
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys) — the basis of content hashes and stored run configs."""
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(value: Any, tp: Any, path: str) -> Any:
+    """Check/convert one YAML value against a dataclass field type, naming ``path`` on error."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(value, inner[0], path)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            if isinstance(value, (str, int, float)):
+                value = [value]
+            else:
+                raise ConfigError(f"{path}: expected a list, got {value!r}")
+        return [_convert(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, path)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{path}: expected a string, got {value!r}")
+        return str(value)
+    raise ConfigError(f"{path}: unsupported type {_type_name(tp)}")
+
+
+def _build(cls: Any, data: Any, path: str) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path or 'top level'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        key_path = f"{path}.{key}" if path else str(key)
+        if key not in names:
+            raise ConfigError(
+                f"{key_path}: unknown key; expected one of {', '.join(sorted(names))}"
+            )
+        kwargs[key] = _convert(value, hints[key], key_path)
+    return cls(**kwargs)
+
+
+def study_from_dict(data: Any, source: str = "<config>") -> StudyConfig:
+    """Build and validate a :class:`StudyConfig`; errors are prefixed with ``source``."""
+    try:
+        study = _build(StudyConfig, data, "")
+        validate_study(study)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    return study
+
+
+def validate_study(study: StudyConfig) -> None:
+    """Semantic checks the types cannot express (tasks exist, values in range)."""
+    from xstilts.tasks.registry import TASKS  # tasks never import config, so no cycle
+
+    for i, name in enumerate(study.intermediate_tasks):
+        for part in name.split("+"):
+            if part != "none" and part not in TASKS:
+                raise ConfigError(
+                    f"intermediate_tasks[{i}]: unknown task {part!r}; known: "
+                    f"none, {', '.join(sorted(TASKS))}"
+                )
+    if not study.target_tasks:
+        raise ConfigError("target_tasks: at least one target task is required")
+    for i, name in enumerate(study.target_tasks):
+        if name not in TASKS:
+            raise ConfigError(
+                f"target_tasks[{i}]: unknown task {name!r}; known: {', '.join(sorted(TASKS))}"
+            )
+    if not study.seeds:
+        raise ConfigError("seeds: at least one seed is required")
+    if study.encoder.pooling not in ("cls", "mean"):
+        raise ConfigError(
+            f"encoder.pooling: expected 'cls' or 'mean', got {study.encoder.pooling!r}"
+        )
+    for phase in ("intermediate", "target"):
+        train: TrainConfig = getattr(study, phase)
+        if train.learning_rate <= 0:
+            raise ConfigError(f"{phase}.learning_rate: must be > 0")
+        if train.epochs <= 0:
+            raise ConfigError(f"{phase}.epochs: must be > 0")
+        if train.batch_size < 1:
+            raise ConfigError(f"{phase}.batch_size: must be >= 1")
+        if train.max_length < 8:
+            raise ConfigError(f"{phase}.max_length: must be >= 8")
+
+
+def load_study(path: str | Path) -> StudyConfig:
+    """Load a study YAML; relative ``data_dir``/``output_dir`` resolve against the YAML's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{where}: {problem}") from None
+    study = study_from_dict(data, str(path))
+    base = path.resolve().parent
+    study.data_dir = str((base / study.data_dir).resolve())
+    study.output_dir = str((base / study.output_dir).resolve())
+    return study

@@ -1,0 +1,547 @@
+"""Run a study in-process: the X-STILTs chain for every (intermediate task, target task, seed).
+
+    encoder ──► intermediate task (English) ──► target task (English train) ──► every language
+        │              (skipped for "none")      retrieval targets: no training, scored directly
+        └── only the encoder carries over between phases; every phase gets a new head
+
+An intermediate checkpoint is addressed by content hash and trained once for all target tasks; a
+target run whose rows are already in the store is skipped, so re-running a study resumes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm.auto import tqdm
+
+from xstilts.config import StudyConfig, TrainConfig
+from xstilts.data.examples import RetrievalPair
+from xstilts.data.featurize import collate, featurize_classification, training_batches
+from xstilts.errors import XstiltsError
+from xstilts.evaluate.metrics import accuracy, tatoeba_accuracy
+from xstilts.evaluate.predict import (
+    embed_sentences,
+    nearest_neighbours,
+    predict_classification,
+)
+from xstilts.experiments.hashing import content_key, directory_digest
+from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.store import ResultStore
+from xstilts.models.encoder import load_encoder
+from xstilts.models.heads import ClassificationHead, EncoderWithHeads
+from xstilts.tasks.registry import get_task
+from xstilts.tasks.spec import TaskSpec
+from xstilts.train.loop import train
+
+log = logging.getLogger("xstilts")
+
+STORE_NAME = "results.duckdb"
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: everything is read and validated before any training starts (fail fast, store untouched)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskData:
+    """One task as the study uses it: identity (cheap) and, after ``load``, its examples."""
+
+    spec: TaskSpec
+    directory: Path
+    digest: str
+    eval_languages: dict[str, list[str]]  # split -> languages evaluated (empty when intermediate)
+    train: list[Any] = dataclasses.field(default_factory=list)
+    dev_en: list[Any] = dataclasses.field(default_factory=list)
+    eval_sets: dict[tuple[str, str], list[Any]] = dataclasses.field(default_factory=dict)
+
+
+def describe_task(spec: TaskSpec, study: StudyConfig, as_target: bool) -> TaskData:
+    """Locate a task's data and fingerprint it, without reading examples (fast: used by plan)."""
+    directory = Path(study.data_dir) / spec.name
+    if not directory.is_dir():
+        raise XstiltsError(f"{directory}: data folder for task {spec.name!r} not found")
+    if not as_target and spec.train_split is None:
+        raise XstiltsError(f"task {spec.name!r} cannot be an intermediate task (no training set)")
+    eval_languages: dict[str, list[str]] = {}
+    if as_target:
+        for split in (spec.dev_split, spec.test_split):
+            if split is not None:
+                eval_languages[split] = spec.evaluation_languages(directory, split, study.languages)
+        if not any(eval_languages.values()):
+            raise XstiltsError(
+                f"{directory}: no evaluation data for task {spec.name!r} in languages "
+                f"{', '.join(study.languages or spec.languages)}"
+            )
+    return TaskData(spec, directory, directory_digest(directory), eval_languages)
+
+
+def load_examples(data: TaskData, train_config: TrainConfig) -> None:
+    """Read every split the study needs into ``data`` (all parse errors surface here)."""
+    spec, directory = data.spec, data.directory
+    if spec.family != "retrieval" and spec.train_split is not None:
+        data.train = spec.load(directory, spec.train_split, "en")
+        if train_config.max_train_examples is not None:
+            data.train = data.train[: train_config.max_train_examples]
+        if not data.train:
+            raise XstiltsError(f"{directory}: task {spec.name!r} has no English training examples")
+        if spec.dev_split is not None:
+            data.dev_en = spec.load(directory, spec.dev_split, "en")
+    for split, languages in data.eval_languages.items():
+        for language in languages:
+            data.eval_sets[(split, language)] = spec.load(directory, split, language)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model set-up and checkpoints (safetensors; only trainable parameters, frozen ones equal the base)
+# ---------------------------------------------------------------------------------------------
+
+
+def build_encoder(study: StudyConfig) -> tuple[nn.Module, Any]:
+    encoder, tokenizer = load_encoder(study.encoder.name)
+    if study.encoder.freeze_embeddings:
+        encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    return encoder, tokenizer
+
+
+def save_encoder(encoder: nn.Module, folder: Path, meta: dict[str, Any]) -> None:
+    """Atomically write the encoder's trainable tensors and a meta.json next to them."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.with_name(folder.name + f".tmp-{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    state = {
+        name: p.detach().contiguous().cpu()
+        for name, p in encoder.named_parameters()
+        if p.requires_grad
+    }
+    save_file(state, str(tmp / "encoder.safetensors"))
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    try:
+        os.replace(tmp, folder)
+    except OSError:  # another process finished first; keep theirs (same content key)
+        for child in tmp.iterdir():
+            child.unlink()
+        tmp.rmdir()
+
+
+def load_encoder_state(encoder: nn.Module, folder: Path) -> None:
+    state = load_file(str(folder / "encoder.safetensors"))
+    missing = [name for name in state if name not in dict(encoder.named_parameters())]
+    if missing:
+        raise XstiltsError(f"{folder}: checkpoint does not match the encoder ({missing[0]} ...)")
+    with torch.no_grad():
+        for name, parameter in encoder.named_parameters():
+            if name in state:
+                parameter.copy_(state[name])
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification family: batches, loss, dev score
+# ---------------------------------------------------------------------------------------------
+
+
+def _classification_phase(
+    model: EncoderWithHeads,
+    tasks: Sequence[TaskData],
+    tokenizer: Any,
+    config: TrainConfig,
+    seed: int,
+    description: str,
+    checkpoint_dir: Path | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train the encoder with one head per task (several tasks = proportional multi-task)."""
+    features = {
+        data.spec.name: featurize_classification(
+            data.train, tokenizer, data.spec.labels, config.max_length
+        )
+        for data in tasks
+    }
+
+    def batches_for_epoch(epoch: int) -> list[dict[str, Any]]:
+        # A pure function of (seed, epoch): a resumed run rebuilds exactly the same batches.
+        generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
+        batches = []
+        for name, feats in features.items():
+            lengths = [len(f.input_ids) for f in feats]
+            for indices in training_batches(lengths, config.batch_size, generator):
+                batch = collate([feats[i] for i in indices], tokenizer.pad_token_id)
+                batch["task"] = name
+                batches.append(batch)
+        if len(features) > 1:  # proportional sampling: interleave all tasks' batches at random
+            order = torch.randperm(len(batches), generator=generator).tolist()
+            batches = [batches[i] for i in order]
+        return batches
+
+    cached: dict[int, list[dict[str, Any]]] = {}
+
+    def batches_cached(epoch: int) -> list[dict[str, Any]]:
+        if epoch not in cached:
+            cached.clear()
+            cached[epoch] = batches_for_epoch(epoch)
+        return cached[epoch]
+
+    def compute_loss(m: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
+        logits = m(batch["task"], batch["input_ids"], batch["attention_mask"])
+        return nn.functional.cross_entropy(logits, batch["labels"])
+
+    def evaluate_dev() -> float:
+        scores = []
+        for data in tasks:
+            if not data.dev_en:
+                continue
+            predicted = predict_classification(
+                model, data.spec.name, data.dev_en, tokenizer, data.spec.labels, config.max_length
+            )
+            scores.append(accuracy(predicted, [e.label for e in data.dev_en]))
+        return sum(scores) / len(scores)
+
+    has_dev = any(data.dev_en for data in tasks)
+    result = train(
+        model,
+        batches_cached,
+        compute_loss,
+        evaluate_dev if has_dev else None,
+        config,
+        description,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_every=config.checkpoint_every_steps,
+        progress=progress,
+    )
+    return dataclasses.asdict(result)
+
+
+def _new_head(study: StudyConfig, encoder: nn.Module, spec: TaskSpec) -> nn.Module:
+    if spec.family != "classification":
+        raise XstiltsError(f"task {spec.name!r}: family {spec.family!r} cannot be trained yet")
+    return ClassificationHead(
+        encoder.config.hidden_size, len(spec.labels), study.encoder.dropout, study.encoder.pooling
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The study
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StudySummary:
+    runs_done: int
+    runs_skipped: int
+    rows_written: int
+    store_path: Path
+    seconds: float
+
+
+def _result_relevant(config: TrainConfig) -> dict[str, Any]:
+    """Train settings that change results (how often we save a resume point does not)."""
+    settings = dataclasses.asdict(config)
+    settings.pop("checkpoint_every_steps")
+    return settings
+
+
+def _row(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**base, **fields}
+
+
+class StudyRunner:
+    """Runs every unit of a study; each target run's rows are committed to the store at once."""
+
+    def __init__(self, study: StudyConfig, progress: bool = True) -> None:
+        self.study = study
+        self.output = Path(study.output_dir)
+        self.store_path = self.output / STORE_NAME
+        self.progress = progress
+        self.tasks: dict[str, TaskData] = {}
+        self._tokenizer: Any = None
+
+    # -- preparation ------------------------------------------------------------------------
+    def describe(self) -> None:
+        """Locate and fingerprint every task (enough to compute every run id)."""
+        study = self.study
+        for name in study.target_tasks:
+            self.tasks[name] = describe_task(get_task(name), study, True)
+        for combo in study.intermediate_tasks:
+            for name in combo.split("+"):
+                if name == BASELINE:
+                    continue
+                if name not in self.tasks:
+                    self.tasks[name] = describe_task(get_task(name), study, False)
+                elif self.tasks[name].spec.train_split is None:
+                    raise XstiltsError(
+                        f"task {name!r} cannot be an intermediate task (no training set)"
+                    )
+
+    def prepare(self) -> None:
+        """Read every task's data now, so a bad file fails before any training or store write."""
+        if not self.tasks:
+            self.describe()
+        for name, data in self.tasks.items():
+            is_intermediate = any(
+                name in combo.split("+") for combo in self.study.intermediate_tasks
+            )
+            load_examples(data, self.study.intermediate if is_intermediate else self.study.target)
+
+    def intermediate_key(self, combo: str, seed: int) -> str:
+        study = self.study
+        if combo == BASELINE:
+            return BASELINE
+        return content_key(
+            phase="intermediate",
+            encoder=dataclasses.asdict(study.encoder),
+            tasks=combo,
+            data={name: self.tasks[name].digest for name in combo.split("+")},
+            train=_result_relevant(study.intermediate),
+            seed=seed,
+        )
+
+    def target_key(self, combo: str, target: str, seed: int) -> str:
+        study = self.study
+        spec = self.tasks[target].spec
+        settings = (
+            dataclasses.asdict(study.retrieval)
+            if spec.family == "retrieval"
+            else _result_relevant(study.target)
+        )
+        return content_key(
+            phase="target",
+            intermediate=self.intermediate_key(combo, seed),
+            encoder=dataclasses.asdict(study.encoder),
+            target=target,
+            data=self.tasks[target].digest,
+            settings=settings,
+            languages=self.tasks[target].eval_languages,
+            seed=seed,
+        )
+
+    def units(self) -> list[tuple[int, str, str, str]]:
+        """(seed, intermediate, target, run_id) for every target run of the study."""
+        return [
+            (seed, combo, target, self.target_key(combo, target, seed))
+            for seed in self.study.seeds
+            for combo in self.study.intermediate_tasks
+            for target in self.study.target_tasks
+        ]
+
+    def plan(self) -> list[dict[str, Any]]:
+        """What ``run`` would do: every run and its status, loading no model and no example."""
+        self.describe()
+        units = self.units()
+        stored: set[str] = set()
+        if self.store_path.exists():
+            with ResultStore(self.store_path, read_only=True) as store:
+                stored = {u[3] for u in units if store.has_run(u[3])}
+        items = []
+        for seed, combo, target, run_id in units:
+            key = self.intermediate_key(combo, seed)
+            folder = self.output / "intermediate" / f"{combo}-{key}"
+            if combo == BASELINE:
+                intermediate = "-"
+            elif (folder / "encoder.safetensors").is_file():
+                intermediate = "trained"
+            elif folder.with_name(folder.name + ".training").exists():
+                intermediate = "partial"
+            else:
+                intermediate = "to train"
+            items.append({
+                "seed": seed, "intermediate_task": combo, "target_task": target, "run_id": run_id,
+                "intermediate": intermediate, "status": "done" if run_id in stored else "pending",
+            })  # fmt: skip
+        return items
+
+    # -- execution --------------------------------------------------------------------------
+    def run(self) -> StudySummary:
+        start = time.perf_counter()
+        self.describe()
+        self.output.mkdir(parents=True, exist_ok=True)
+        _attach_log_file(self.output / "xstilts.log")
+        done = skipped = rows = 0
+        units = self.units()
+        if self.store_path.exists():
+            with ResultStore(self.store_path, read_only=True) as store:
+                pending = [u for u in units if not store.has_run(u[3])]
+        else:
+            pending = units
+        if pending:
+            self.prepare()  # every file is parsed before the store is opened for writing
+        with ResultStore(self.store_path) as store:
+            skipped = len(units) - len(pending)
+            if skipped:
+                log.info("resuming: %d of %d runs already in the store", skipped, len(units))
+            bar = tqdm(pending, desc="study", unit="run", disable=not self.progress)
+            for seed, combo, target, run_id in bar:
+                bar.set_postfix_str(f"{combo} -> {target} (seed {seed})")
+                unit_rows = self.run_unit(seed, combo, target, run_id)
+                rows += store.add_run(unit_rows)
+                done += 1
+        return StudySummary(done, skipped, rows, self.store_path, time.perf_counter() - start)
+
+    def _encoder_after_intermediate(self, combo: str, seed: int) -> tuple[nn.Module, Any]:
+        """The encoder as the target phase receives it (trains and caches it on first use)."""
+        study = self.study
+        encoder, tokenizer = build_encoder(study)
+        self._tokenizer = tokenizer
+        if combo == BASELINE:
+            return encoder, tokenizer
+        key = self.intermediate_key(combo, seed)
+        folder = self.output / "intermediate" / f"{combo}-{key}"
+        if (folder / "encoder.safetensors").is_file():
+            load_encoder_state(encoder, folder)
+            return encoder, tokenizer
+        names = combo.split("+")
+        torch.manual_seed(seed)
+        heads = {n: _new_head(study, encoder, self.tasks[n].spec) for n in names}
+        model = EncoderWithHeads(encoder, heads)
+        log.info("intermediate training %s (seed %d) -> %s", combo, seed, folder)
+        partial = folder.with_name(folder.name + ".training")
+        result = _classification_phase(
+            model,
+            [self.tasks[n] for n in names],
+            tokenizer,
+            study.intermediate,
+            seed,
+            f"intermediate {combo}",
+            partial,
+            self.progress,
+        )
+        log.info("intermediate %s done: %s", combo, json.dumps(result))
+        save_encoder(
+            encoder,
+            folder,
+            {"tasks": combo, "seed": seed, "encoder": study.encoder.name, "result": result},
+        )
+        shutil.rmtree(partial, ignore_errors=True)
+        return encoder, tokenizer
+
+    def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> list[dict[str, Any]]:
+        study = self.study
+        data = self.tasks[target]
+        started = datetime.now(timezone.utc).replace(tzinfo=None)
+        clock = time.perf_counter()
+        encoder, tokenizer = self._encoder_after_intermediate(combo, seed)
+        run_dir = self.output / "runs" / run_id
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config = {
+            "study": json.loads(study.to_json()),
+            "intermediate_task": combo,
+            "target_task": target,
+            "seed": seed,
+        }
+        (run_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        if data.spec.family == "retrieval":
+            scores = self._retrieval_scores(encoder, tokenizer, data)
+            selection = "none"
+            train_info: dict[str, Any] = {}
+        else:
+            scores, train_info = self._fine_tune_and_predict(
+                encoder, tokenizer, data, seed, run_dir
+            )
+            selection = "en_dev"
+        seconds = time.perf_counter() - clock
+        (run_dir / "train.json").write_text(json.dumps(train_info, indent=2), encoding="utf-8")
+        shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
+        base = {
+            "run_id": run_id,
+            "study": study.name,
+            "encoder": study.encoder.name,
+            "intermediate_task": combo,
+            "target_task": target,
+            "seed": seed,
+            "selection": selection,
+            "config_json": json.dumps(config, sort_keys=True),
+            "started_at": started,
+            "seconds": seconds,
+        }
+        return [
+            _row(base, split=split, language=language, metric=metric, value=value)
+            for (split, language, metric), value in sorted(scores.items())
+        ]
+
+    def _fine_tune_and_predict(
+        self, encoder: nn.Module, tokenizer: Any, data: TaskData, seed: int, run_dir: Path
+    ) -> tuple[dict[tuple[str, str, str], float], dict[str, Any]]:
+        study = self.study
+        spec = data.spec
+        torch.manual_seed(seed)
+        model = EncoderWithHeads(encoder, {spec.name: _new_head(study, encoder, spec)})
+        info = _classification_phase(
+            model,
+            [data],
+            tokenizer,
+            study.target,
+            seed,
+            f"target {spec.name}",
+            run_dir / "checkpoint",
+            self.progress,
+        )
+        scores: dict[tuple[str, str, str], float] = {}
+        predictions_dir = run_dir / "predictions"
+        predictions_dir.mkdir(exist_ok=True)
+        items = sorted(data.eval_sets.items())
+        for (split, language), examples in tqdm(
+            items, desc=f"evaluate {spec.name}", unit="lang", leave=False, disable=not self.progress
+        ):
+            predicted = predict_classification(
+                model, spec.name, examples, tokenizer, spec.labels, study.target.max_length
+            )
+            gold = [e.label for e in examples]
+            scores[(split, language, "accuracy")] = accuracy(predicted, gold)
+            lines = [f"{e.id}\t{p}" for e, p in zip(examples, predicted, strict=True)]
+            (predictions_dir / f"{split}-{language}.tsv").write_text(
+                "\n".join(lines) + "\n", encoding="utf-8"
+            )
+        return scores, info
+
+    def _retrieval_scores(
+        self, encoder: nn.Module, tokenizer: Any, data: TaskData
+    ) -> dict[tuple[str, str, str], float]:
+        """Tatoeba in the XTREME direction: each English sentence queries the other language."""
+        settings = self.study.retrieval
+        scores: dict[tuple[str, str, str], float] = {}
+        for (split, language), pairs in sorted(data.eval_sets.items()):
+            pair: RetrievalPair = pairs[0]
+            embed: Callable[[Sequence[str]], Any] = lambda texts: embed_sentences(  # noqa: E731
+                encoder, tokenizer, texts, settings.layer, settings.max_length, settings.batch_size
+            )
+            source_vectors, english_vectors = embed(pair.source), embed(pair.target)
+            predicted = nearest_neighbours(english_vectors, source_vectors)
+            position = {sid: i for i, sid in enumerate(pair.source_ids)}
+            target_position = {tid: i for i, tid in enumerate(pair.target_ids)}
+            gold = [0] * len(pair.target_ids)
+            for source_id, target_id in pair.gold:
+                gold[target_position[target_id]] = position[source_id]
+            scores[(split, language, "accuracy")] = tatoeba_accuracy(predicted.tolist(), gold)
+        return scores
+
+
+def _attach_log_file(path: Path) -> None:
+    """Log INFO and above to the study folder (the console keeps the progress bars)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if any(
+        isinstance(h, logging.FileHandler) and h.baseFilename == str(path) for h in log.handlers
+    ):
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def run_study(study: StudyConfig, progress: bool = True) -> StudySummary:
+    """Run (or resume) a whole study; returns counts and the store path."""
+    if study.threads:
+        torch.set_num_threads(study.threads)
+    return StudyRunner(study, progress=progress).run()

@@ -1,0 +1,27 @@
+"""The results-store schema: one tidy row per score.
+
+Shared contract between the runner (writes rows) and ``analysis/`` (reads them). The store is an
+embedded DuckDB file; ``analysis`` only ever reads this table, never models.
+"""
+
+from __future__ import annotations
+
+# Column name -> DuckDB type. Order is the order of the table.
+RESULT_COLUMNS: dict[str, str] = {
+    "run_id": "VARCHAR",  # content hash of everything that determined the score
+    "study": "VARCHAR",  # study name from the YAML
+    "encoder": "VARCHAR",  # encoder name or path, e.g. "multilingual-e5-small"
+    "intermediate_task": "VARCHAR",  # "none" = no-intermediate baseline; "mnli+sst2" multi-task
+    "target_task": "VARCHAR",  # e.g. "xnli", "tatoeba"
+    "language": "VARCHAR",  # ISO 639-1 code where one exists ("en", "sw")
+    "seed": "INTEGER",
+    "split": "VARCHAR",  # "dev" | "test"
+    "selection": "VARCHAR",  # "en_dev" (true zero-shot) | "oracle" | "last"
+    "metric": "VARCHAR",  # official key: "accuracy", "f1", "exact_match", "map@20", ...
+    "value": "DOUBLE",  # scaled x100 as in the official scripts
+    "config_json": "VARCHAR",  # the full run config, JSON
+    "started_at": "TIMESTAMP",
+    "seconds": "DOUBLE",  # wall time of the run that produced the row
+}
+
+BASELINE = "none"

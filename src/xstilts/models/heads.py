@@ -1,0 +1,49 @@
+"""Task heads, one class per family, and the encoder-plus-heads model.
+
+Between phases of a STILTs chain only the encoder carries over; every task gets a fresh head
+(jiant's ``task_to_taskmodel_map`` idea, without its load-mode machinery).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, how: str) -> torch.Tensor:
+    """Sentence vector from token states: ``cls`` (<s>) or ``mean`` over non-pad tokens."""
+    if how == "cls":
+        return hidden[:, 0]
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+class ClassificationHead(nn.Module):
+    """RoBERTa-style head: dropout, dense+tanh, dropout, projection to the labels."""
+
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float, pooling: str) -> None:
+        super().__init__()
+        self.pooling = pooling
+        self.dropout = nn.Dropout(dropout)
+        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.out = nn.Linear(hidden_size, num_labels)
+
+    def forward(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        x = self.dropout(pool(hidden, attention_mask, self.pooling))
+        x = self.dropout(torch.tanh(self.dense(x)))
+        return self.out(x)
+
+
+class EncoderWithHeads(nn.Module):
+    """A shared encoder and a ``ModuleDict`` of task heads; ``forward`` runs one task's head."""
+
+    def __init__(self, encoder: nn.Module, heads: dict[str, nn.Module] | None = None) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.heads = nn.ModuleDict(heads or {})
+
+    def forward(
+        self, task: str, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.heads[task](hidden, attention_mask)

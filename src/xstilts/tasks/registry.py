@@ -1,0 +1,27 @@
+"""The one explicit task registry: ``TASKS[name] -> TaskSpec``.
+
+Filled by plain code below, never by import-time decorators scattered over files, so a reader sees
+every task of the study on one page.
+"""
+
+from __future__ import annotations
+
+from xstilts.tasks import glue_xnli, retrieval_tasks
+from xstilts.tasks.spec import TaskSpec
+
+_SPECS: list[TaskSpec] = [
+    *glue_xnli.SPECS,
+    *retrieval_tasks.SPECS,
+]
+
+TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def get_task(name: str) -> TaskSpec:
+    """Look a task up by name; an unknown name is a one-line user error listing the known ones."""
+    from xstilts.errors import XstiltsError
+
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise XstiltsError(f"unknown task {name!r}; known: {', '.join(sorted(TASKS))}") from None

@@ -1,0 +1,52 @@
+"""What a task *is*: a small declarative spec. Families (code) live beside it.
+
+A task is data — name, family, languages, how to load each split, labels, metric, default
+hyper-parameters — so adding a language or a dataset of an existing family is a few lines in
+``registry.py``, never a new class (as lm-eval's task config and mteb's ``TaskMetadata`` do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# loader(task_dir, split, language) -> list of examples from xstilts.data.examples
+Loader = Callable[[Path, str, str], list[Any]]
+# languages_found(task_dir, split) -> languages present locally for that split
+LanguagesFound = Callable[[Path, str], list[str]]
+
+FAMILIES = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task of the study, in one place."""
+
+    name: str
+    family: str  # one of FAMILIES: decides featurizer, head and prediction code
+    languages: tuple[str, ...]  # the official evaluation languages (ISO 639-1)
+    load: Loader
+    languages_found: LanguagesFound
+    metric: str  # official key of the headline metric, e.g. "accuracy"
+    labels: tuple[str, ...] = ()  # classification/tagging label set, fixed order
+    train_split: str | None = "train"  # English training split; None for eval-only tasks
+    dev_split: str | None = "dev"  # English dev (model selection) and target dev (oracle)
+    test_split: str | None = "test"
+    text_pair: bool = True  # classification: sentence pair or single sentence
+    description: str = ""
+    defaults: dict[str, Any] = field(default_factory=dict)  # reference hyper-parameters
+    source: str = ""  # where the official data comes from
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"task {self.name}: unknown family {self.family!r}")
+
+    def evaluation_languages(self, task_dir: Path, split: str, wanted: Sequence[str]) -> list[str]:
+        """Official languages present locally, in official order, optionally restricted."""
+        found = set(self.languages_found(task_dir, split))
+        chosen = [lang for lang in self.languages if lang in found]
+        if wanted:
+            chosen = [lang for lang in chosen if lang in set(wanted)]
+        return chosen

@@ -1,0 +1,145 @@
+"""The one training loop: plain PyTorch + accelerate, readable top to bottom (nanoGPT-style).
+
+Every phase of a STILTs chain (intermediate task, target task) runs through :func:`train`. What
+differs between task families — how a batch becomes a loss, how the dev score is computed — comes
+in as two small functions, not as subclasses or callbacks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from accelerate import Accelerator
+from torch import nn
+from tqdm.auto import tqdm
+from transformers import get_linear_schedule_with_warmup
+
+from xstilts.config import TrainConfig
+from xstilts.train.checkpoint import LoopState, find_checkpoint, load_checkpoint, save_checkpoint
+
+
+@dataclass
+class TrainResult:
+    """What a phase reports: the selected dev score and where it was reached."""
+
+    best_dev: float
+    best_step: int
+    steps: int
+    seconds: float
+    dev_history: list[tuple[int, float]]
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW over trainable parameters; no weight decay on biases and LayerNorm (BERT recipe)."""
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        (no_decay if parameter.ndim < 2 or "LayerNorm" in name else decay).append(parameter)
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=config.learning_rate, eps=1e-8)
+
+
+def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached copy of the parameters that training changes (frozen ones equal the base)."""
+    return {
+        name: parameter.detach().clone()
+        for name, parameter in model.named_parameters()
+        if parameter.requires_grad
+    }
+
+
+def train(
+    model: nn.Module,
+    batches_for_epoch: Callable[[int], Sequence[dict[str, Any]]],
+    compute_loss: Callable[[nn.Module, dict[str, Any]], torch.Tensor],
+    evaluate_dev: Callable[[], float] | None,
+    config: TrainConfig,
+    description: str,
+    checkpoint_dir: Path | None = None,
+    checkpoint_every: int = 0,
+    progress: bool = True,
+) -> TrainResult:
+    """Train ``model`` in place; at the end it holds the best-on-English-dev parameters.
+
+    Model selection follows the XTREME scripts: evaluate on the English dev set every
+    ``eval_every_epochs`` epochs and keep the best checkpoint (true zero-shot: no target-language
+    data is looked at). Without a dev set the last parameters are kept.
+
+    ``batches_for_epoch(e)`` must be a pure function of ``e`` (seeded per epoch): that is what lets
+    a run killed mid-epoch resume from ``checkpoint_dir`` with identical results. A checkpoint is
+    written every ``checkpoint_every`` steps and at every dev evaluation (0 = only at evaluations).
+    """
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    steps_per_epoch = len(batches_for_epoch(0))
+    total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
+    eval_interval = max(1, round(config.eval_every_epochs * steps_per_epoch))
+    optimizer = make_optimizer(model, config)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, round(config.warmup_ratio * total_steps), total_steps
+    )
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+
+    state, best_state = LoopState(), None
+    resume_from = find_checkpoint(checkpoint_dir) if checkpoint_dir is not None else None
+    if resume_from is not None:
+        state, best_state = load_checkpoint(resume_from, model, optimizer, scheduler)
+
+    def save() -> None:
+        if checkpoint_dir is not None:
+            state.seconds += time.perf_counter() - clock
+            save_checkpoint(checkpoint_dir, model, optimizer, scheduler, state, best_state)
+
+    clock = time.perf_counter()
+    bar = tqdm(total=total_steps, initial=state.step, desc=description, unit="step", leave=False,
+               disable=not progress)  # fmt: skip
+    while state.step < total_steps:
+        epoch, skip = divmod(state.step, steps_per_epoch)
+        for batch in list(batches_for_epoch(epoch))[skip:]:
+            model.train()
+            batch = {
+                k: v.to(accelerator.device) if torch.is_tensor(v) else v for k, v in batch.items()
+            }
+            loss = compute_loss(model, batch)
+            accelerator.backward(loss)
+            accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            state.step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+            evaluated = False
+            if evaluate_dev is not None and (
+                state.step % eval_interval == 0 or state.step == total_steps
+            ):
+                score = evaluate_dev()
+                state.history.append((state.step, score))
+                evaluated = True
+                if score > state.best_dev:
+                    state.best_dev, state.best_step = score, state.step
+                    best_state = trainable_state(model)
+            if evaluated or (checkpoint_every and state.step % checkpoint_every == 0):
+                save()
+                clock = time.perf_counter()
+            if state.step >= total_steps:
+                break
+    bar.close()
+    state.seconds += time.perf_counter() - clock
+    if best_state is not None:
+        with torch.no_grad():
+            for name, parameter in model.named_parameters():
+                if name in best_state:
+                    parameter.copy_(best_state[name])
+    else:
+        state.best_step = state.step
+    return TrainResult(state.best_dev, state.best_step, state.step, state.seconds, state.history)

@@ -1,0 +1,66 @@
+"""The DuckDB results store: atomic runs, idempotent re-insert, export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from xstilts.errors import XstiltsError
+from xstilts.experiments.schema import RESULT_COLUMNS
+from xstilts.experiments.store import ResultStore
+
+
+def rows(run_id: str, values: list[float]) -> list[dict]:
+    base = {
+        "run_id": run_id, "study": "s", "encoder": "e", "intermediate_task": "mnli",
+        "target_task": "xnli", "seed": 0, "split": "test", "selection": "en_dev",
+        "metric": "accuracy", "config_json": {"a": 1}, "started_at": datetime(2026, 1, 1),
+        "seconds": 1.5,
+    }  # fmt: skip
+    return [{**base, "language": f"l{i}", "value": v} for i, v in enumerate(values)]
+
+
+def test_add_and_read_back(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "r.duckdb") as store:
+        assert not store.has_run("a")
+        assert store.add_run(rows("a", [1.0, 2.0])) == 2
+        assert store.has_run("a")
+        frame = store.frame()
+    assert list(frame.columns) == list(RESULT_COLUMNS)
+    assert sorted(frame["value"]) == [1.0, 2.0]
+    assert frame["config_json"][0] == '{"a": 1}'
+
+
+def test_rewriting_a_run_replaces_it(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "r.duckdb") as store:
+        store.add_run(rows("a", [1.0, 2.0]))
+        store.add_run(rows("a", [3.0]))
+        assert store.frame()["value"].tolist() == [3.0]
+
+
+def test_failed_insert_leaves_nothing(tmp_path: Path) -> None:
+    bad = rows("a", [1.0, 2.0])
+    bad[1]["seed"] = "not an int"
+    with ResultStore(tmp_path / "r.duckdb") as store:
+        with pytest.raises(Exception):  # noqa: B017 - any conversion error
+            store.add_run(bad)
+        assert store.frame().empty
+
+
+def test_export_parquet_and_csv(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "r.duckdb") as store:
+        store.add_run(rows("a", [1.0, 2.0]))
+        store.export(tmp_path / "out.parquet")
+        store.export(tmp_path / "out.csv")
+        with pytest.raises(XstiltsError, match=r"must be \.parquet or \.csv"):
+            store.export(tmp_path / "out.xlsx")
+    assert pd.read_parquet(tmp_path / "out.parquet")["value"].tolist() == [1.0, 2.0]
+    assert pd.read_csv(tmp_path / "out.csv")["language"].tolist() == ["l0", "l1"]
+
+
+def test_read_only_missing_store_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(XstiltsError, match="no results store"):
+        ResultStore(tmp_path / "none.duckdb", read_only=True)

@@ -1,0 +1,81 @@
+"""The command line: one-line errors (never a traceback), run, results, export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xstilts.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "xstilts.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_bad_yaml_key_is_one_line_without_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "study.yaml"
+    config.write_text("target_tasks: [xnli]\ntarget: {epochz: 2}\n", encoding="utf-8")
+    result = run_cli("run", str(config))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"xstilts: error: {config}: target.epochz: unknown key; expected one of batch_size, "
+        "epochs, eval_every_epochs, learning_rate, max_grad_norm, max_length, "
+        "max_train_examples, warmup_ratio, weight_decay"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(tmp_path / "nope.yaml")]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"xstilts: error: {tmp_path / 'nope.yaml'}: no such config file"
+    )
+
+
+def test_results_without_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["results", str(tmp_path)]) == 2
+    assert "no results store here" in capsys.readouterr().err
+
+
+def test_run_then_results_and_export(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "study.yaml"
+    config.write_text(
+        f"""name: cli
+encoder: {{name: "{tiny_encoder}"}}
+intermediate_tasks: [none, sst2]
+target_tasks: [xnli]
+languages: [en, sw, de]
+data_dir: "{demo_data}"
+output_dir: out
+threads: 1
+intermediate: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
+target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
+""",
+        encoding="utf-8",
+    )
+    assert main(["run", str(config), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "2 run(s) done" in printed
+    table = printed.split("xnli (test, accuracy")[1].splitlines()
+    header = table[1].split()
+    assert header == ["none", "sst2", "Δ", "sst2"]
+    assert [line.split()[0] for line in table[2:6]] == ["en", "de", "sw", "avg"]
+
+    out = tmp_path / "rows.csv"
+    assert main(["results", str(tmp_path / "out"), "--export", str(out)]) == 0
+    assert "12 rows exported" in capsys.readouterr().out  # 2 runs x 2 splits x 3 languages
+    assert out.read_text().splitlines()[0].startswith("run_id,study,encoder")
+
+
+def test_tasks_lists_registry(capsys: pytest.CaptureFixture[str], demo_data: Path) -> None:
+    assert main(["tasks", "--data-dir", str(demo_data)]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "found: en, fr, es, de, ru, tr, sw" in lines["xnli"]
