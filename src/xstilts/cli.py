@@ -153,6 +153,48 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from xstilts.evaluate.score import score_file, score_folder
+
+    if args.task is not None:
+        if not (args.pred and args.gold and args.lang):
+            raise XstiltsError("score TASK needs --lang, --pred and --gold (single-file mode)")
+        scores: dict[str, object] = dict(score_file(args.task, args.lang, args.pred, args.gold))
+    else:
+        if not (args.pred and args.gold):
+            raise XstiltsError("score needs --pred DIR and --gold DIR (or TASK --lang L ...)")
+        scores = score_folder(args.pred, args.gold, args.version)
+    print(json.dumps(scores, indent=2, sort_keys=False))
+    return 0
+
+
+def cmd_langs(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from xstilts.languages.table import load_languages, to_iso639_1
+    from xstilts.languages.typology import distances_to
+
+    table = load_languages()
+    if args.languages:
+        table = table.loc[[to_iso639_1(code) for code in args.languages]]
+    columns = ["iso639_3", "name", "family", "script", "cc100_gib", "wiki_articles", "in_mbert"]
+    shown = table[columns]
+    if args.distances:
+        distances = distances_to(args.source, list(shown.index))
+        shown = shown.join(distances.round(3))
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 40, "display.max_rows", 200
+    ):
+        print(shown.sort_values("cc100_gib", ascending=False).to_string())
+    if args.out:
+        out = Path(args.out)
+        shown.to_csv(out)
+        print(f"xstilts: {len(shown)} languages written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xstilts",
@@ -188,6 +230,26 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--study", help="only this study name")
     results.add_argument("--export", metavar="FILE", help="also write all rows to .parquet/.csv")
     results.set_defaults(func=cmd_results)
+
+    score = sub.add_parser(
+        "score",
+        help="score predictions against gold with the official metrics (XTREME layout or one file)",
+        description="Folder mode: --pred DIR --gold DIR (one sub-folder per task, test-{lang}.*). "
+        "Single-file mode: TASK --lang L --pred FILE --gold FILE. Prints JSON (scores x100).",
+    )
+    score.add_argument("task", nargs="?", help="task name for single-file mode (e.g. xnli, mlqa)")
+    score.add_argument("--pred", help="predictions folder or file")
+    score.add_argument("--gold", help="gold folder or file")
+    score.add_argument("--lang", help="language of the single file")
+    score.add_argument("--version", default="xtreme", choices=["xtreme", "xtreme-r"])
+    score.set_defaults(func=cmd_score)
+
+    langs = sub.add_parser("langs", help="language metadata: pretraining volume and diversity")
+    langs.add_argument("languages", nargs="*", help="ISO 639-1/3 codes (default: all 50)")
+    langs.add_argument("--distances", action="store_true", help="add URIEL distances")
+    langs.add_argument("--source", default="en", help="distances to this language (default: en)")
+    langs.add_argument("--out", help="also write the table as CSV")
+    langs.set_defaults(func=cmd_langs)
 
     tasks = sub.add_parser("tasks", help="list the registered tasks")
     tasks.add_argument("--data-dir", help="also list languages found in this data folder")

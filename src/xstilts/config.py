@@ -8,6 +8,7 @@ silently ignored and change the science), and every error names the key path, e.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import types
 import typing
@@ -137,8 +138,10 @@ def _build(cls: Any, data: Any, path: str) -> Any:
     for key, value in data.items():
         key_path = f"{path}.{key}" if path else str(key)
         if key not in names:
+            close = difflib.get_close_matches(str(key), sorted(names), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise ConfigError(
-                f"{key_path}: unknown key; expected one of {', '.join(sorted(names))}"
+                f"{key_path}: unknown key; {hint}expected one of {', '.join(sorted(names))}"
             )
         kwargs[key] = _convert(value, hints[key], key_path)
     return cls(**kwargs)

@@ -40,7 +40,7 @@ def result_rows(out: Path) -> pd.DataFrame:
     with ResultStore(out / STORE_NAME, read_only=True) as store:
         frame = store.frame()
     return (
-        frame.drop(columns=["started_at", "seconds"])
+        frame.drop(columns=["started_at", "seconds", "config_json"])
         .sort_values(["intermediate_task", "target_task", "split", "language", "metric"])
         .reset_index(drop=True)
     )
@@ -77,11 +77,16 @@ def test_intermediate_checkpoint_is_trained_once_and_reused(finished: Path) -> N
 
 
 def test_run_folders_hold_config_and_predictions(finished: Path) -> None:
-    run_dirs = [d for d in (finished / "runs").iterdir() if (d / "predictions").is_dir()]
-    assert len(run_dirs) == 2  # xnli after none and after mnli
-    lines = (run_dirs[0] / "predictions" / "test-sw.tsv").read_text().splitlines()
-    assert all(line.split("\t")[1] in {"entailment", "neutral", "contradiction"} for line in lines)
-    assert json.loads((run_dirs[0] / "config.json").read_text())["target_task"] == "xnli"
+    run_dirs = list((finished / "runs").iterdir())
+    configs = {d: json.loads((d / "config.json").read_text()) for d in run_dirs}
+    xnli = [d for d, c in configs.items() if c["target_task"] == "xnli"]
+    assert len(xnli) == 2  # xnli after none and after mnli
+    labels = (xnli[0] / "predictions" / "test-sw.tsv").read_text().splitlines()
+    assert len(labels) == 120  # one label per line, the XTREME submission format
+    assert set(labels) <= {"entailment", "neutral", "contradiction"}
+    tatoeba = [d for d, c in configs.items() if c["target_task"] == "tatoeba"]
+    indices = (tatoeba[0] / "predictions" / "test-sw.tsv").read_text().splitlines()
+    assert len(indices) == 100 and all(0 <= int(i) < 100 for i in indices)
 
 
 def test_rerun_skips_everything_and_changes_nothing(

@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,20 +28,15 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from xstilts.config import StudyConfig, TrainConfig
-from xstilts.data.examples import RetrievalPair
-from xstilts.data.featurize import collate, featurize_classification, training_batches
+from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
-from xstilts.evaluate.metrics import accuracy, tatoeba_accuracy
-from xstilts.evaluate.predict import (
-    embed_sentences,
-    nearest_neighbours,
-    predict_classification,
-)
 from xstilts.experiments.hashing import content_key, directory_digest
 from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
+from xstilts.families.base import RetrievalFamily
+from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.models.encoder import load_encoder
-from xstilts.models.heads import ClassificationHead, EncoderWithHeads
+from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.loop import train
@@ -149,11 +144,11 @@ def load_encoder_state(encoder: nn.Module, folder: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Classification family: batches, loss, dev score
+# One training phase, any trainable family, one or several tasks
 # ---------------------------------------------------------------------------------------------
 
 
-def _classification_phase(
+def train_phase(
     model: EncoderWithHeads,
     tasks: Sequence[TaskData],
     tokenizer: Any,
@@ -163,10 +158,14 @@ def _classification_phase(
     checkpoint_dir: Path | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Train the encoder with one head per task (several tasks = proportional multi-task)."""
+    """Train the encoder with one head per task (several tasks = proportional multi-task).
+
+    Model selection uses the mean English-dev headline metric over the tasks.
+    """
+    ops = {data.spec.name: trainable_family(data.spec.family) for data in tasks}
     features = {
-        data.spec.name: featurize_classification(
-            data.train, tokenizer, data.spec.labels, config.max_length
+        data.spec.name: ops[data.spec.name].featurize(
+            data.train, tokenizer, data.spec, config.max_length
         )
         for data in tasks
     }
@@ -176,9 +175,9 @@ def _classification_phase(
         generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
         batches = []
         for name, feats in features.items():
-            lengths = [len(f.input_ids) for f in feats]
+            lengths = [ops[name].feature_length(f) for f in feats]
             for indices in training_batches(lengths, config.batch_size, generator):
-                batch = collate([feats[i] for i in indices], tokenizer.pad_token_id)
+                batch = ops[name].collate([feats[i] for i in indices], tokenizer.pad_token_id)
                 batch["task"] = name
                 batches.append(batch)
         if len(features) > 1:  # proportional sampling: interleave all tasks' batches at random
@@ -195,18 +194,18 @@ def _classification_phase(
         return cached[epoch]
 
     def compute_loss(m: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
-        logits = m(batch["task"], batch["input_ids"], batch["attention_mask"])
-        return nn.functional.cross_entropy(logits, batch["labels"])
+        return ops[batch["task"]].loss(m, batch["task"], batch)
 
     def evaluate_dev() -> float:
         scores = []
         for data in tasks:
             if not data.dev_en:
                 continue
-            predicted = predict_classification(
-                model, data.spec.name, data.dev_en, tokenizer, data.spec.labels, config.max_length
+            family = ops[data.spec.name]
+            predicted = family.predict(
+                model, data.spec.name, data.dev_en, tokenizer, data.spec, config.max_length, 64
             )
-            scores.append(accuracy(predicted, [e.label for e in data.dev_en]))
+            scores.append(family.score(predicted, data.dev_en, data.spec, "en")[data.spec.metric])
         return sum(scores) / len(scores)
 
     has_dev = any(data.dev_en for data in tasks)
@@ -224,12 +223,9 @@ def _classification_phase(
     return dataclasses.asdict(result)
 
 
-def _new_head(study: StudyConfig, encoder: nn.Module, spec: TaskSpec) -> nn.Module:
-    if spec.family != "classification":
-        raise XstiltsError(f"task {spec.name!r}: family {spec.family!r} cannot be trained yet")
-    return ClassificationHead(
-        encoder.config.hidden_size, len(spec.labels), study.encoder.dropout, study.encoder.pooling
-    )
+def new_head(study: StudyConfig, encoder: nn.Module, spec: TaskSpec) -> nn.Module:
+    family = trainable_family(spec.family)
+    return family.new_head(encoder.config.hidden_size, spec, study.encoder)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,11 +399,11 @@ class StudyRunner:
             return encoder, tokenizer
         names = combo.split("+")
         torch.manual_seed(seed)
-        heads = {n: _new_head(study, encoder, self.tasks[n].spec) for n in names}
+        heads = {n: new_head(study, encoder, self.tasks[n].spec) for n in names}
         model = EncoderWithHeads(encoder, heads)
         log.info("intermediate training %s (seed %d) -> %s", combo, seed, folder)
         partial = folder.with_name(folder.name + ".training")
-        result = _classification_phase(
+        result = train_phase(
             model,
             [self.tasks[n] for n in names],
             tokenizer,
@@ -442,7 +438,7 @@ class StudyRunner:
         }
         (run_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
         if data.spec.family == "retrieval":
-            scores = self._retrieval_scores(encoder, tokenizer, data)
+            scores = self._retrieval_scores(encoder, tokenizer, data, run_dir)
             selection = "none"
             train_info: dict[str, Any] = {}
         else:
@@ -475,18 +471,13 @@ class StudyRunner:
     ) -> tuple[dict[tuple[str, str, str], float], dict[str, Any]]:
         study = self.study
         spec = data.spec
+        family = trainable_family(spec.family)
         torch.manual_seed(seed)
-        model = EncoderWithHeads(encoder, {spec.name: _new_head(study, encoder, spec)})
-        info = _classification_phase(
-            model,
-            [data],
-            tokenizer,
-            study.target,
-            seed,
-            f"target {spec.name}",
-            run_dir / "checkpoint",
-            self.progress,
-        )
+        model = EncoderWithHeads(encoder, {spec.name: new_head(study, encoder, spec)})
+        info = train_phase(
+            model, [data], tokenizer, study.target, seed, f"target {spec.name}",
+            run_dir / "checkpoint", self.progress,
+        )  # fmt: skip
         scores: dict[tuple[str, str, str], float] = {}
         predictions_dir = run_dir / "predictions"
         predictions_dir.mkdir(exist_ok=True)
@@ -494,36 +485,37 @@ class StudyRunner:
         for (split, language), examples in tqdm(
             items, desc=f"evaluate {spec.name}", unit="lang", leave=False, disable=not self.progress
         ):
-            predicted = predict_classification(
-                model, spec.name, examples, tokenizer, spec.labels, study.target.max_length
+            predicted = family.predict(
+                model, spec.name, examples, tokenizer, spec, study.target.max_length, 64
             )
-            gold = [e.label for e in examples]
-            scores[(split, language, "accuracy")] = accuracy(predicted, gold)
-            lines = [f"{e.id}\t{p}" for e, p in zip(examples, predicted, strict=True)]
+            for metric, value in family.score(predicted, examples, spec, language).items():
+                scores[(split, language, metric)] = value
             (predictions_dir / f"{split}-{language}.tsv").write_text(
-                "\n".join(lines) + "\n", encoding="utf-8"
+                family.format_predictions(examples, predicted), encoding="utf-8"
             )
         return scores, info
 
     def _retrieval_scores(
-        self, encoder: nn.Module, tokenizer: Any, data: TaskData
+        self, encoder: nn.Module, tokenizer: Any, data: TaskData, run_dir: Path
     ) -> dict[tuple[str, str, str], float]:
-        """Tatoeba in the XTREME direction: each English sentence queries the other language."""
-        settings = self.study.retrieval
+        """Score every language straight from the encoder (no training)."""
+        family = FAMILY_OPS[data.spec.family]
+        assert isinstance(family, RetrievalFamily)
+        predictions_dir = run_dir / "predictions"
+        predictions_dir.mkdir(parents=True, exist_ok=True)
+        by_language: dict[str, dict[str, list[Any]]] = {}
+        for (split, language), examples in sorted(data.eval_sets.items()):
+            by_language.setdefault(language, {})[split] = examples
         scores: dict[tuple[str, str, str], float] = {}
-        for (split, language), pairs in sorted(data.eval_sets.items()):
-            pair: RetrievalPair = pairs[0]
-            embed: Callable[[Sequence[str]], Any] = lambda texts: embed_sentences(  # noqa: E731
-                encoder, tokenizer, texts, settings.layer, settings.max_length, settings.batch_size
+        for language, sets in tqdm(
+            by_language.items(), desc=f"evaluate {data.spec.name}", unit="lang", leave=False,
+            disable=not self.progress,
+        ):  # fmt: skip
+            results = family.evaluate(
+                encoder, tokenizer, sets, data.spec, self.study.retrieval, language, predictions_dir
             )
-            source_vectors, english_vectors = embed(pair.source), embed(pair.target)
-            predicted = nearest_neighbours(english_vectors, source_vectors)
-            position = {sid: i for i, sid in enumerate(pair.source_ids)}
-            target_position = {tid: i for i, tid in enumerate(pair.target_ids)}
-            gold = [0] * len(pair.target_ids)
-            for source_id, target_id in pair.gold:
-                gold[target_position[target_id]] = position[source_id]
-            scores[(split, language, "accuracy")] = tatoeba_accuracy(predicted.tolist(), gold)
+            for (split, metric), value in results.items():
+                scores[(split, language, metric)] = value
         return scores
 
 

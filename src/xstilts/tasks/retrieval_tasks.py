@@ -76,6 +76,7 @@ SPECS = [
         load=load_tatoeba,
         languages_found=tatoeba_languages_found,
         metric="accuracy",
+        protocol="tatoeba",
         train_split=None,
         dev_split=None,
         test_split="test",

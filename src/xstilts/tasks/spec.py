@@ -35,6 +35,8 @@ class TaskSpec:
     dev_split: str | None = "dev"  # English dev (model selection) and target dev (oracle)
     test_split: str | None = "test"
     text_pair: bool = True  # classification: sentence pair or single sentence
+    # retrieval: how candidates are mined and scored ("tatoeba" | "bucc" | "ranking")
+    protocol: str = ""
     description: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)  # reference hyper-parameters
     source: str = ""  # where the official data comes from

@@ -1,0 +1,224 @@
+"""Sentence(-pair) classification releases → :class:`ClassificationExample`.
+
+tsv files are read by header name through :func:`xstilts.data.readers.read_tsv_records`, so the
+parse columns of GLUE and XNLI never leak into a text field. Labels are mapped onto one
+canonical set per task so that a model trained on one release can be scored on another:
+
+* NLI (MNLI, SNLI, ANLI, XNLI, XNLI-MT): :data:`NLI_LABELS`. ANLI's ``e``/``n``/``c`` and
+  XNLI-MT's ``contradictory`` (XTREME ``utils_preprocess.py`` ``xnli_preprocess``) are mapped.
+  ``-`` (no annotator majority) rows are dropped, as jiant's ``snli.py`` does.
+* Binary tasks (PAWS-X, QQP, SST-2): :data:`BINARY_LABELS`, the releases' own ``0``/``1``.
+
+Formats (first line is the header unless stated):
+
+* PAWS-X ``x-final/{lang}/{train,dev_2k,test_2k}.tsv``: ``id sentence1 sentence2 label``.
+* QQP (GLUE): ``id qid1 qid2 question1 question2 is_duplicate``; test ``id question1 question2``.
+* SST-2 (GLUE): ``sentence label``; test ``index sentence``.
+* MNLI (GLUE): ``index promptID pairID genre ... sentence1 sentence2 [label1 ...] gold_label``;
+  test files stop after ``sentence2``.
+* XNLI-1.0 ``xnli.{dev,test}.tsv``: ``language gold_label ... sentence1 sentence2 promptID
+  pairID ...``, all 15 languages in one file; ``pairID`` is shared by a pair's translations.
+* XNLI-MT-1.0 ``multinli/multinli.train.{lang}.tsv``: ``premise hypo label``.
+* SNLI 1.0 ``snli_1.0_{split}.jsonl``: ``pairID sentence1 sentence2 gold_label ...``.
+* ANLI v1.0 ``R{1,2,3}/{train,dev,test}.jsonl``: ``uid context hypothesis label ...``.
+
+Example ids come from the release (``id``, ``pairID``, ``uid``, ``index``); SST-2 train/dev have
+none, so their id is the 0-based row index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from xstilts.data.examples import ClassificationExample
+from xstilts.data.json_records import iter_jsonl_records, require
+from xstilts.data.readers import read_tsv_records
+from xstilts.errors import DataError
+
+NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
+BINARY_LABELS: tuple[str, ...] = ("0", "1")
+
+_NLI_ALIASES: dict[str, str] = {
+    "entailment": "entailment",
+    "neutral": "neutral",
+    "contradiction": "contradiction",
+    "contradictory": "contradiction",
+    "e": "entailment",
+    "n": "neutral",
+    "c": "contradiction",
+}
+_NO_MAJORITY = "-"
+
+
+def read_pawsx_tsv(path: str | Path) -> list[ClassificationExample]:
+    """Read a PAWS-X release file (``id sentence1 sentence2 label``)."""
+    return _nonempty(
+        path,
+        [
+            ClassificationExample(
+                id=row["id"],
+                text_a=row["sentence1"],
+                text_b=row["sentence2"],
+                label=_binary(row["label"], path, line) if "label" in row else None,
+            )
+            for line, row in read_tsv_records(path, ("id", "sentence1", "sentence2"))
+        ],
+    )
+
+
+def read_qqp_tsv(path: str | Path) -> list[ClassificationExample]:
+    """Read GLUE QQP (``is_duplicate`` is the label; the test file has none)."""
+    return _nonempty(
+        path,
+        [
+            ClassificationExample(
+                id=row["id"],
+                text_a=row["question1"],
+                text_b=row["question2"],
+                label=_binary(row["is_duplicate"], path, line) if "is_duplicate" in row else None,
+            )
+            for line, row in read_tsv_records(path, ("id", "question1", "question2"))
+        ],
+    )
+
+
+def read_sst2_tsv(path: str | Path) -> list[ClassificationExample]:
+    """Read GLUE SST-2 (single sentences; ``index`` only in the unlabelled test file)."""
+    return _nonempty(
+        path,
+        [
+            ClassificationExample(
+                id=row.get("index", str(position)),
+                text_a=row["sentence"],
+                text_b=None,
+                label=_binary(row["label"], path, line) if "label" in row else None,
+            )
+            for position, (line, row) in enumerate(read_tsv_records(path, ("sentence",)))
+        ],
+    )
+
+
+def read_mnli_tsv(path: str | Path) -> list[ClassificationExample]:
+    """Read GLUE MNLI (``train``, ``dev_matched``, ``test_mismatched``, ...); id is ``pairID``."""
+    return _nonempty(path, list(_nli_rows(path, "pairID", "sentence1", "sentence2", "gold_label")))
+
+
+def read_xnli_tsv(path: str | Path, language: str) -> list[ClassificationExample]:
+    """Read the rows of one ``language`` from XNLI-1.0 ``xnli.{dev,test}.tsv``; id is ``pairID``.
+
+    The language is required because ``pairID`` repeats across the 15 languages of the file.
+    """
+    seen: set[str] = set()
+    examples: list[ClassificationExample] = []
+    records = read_tsv_records(path, ("language", "pairID", "sentence1", "sentence2", "gold_label"))
+    for line, row in records:
+        seen.add(row["language"])
+        if row["language"] != language:
+            continue
+        label = _nli_label(row["gold_label"], path, line)
+        if label == _NO_MAJORITY:
+            continue
+        examples.append(
+            ClassificationExample(
+                id=row["pairID"], text_a=row["sentence1"], text_b=row["sentence2"], label=label
+            )
+        )
+    if not examples:
+        found = ", ".join(sorted(seen)) or "none"
+        raise DataError(path, None, f"no rows for language {language!r}; languages found: {found}")
+    return examples
+
+
+def read_xnli_mt_tsv(path: str | Path) -> list[ClassificationExample]:
+    """Read XNLI-MT-1.0 ``multinli.train.{lang}.tsv`` (``premise hypo label``); id = row index."""
+    examples: list[ClassificationExample] = []
+    for position, (line, row) in enumerate(read_tsv_records(path, ("premise", "hypo", "label"))):
+        label = _nli_label(row["label"], path, line)
+        if label == _NO_MAJORITY:
+            continue
+        examples.append(
+            ClassificationExample(
+                id=str(position), text_a=row["premise"], text_b=row["hypo"], label=label
+            )
+        )
+    return _nonempty(path, examples)
+
+
+def read_snli_jsonl(path: str | Path) -> list[ClassificationExample]:
+    """Read SNLI 1.0 jsonl, dropping ``gold_label == "-"`` rows (no annotator majority)."""
+    examples: list[ClassificationExample] = []
+    for line, record in iter_jsonl_records(path):
+        label = _nli_label(require(record, "gold_label", str, path, line), path, line)
+        if label == _NO_MAJORITY:
+            continue
+        examples.append(
+            ClassificationExample(
+                id=require(record, "pairID", str, path, line),
+                text_a=require(record, "sentence1", str, path, line),
+                text_b=require(record, "sentence2", str, path, line),
+                label=label,
+            )
+        )
+    return _nonempty(path, examples)
+
+
+def read_anli_jsonl(path: str | Path) -> list[ClassificationExample]:
+    """Read ANLI v1.0 jsonl (``context`` is the premise, labels ``e``/``n``/``c``)."""
+    examples: list[ClassificationExample] = []
+    for line, record in iter_jsonl_records(path):
+        label = (
+            _nli_label(require(record, "label", str, path, line), path, line)
+            if "label" in record
+            else None
+        )
+        if label == _NO_MAJORITY:
+            continue
+        examples.append(
+            ClassificationExample(
+                id=require(record, "uid", str, path, line),
+                text_a=require(record, "context", str, path, line),
+                text_b=require(record, "hypothesis", str, path, line),
+                label=label,
+            )
+        )
+    return _nonempty(path, examples)
+
+
+def _nli_rows(
+    path: str | Path, id_column: str, premise: str, hypothesis: str, label_column: str
+) -> Iterator[ClassificationExample]:
+    for line, row in read_tsv_records(path, (id_column, premise, hypothesis)):
+        label = _nli_label(row[label_column], path, line) if label_column in row else None
+        if label == _NO_MAJORITY:
+            continue
+        yield ClassificationExample(
+            id=row[id_column], text_a=row[premise], text_b=row[hypothesis], label=label
+        )
+
+
+def _nli_label(raw: str, path: str | Path, line: int) -> str:
+    """Map a release's NLI label to :data:`NLI_LABELS`; ``-`` passes through to be dropped."""
+    value = raw.strip()
+    if value == _NO_MAJORITY:
+        return value
+    if value not in _NLI_ALIASES:
+        raise DataError(
+            path, line, f"label {raw!r} is not an NLI label (entailment/neutral/contradiction)"
+        )
+    return _NLI_ALIASES[value]
+
+
+def _binary(raw: str, path: str | Path, line: int) -> str:
+    value = raw.strip()
+    if value not in BINARY_LABELS:
+        raise DataError(path, line, f"label {raw!r} should be 0 or 1")
+    return value
+
+
+def _nonempty(
+    path: str | Path, examples: list[ClassificationExample]
+) -> list[ClassificationExample]:
+    if not examples:
+        raise DataError(path, None, "no examples found after the header")
+    return examples
