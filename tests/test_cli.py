@@ -24,7 +24,8 @@ def test_bad_yaml_key_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"xstilts: error: {config}: target.epochz: unknown key; did you mean 'epochs'? expected "
-        "one of batch_size, checkpoint_every_steps, epochs, eval_every_epochs, learning_rate, max_grad_norm, max_length, "
+        "one of batch_size, checkpoint_every_steps, epochs, eval_every_epochs, learning_rate, "
+        "max_grad_norm, max_length, "
         "max_train_examples, warmup_ratio, weight_decay"
     ]
     assert "Traceback" not in result.stderr
