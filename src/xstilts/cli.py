@@ -34,15 +34,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from xstilts.config import load_study
 
     study = load_study(args.config)
-    return _run_and_report(study, args.quiet)
+    options = {}
+    if args.executor == "ray":
+        options = {"address": args.ray_address, "cpus_per_run": args.cpus_per_run,
+                   "gpus_per_run": args.gpus_per_run}  # fmt: skip
+    return _run_and_report(study, args.quiet, args.executor, options)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from xstilts.config import load_study
-    from xstilts.experiments.runner import StudyRunner
+    from xstilts.experiments.plan import StudyPlan
 
     study = load_study(args.config)
-    items = StudyRunner(study, progress=False).plan()
+    items = StudyPlan(study).plan()
     pending = [item for item in items if item["status"] == "pending"]
     to_train = {
         (i["intermediate_task"], i["seed"]) for i in pending if i["intermediate"] != "trained"
@@ -75,7 +79,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_and_report(study, args.quiet)
 
 
-def _run_and_report(study, quiet: bool) -> int:  # type: ignore[no-untyped-def]
+def _run_and_report(  # type: ignore[no-untyped-def]
+    study, quiet: bool, executor: str = "local", options: dict | None = None
+) -> int:
     from xstilts.experiments.runner import run_study
     from xstilts.experiments.store import ResultStore
 
@@ -84,7 +90,7 @@ def _run_and_report(study, quiet: bool) -> int:  # type: ignore[no-untyped-def]
         f"{', '.join(study.intermediate_tasks)}, targets {', '.join(study.target_tasks)}, "
         f"seeds {', '.join(map(str, study.seeds))}"
     )
-    summary = run_study(study, progress=not quiet)
+    summary = run_study(study, progress=not quiet, executor=executor, **(options or {}))
     print(
         f"xstilts: {summary.runs_done} run(s) done, {summary.runs_skipped} already in the store, "
         f"{summary.rows_written} rows written in {summary.seconds:.0f} s -> {summary.store_path}"
@@ -114,7 +120,7 @@ def _print_tables(rows, targets: Sequence[str], split: str) -> None:  # type: ig
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from xstilts.experiments.runner import STORE_NAME
+    from xstilts.experiments.plan import STORE_NAME
     from xstilts.experiments.store import ResultStore
 
     store_path = Path(args.store)
@@ -211,6 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run or resume a study described in YAML")
     run.add_argument("config", help="study YAML file")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument(
+        "--executor",
+        default="local",
+        choices=["local", "ray"],
+        help="local: in this process; ray: spread runs over a Ray cluster",
+    )
+    run.add_argument("--ray-address", default=None, help="Ray cluster address (default: local)")
+    run.add_argument("--cpus-per-run", type=float, default=1, help="Ray resources per run")
+    run.add_argument("--gpus-per-run", type=float, default=0, help="Ray resources per run")
     run.set_defaults(func=cmd_run)
 
     plan = sub.add_parser("plan", help="show what `run` would do and what is already done")
@@ -260,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_quiet_libraries()
+    if args.command not in ("plan", "results", "score", "langs", "tasks"):
+        _configure_quiet_libraries()  # imports transformers: only where a model is used
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

@@ -30,74 +30,19 @@ from tqdm.auto import tqdm
 from xstilts.config import StudyConfig, TrainConfig
 from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
-from xstilts.experiments.hashing import content_key, directory_digest
+from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
 from xstilts.families.base import RetrievalFamily
 from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
-from xstilts.tasks.registry import get_task
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.loop import train
 
 log = logging.getLogger("xstilts")
 
-STORE_NAME = "results.duckdb"
-
-
-# ---------------------------------------------------------------------------------------------
-# Data: everything is read and validated before any training starts (fail fast, store untouched)
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class TaskData:
-    """One task as the study uses it: identity (cheap) and, after ``load``, its examples."""
-
-    spec: TaskSpec
-    directory: Path
-    digest: str
-    eval_languages: dict[str, list[str]]  # split -> languages evaluated (empty when intermediate)
-    train: list[Any] = dataclasses.field(default_factory=list)
-    dev_en: list[Any] = dataclasses.field(default_factory=list)
-    eval_sets: dict[tuple[str, str], list[Any]] = dataclasses.field(default_factory=dict)
-
-
-def describe_task(spec: TaskSpec, study: StudyConfig, as_target: bool) -> TaskData:
-    """Locate a task's data and fingerprint it, without reading examples (fast: used by plan)."""
-    directory = Path(study.data_dir) / spec.name
-    if not directory.is_dir():
-        raise XstiltsError(f"{directory}: data folder for task {spec.name!r} not found")
-    if not as_target and spec.train_split is None:
-        raise XstiltsError(f"task {spec.name!r} cannot be an intermediate task (no training set)")
-    eval_languages: dict[str, list[str]] = {}
-    if as_target:
-        for split in (spec.dev_split, spec.test_split):
-            if split is not None:
-                eval_languages[split] = spec.evaluation_languages(directory, split, study.languages)
-        if not any(eval_languages.values()):
-            raise XstiltsError(
-                f"{directory}: no evaluation data for task {spec.name!r} in languages "
-                f"{', '.join(study.languages or spec.languages)}"
-            )
-    return TaskData(spec, directory, directory_digest(directory), eval_languages)
-
-
-def load_examples(data: TaskData, train_config: TrainConfig) -> None:
-    """Read every split the study needs into ``data`` (all parse errors surface here)."""
-    spec, directory = data.spec, data.directory
-    if spec.family != "retrieval" and spec.train_split is not None:
-        data.train = spec.load(directory, spec.train_split, "en")
-        if train_config.max_train_examples is not None:
-            data.train = data.train[: train_config.max_train_examples]
-        if not data.train:
-            raise XstiltsError(f"{directory}: task {spec.name!r} has no English training examples")
-        if spec.dev_split is not None:
-            data.dev_en = spec.load(directory, spec.dev_split, "en")
-    for split, languages in data.eval_languages.items():
-        for language in languages:
-            data.eval_sets[(split, language)] = spec.load(directory, split, language)
+__all__ = ["STORE_NAME", "StudyRunner", "StudySummary", "run_study"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,44 +187,16 @@ class StudySummary:
     seconds: float
 
 
-def _result_relevant(config: TrainConfig) -> dict[str, Any]:
-    """Train settings that change results (how often we save a resume point does not)."""
-    settings = dataclasses.asdict(config)
-    settings.pop("checkpoint_every_steps")
-    return settings
-
-
 def _row(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return {**base, **fields}
 
 
-class StudyRunner:
+class StudyRunner(StudyPlan):
     """Runs every unit of a study; each target run's rows are committed to the store at once."""
 
     def __init__(self, study: StudyConfig, progress: bool = True) -> None:
-        self.study = study
-        self.output = Path(study.output_dir)
-        self.store_path = self.output / STORE_NAME
+        super().__init__(study)
         self.progress = progress
-        self.tasks: dict[str, TaskData] = {}
-        self._tokenizer: Any = None
-
-    # -- preparation ------------------------------------------------------------------------
-    def describe(self) -> None:
-        """Locate and fingerprint every task (enough to compute every run id)."""
-        study = self.study
-        for name in study.target_tasks:
-            self.tasks[name] = describe_task(get_task(name), study, True)
-        for combo in study.intermediate_tasks:
-            for name in combo.split("+"):
-                if name == BASELINE:
-                    continue
-                if name not in self.tasks:
-                    self.tasks[name] = describe_task(get_task(name), study, False)
-                elif self.tasks[name].spec.train_split is None:
-                    raise XstiltsError(
-                        f"task {name!r} cannot be an intermediate task (no training set)"
-                    )
 
     def prepare(self) -> None:
         """Read every task's data now, so a bad file fails before any training or store write."""
@@ -291,109 +208,48 @@ class StudyRunner:
             )
             load_examples(data, self.study.intermediate if is_intermediate else self.study.target)
 
-    def intermediate_key(self, combo: str, seed: int) -> str:
-        study = self.study
-        if combo == BASELINE:
-            return BASELINE
-        return content_key(
-            phase="intermediate",
-            encoder=dataclasses.asdict(study.encoder),
-            tasks=combo,
-            data={name: self.tasks[name].digest for name in combo.split("+")},
-            train=_result_relevant(study.intermediate),
-            seed=seed,
-        )
-
-    def target_key(self, combo: str, target: str, seed: int) -> str:
-        study = self.study
-        spec = self.tasks[target].spec
-        settings = (
-            dataclasses.asdict(study.retrieval)
-            if spec.family == "retrieval"
-            else _result_relevant(study.target)
-        )
-        return content_key(
-            phase="target",
-            intermediate=self.intermediate_key(combo, seed),
-            encoder=dataclasses.asdict(study.encoder),
-            target=target,
-            data=self.tasks[target].digest,
-            settings=settings,
-            languages=self.tasks[target].eval_languages,
-            seed=seed,
-        )
-
-    def units(self) -> list[tuple[int, str, str, str]]:
-        """(seed, intermediate, target, run_id) for every target run of the study."""
-        return [
-            (seed, combo, target, self.target_key(combo, target, seed))
-            for seed in self.study.seeds
-            for combo in self.study.intermediate_tasks
-            for target in self.study.target_tasks
-        ]
-
-    def plan(self) -> list[dict[str, Any]]:
-        """What ``run`` would do: every run and its status, loading no model and no example."""
-        self.describe()
-        units = self.units()
-        stored: set[str] = set()
-        if self.store_path.exists():
-            with ResultStore(self.store_path, read_only=True) as store:
-                stored = {u[3] for u in units if store.has_run(u[3])}
-        items = []
-        for seed, combo, target, run_id in units:
-            key = self.intermediate_key(combo, seed)
-            folder = self.output / "intermediate" / f"{combo}-{key}"
-            if combo == BASELINE:
-                intermediate = "-"
-            elif (folder / "encoder.safetensors").is_file():
-                intermediate = "trained"
-            elif folder.with_name(folder.name + ".training").exists():
-                intermediate = "partial"
-            else:
-                intermediate = "to train"
-            items.append({
-                "seed": seed, "intermediate_task": combo, "target_task": target, "run_id": run_id,
-                "intermediate": intermediate, "status": "done" if run_id in stored else "pending",
-            })  # fmt: skip
-        return items
-
     # -- execution --------------------------------------------------------------------------
-    def run(self) -> StudySummary:
+    def run(self, executor: str = "local", **executor_options: Any) -> StudySummary:
+        """Run every pending unit with ``executor`` (``local`` or ``ray``); resume-safe."""
+        from xstilts.experiments import executors
+
+        launchers = {"local": executors.run_local, "ray": executors.run_ray}
+        if executor not in launchers:
+            raise XstiltsError(f"unknown executor {executor!r}; expected one of local, ray")
         start = time.perf_counter()
         self.describe()
         self.output.mkdir(parents=True, exist_ok=True)
         _attach_log_file(self.output / "xstilts.log")
         done = skipped = rows = 0
         units = self.units()
-        if self.store_path.exists():
-            with ResultStore(self.store_path, read_only=True) as store:
-                pending = [u for u in units if not store.has_run(u[3])]
-        else:
-            pending = units
+        stored = self.stored_run_ids()
+        pending = [u for u in units if u[3] not in stored]
         if pending:
             self.prepare()  # every file is parsed before the store is opened for writing
         with ResultStore(self.store_path) as store:
             skipped = len(units) - len(pending)
             if skipped:
                 log.info("resuming: %d of %d runs already in the store", skipped, len(units))
-            bar = tqdm(pending, desc="study", unit="run", disable=not self.progress)
-            for seed, combo, target, run_id in bar:
-                bar.set_postfix_str(f"{combo} -> {target} (seed {seed})")
-                unit_rows = self.run_unit(seed, combo, target, run_id)
+
+            def write(unit_rows: list[dict[str, Any]]) -> None:
+                nonlocal rows, done
                 rows += store.add_run(unit_rows)
                 done += 1
+
+            launchers[executor](self, pending, write, self.progress, **executor_options)
         return StudySummary(done, skipped, rows, self.store_path, time.perf_counter() - start)
+
+    def ensure_intermediate(self, combo: str, seed: int) -> None:
+        """Train and store the intermediate checkpoint (combo, seed) unless it exists."""
+        self._encoder_after_intermediate(combo, seed)
 
     def _encoder_after_intermediate(self, combo: str, seed: int) -> tuple[nn.Module, Any]:
         """The encoder as the target phase receives it (trains and caches it on first use)."""
         study = self.study
         encoder, tokenizer = build_encoder(study)
-        self._tokenizer = tokenizer
         if combo == BASELINE:
             return encoder, tokenizer
-        key = self.intermediate_key(combo, seed)
-        folder = self.output / "intermediate" / f"{combo}-{key}"
+        folder = self.intermediate_folder(combo, seed)
         if (folder / "encoder.safetensors").is_file():
             load_encoder_state(encoder, folder)
             return encoder, tokenizer
@@ -532,8 +388,10 @@ def _attach_log_file(path: Path) -> None:
     log.setLevel(logging.INFO)
 
 
-def run_study(study: StudyConfig, progress: bool = True) -> StudySummary:
+def run_study(
+    study: StudyConfig, progress: bool = True, executor: str = "local", **executor_options: Any
+) -> StudySummary:
     """Run (or resume) a whole study; returns counts and the store path."""
     if study.threads:
         torch.set_num_threads(study.threads)
-    return StudyRunner(study, progress=progress).run()
+    return StudyRunner(study, progress=progress).run(executor, **executor_options)

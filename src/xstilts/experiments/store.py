@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from xstilts.errors import XstiltsError
 from xstilts.experiments.schema import RESULT_COLUMNS
@@ -52,8 +51,17 @@ class ResultStore:
         ).fetchone()
         return row is not None
 
+    def run_ids(self) -> set[str]:
+        """Every run id with committed rows."""
+        return {
+            row[0]
+            for row in self.connection.execute(f"SELECT DISTINCT run_id FROM {TABLE}").fetchall()
+        }
+
     def add_run(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert all rows of one run atomically; returns the number of rows written."""
+        import pandas as pd
+
         frame = pd.DataFrame(list(rows), columns=list(RESULT_COLUMNS))
         if frame.empty:
             return 0
@@ -74,7 +82,7 @@ class ResultStore:
             raise
         return len(frame)
 
-    def frame(self, where: str = "", parameters: list[Any] | None = None) -> pd.DataFrame:
+    def frame(self, where: str = "", parameters: list[Any] | None = None) -> Any:
         """All rows (optionally filtered with a SQL condition) as a DataFrame."""
         query = f"SELECT * FROM {TABLE}" + (f" WHERE {where}" if where else "")
         return self.connection.execute(query, parameters or []).df()

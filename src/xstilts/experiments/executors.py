@@ -1,0 +1,108 @@
+"""Launchers around the one code path that does the work (``StudyRunner.run_unit``).
+
+- ``local``: in this process, one run after another (the laptop and the single-GPU case).
+- ``ray``: independent runs spread over a Ray cluster's CPUs/GPUs (``ray.init(address=...)``; a
+  local cluster when no address is given). Intermediate phases are Ray tasks too, and every target
+  run that needs one depends on it, so each intermediate checkpoint is trained exactly once.
+
+In both, only the driver writes to the results store, one transaction per finished run, so a
+killed grid loses at most the runs in flight. We never schedule work ourselves beyond expressing
+the dependency: Ray does the placement (ray-project's guidance for task graphs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from xstilts.config import StudyConfig
+from xstilts.errors import XstiltsError
+from xstilts.experiments.schema import BASELINE
+
+log = logging.getLogger("xstilts")
+
+Unit = tuple[int, str, str, str]  # (seed, intermediate task, target task, run id)
+WriteRows = Callable[[list[dict[str, Any]]], None]
+
+
+def run_local(runner: Any, pending: list[Unit], write: WriteRows, progress: bool) -> None:
+    """One run after another in this process."""
+    bar = tqdm(pending, desc="study", unit="run", disable=not progress)
+    for seed, combo, target, run_id in bar:
+        bar.set_postfix_str(f"{combo} -> {target} (seed {seed})")
+        write(runner.run_unit(seed, combo, target, run_id))
+
+
+def _worker_runner(study: StudyConfig) -> Any:
+    import torch
+
+    from xstilts.experiments.runner import StudyRunner
+
+    if study.threads:
+        torch.set_num_threads(study.threads)
+    runner = StudyRunner(study, progress=False)
+    runner.describe()
+    runner.prepare()
+    return runner
+
+
+def _ray_intermediate(study: StudyConfig, combo: str, seed: int) -> str:
+    runner = _worker_runner(study)
+    runner.ensure_intermediate(combo, seed)
+    return str(runner.intermediate_folder(combo, seed))
+
+
+def _ray_target(
+    study: StudyConfig, seed: int, combo: str, target: str, run_id: str, *_dependencies: Any
+) -> list[dict[str, Any]]:
+    return _worker_runner(study).run_unit(seed, combo, target, run_id)
+
+
+def run_ray(
+    runner: Any,
+    pending: list[Unit],
+    write: WriteRows,
+    progress: bool,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    cpus_per_run: float = 1,
+    gpus_per_run: float = 0,
+) -> None:
+    """Submit intermediate phases and target runs as Ray tasks; write rows as runs finish."""
+    try:
+        import ray
+    except ImportError:
+        raise XstiltsError("executor 'ray' needs Ray: pip install 'ray>=2.9'") from None
+    if not ray.is_initialized():
+        ray.init(
+            address=address,
+            num_cpus=num_cpus if address is None else None,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    options = {"num_cpus": cpus_per_run, "num_gpus": gpus_per_run, "max_retries": 0}
+    intermediate = ray.remote(_ray_intermediate).options(**options)
+    target = ray.remote(_ray_target).options(**options)
+    study = runner.study
+    phases: dict[tuple[str, int], Any] = {}
+    refs = {}
+    for seed, combo, task, run_id in pending:
+        dependency = []
+        if combo != BASELINE:
+            if (combo, seed) not in phases:
+                phases[(combo, seed)] = intermediate.remote(study, combo, seed)
+            dependency = [phases[(combo, seed)]]
+        refs[target.remote(study, seed, combo, task, run_id, *dependency)] = (seed, combo, task)
+    bar = tqdm(total=len(refs), desc="study (ray)", unit="run", disable=not progress)
+    remaining = list(refs)
+    while remaining:
+        done, remaining = ray.wait(remaining, num_returns=1)
+        seed, combo, task = refs[done[0]]
+        write(ray.get(done[0]))
+        bar.update(1)
+        bar.set_postfix_str(f"{combo} -> {task} (seed {seed})")
+    bar.close()

@@ -1,0 +1,193 @@
+"""Grid -> DAG: every run of a study, addressed by content hash, without loading a model.
+
+A study expands into intermediate phases (one per intermediate task combination and seed) and
+target runs (one per intermediate phase and target task). Each has a key that hashes everything
+that determines its result — encoder, task, data bytes, result-relevant hyper-parameters, seed —
+so an intermediate checkpoint is trained once for every target that uses it, a finished run is
+recognised by its key in the store, and any change that matters yields a new key.
+
+This module imports no torch: ``xstilts plan`` answers in well under a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xstilts.config import StudyConfig, TrainConfig
+from xstilts.errors import XstiltsError
+from xstilts.experiments.hashing import content_key, directory_digest
+from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.store import ResultStore
+from xstilts.tasks.registry import get_task
+from xstilts.tasks.spec import TaskSpec
+
+STORE_NAME = "results.duckdb"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One target run: the unit of work whose rows are committed together."""
+
+    seed: int
+    intermediate_task: str
+    target_task: str
+    run_id: str
+
+
+@dataclass
+class TaskData:
+    """One task as the study uses it: identity (cheap) and, after ``load``, its examples."""
+
+    spec: TaskSpec
+    directory: Path
+    digest: str
+    eval_languages: dict[str, list[str]]  # split -> languages evaluated (empty when intermediate)
+    train: list[Any] = dataclasses.field(default_factory=list)
+    dev_en: list[Any] = dataclasses.field(default_factory=list)
+    eval_sets: dict[tuple[str, str], list[Any]] = dataclasses.field(default_factory=dict)
+
+
+def describe_task(spec: TaskSpec, study: StudyConfig, as_target: bool) -> TaskData:
+    """Locate a task's data and fingerprint it, without reading examples (fast: used by plan)."""
+    directory = Path(study.data_dir) / spec.name
+    if not directory.is_dir():
+        raise XstiltsError(f"{directory}: data folder for task {spec.name!r} not found")
+    if not as_target and spec.train_split is None:
+        raise XstiltsError(f"task {spec.name!r} cannot be an intermediate task (no training set)")
+    eval_languages: dict[str, list[str]] = {}
+    if as_target:
+        for split in (spec.dev_split, spec.test_split):
+            if split is not None:
+                eval_languages[split] = spec.evaluation_languages(directory, split, study.languages)
+        if not any(eval_languages.values()):
+            raise XstiltsError(
+                f"{directory}: no evaluation data for task {spec.name!r} in languages "
+                f"{', '.join(study.languages or spec.languages)}"
+            )
+    return TaskData(spec, directory, directory_digest(directory), eval_languages)
+
+
+def load_examples(data: TaskData, train_config: TrainConfig) -> None:
+    """Read every split the study needs into ``data`` (all parse errors surface here)."""
+    spec, directory = data.spec, data.directory
+    if spec.family != "retrieval" and spec.train_split is not None:
+        data.train = spec.load(directory, spec.train_split, "en")
+        if train_config.max_train_examples is not None:
+            data.train = data.train[: train_config.max_train_examples]
+        if not data.train:
+            raise XstiltsError(f"{directory}: task {spec.name!r} has no English training examples")
+        if spec.dev_split is not None:
+            data.dev_en = spec.load(directory, spec.dev_split, "en")
+    for split, languages in data.eval_languages.items():
+        for language in languages:
+            data.eval_sets[(split, language)] = spec.load(directory, split, language)
+
+
+def _result_relevant(config: TrainConfig) -> dict[str, Any]:
+    """Train settings that change results (how often we save a resume point does not)."""
+    settings = dataclasses.asdict(config)
+    settings.pop("checkpoint_every_steps")
+    return settings
+
+
+class StudyPlan:
+    """The DAG of a study and the status of each node; :class:`StudyRunner` executes it."""
+
+    def __init__(self, study: StudyConfig) -> None:
+        self.study = study
+        self.output = Path(study.output_dir)
+        self.store_path = self.output / STORE_NAME
+        self.tasks: dict[str, TaskData] = {}
+
+    def describe(self) -> None:
+        """Locate and fingerprint every task (enough to compute every run id)."""
+        study = self.study
+        for name in study.target_tasks:
+            self.tasks[name] = describe_task(get_task(name), study, True)
+        for combo in study.intermediate_tasks:
+            for name in combo.split("+"):
+                if name == BASELINE:
+                    continue
+                if name not in self.tasks:
+                    self.tasks[name] = describe_task(get_task(name), study, False)
+                elif self.tasks[name].spec.train_split is None:
+                    raise XstiltsError(
+                        f"task {name!r} cannot be an intermediate task (no training set)"
+                    )
+
+    def intermediate_key(self, combo: str, seed: int) -> str:
+        study = self.study
+        if combo == BASELINE:
+            return BASELINE
+        return content_key(
+            phase="intermediate",
+            encoder=dataclasses.asdict(study.encoder),
+            tasks=combo,
+            data={name: self.tasks[name].digest for name in combo.split("+")},
+            train=_result_relevant(study.intermediate),
+            seed=seed,
+        )
+
+    def target_key(self, combo: str, target: str, seed: int) -> str:
+        study = self.study
+        spec = self.tasks[target].spec
+        settings = (
+            dataclasses.asdict(study.retrieval)
+            if spec.family == "retrieval"
+            else _result_relevant(study.target)
+        )
+        return content_key(
+            phase="target",
+            intermediate=self.intermediate_key(combo, seed),
+            encoder=dataclasses.asdict(study.encoder),
+            target=target,
+            data=self.tasks[target].digest,
+            settings=settings,
+            languages=self.tasks[target].eval_languages,
+            seed=seed,
+        )
+
+    def units(self) -> list[tuple[int, str, str, str]]:
+        """(seed, intermediate, target, run_id) for every target run of the study."""
+        return [
+            (seed, combo, target, self.target_key(combo, target, seed))
+            for seed in self.study.seeds
+            for combo in self.study.intermediate_tasks
+            for target in self.study.target_tasks
+        ]
+
+    def intermediate_folder(self, combo: str, seed: int) -> Path:
+        """Where the encoder after intermediate phase (combo, seed) is stored."""
+        return self.output / "intermediate" / f"{combo}-{self.intermediate_key(combo, seed)}"
+
+    def stored_run_ids(self) -> set[str]:
+        """Run ids whose rows are committed in the store (one query)."""
+        if not self.store_path.exists():
+            return set()
+        with ResultStore(self.store_path, read_only=True) as store:
+            return store.run_ids()
+
+    def plan(self) -> list[dict[str, Any]]:
+        """What ``run`` would do: every run and its status, loading no model and no example."""
+        self.describe()
+        units = self.units()
+        stored = self.stored_run_ids()
+        items = []
+        for seed, combo, target, run_id in units:
+            folder = self.intermediate_folder(combo, seed)
+            if combo == BASELINE:
+                intermediate = "-"
+            elif (folder / "encoder.safetensors").is_file():
+                intermediate = "trained"
+            elif folder.with_name(folder.name + ".training").exists():
+                intermediate = "partial"
+            else:
+                intermediate = "to train"
+            items.append({
+                "seed": seed, "intermediate_task": combo, "target_task": target, "run_id": run_id,
+                "intermediate": intermediate, "status": "done" if run_id in stored else "pending",
+            })  # fmt: skip
+        return items
