@@ -22,12 +22,12 @@ def test_bad_yaml_key_is_one_line_without_traceback(tmp_path: Path) -> None:
     config.write_text("target_tasks: [xnli]\ntarget: {epochz: 2}\n", encoding="utf-8")
     result = run_cli("run", str(config))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        f"xstilts: error: {config}: target.epochz: unknown key; did you mean 'epochs'? expected "
-        "one of batch_size, checkpoint_every_steps, epochs, eval_every_epochs, learning_rate, "
-        "max_grad_norm, max_length, "
-        "max_train_examples, warmup_ratio, weight_decay"
-    ]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"xstilts: error: {config}: target.epochz: unknown key; did you mean 'epochs'? "
+        "expected one of batch_size, checkpoint_every_steps, epochs,"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -72,7 +72,8 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
 
     out = tmp_path / "rows.csv"
     assert main(["results", str(tmp_path / "out"), "--export", str(out)]) == 0
-    assert "12 rows exported" in capsys.readouterr().out  # 2 runs x 2 splits x 3 languages
+    # 2 runs x 2 splits x 3 languages x 2 selections (English dev, oracle)
+    assert "24 rows exported" in capsys.readouterr().out
     assert out.read_text().splitlines()[0].startswith("run_id,study,encoder")
 
 

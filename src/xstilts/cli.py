@@ -101,7 +101,9 @@ def _run_and_report(  # type: ignore[no-untyped-def]
     return 0
 
 
-def _print_tables(rows, targets: Sequence[str], split: str) -> None:  # type: ignore[no-untyped-def]
+def _print_tables(  # type: ignore[no-untyped-def]
+    rows, targets: Sequence[str], split: str, selection: str = "en_dev"
+) -> None:
     import pandas as pd
 
     from xstilts.analysis.tables import language_table, seeds_per_cell
@@ -109,7 +111,7 @@ def _print_tables(rows, targets: Sequence[str], split: str) -> None:  # type: ig
     with pd.option_context("display.width", 160, "display.max_columns", 30):
         for target in targets:
             for metric in sorted(rows.loc[rows["target_task"] == target, "metric"].unique()):
-                table = language_table(rows, target, split, metric)
+                table = language_table(rows, target, split, metric, selection)
                 if table.empty:
                     continue
                 seeds = seeds_per_cell(rows, target, split)
@@ -138,7 +140,7 @@ def cmd_results(args: argparse.Namespace) -> int:
             f"{store_path}: no results" + (f" for study {args.study!r}" if args.study else "")
         )
     targets = [args.task] if args.task else sorted(rows["target_task"].unique())
-    _print_tables(rows, targets, args.split)
+    _print_tables(rows, targets, args.split, args.selection)
     return 0
 
 
@@ -243,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--task", help="only this target task")
     results.add_argument("--split", default="test", choices=["dev", "test"])
     results.add_argument("--study", help="only this study name")
+    results.add_argument(
+        "--selection",
+        default="en_dev",
+        choices=["en_dev", "oracle"],
+        help="checkpoint selection: English dev (zero-shot) or target-dev oracle",
+    )
     results.add_argument("--export", metavar="FILE", help="also write all rows to .parquet/.csv")
     results.set_defaults(func=cmd_results)
 

@@ -34,6 +34,9 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     max_train_examples: int | None = None  # cap, for quick studies
     eval_every_epochs: float = 1.0  # English-dev model selection points
+    # Multi-task intermediate training: how tasks are mixed (jiant's samplers).
+    sampler: str = "proportional"  # proportional | uniform | temperature
+    temperature: float = 2.0  # for sampler "temperature": p_t ∝ n_t^(1/T)
     # Resume points besides every dev evaluation (0 = only there); each costs a state save.
     checkpoint_every_steps: int = 0
 
@@ -79,6 +82,11 @@ class StudyConfig:
     target: TrainConfig = field(default_factory=TrainConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     threads: int | None = None  # torch CPU threads; None = torch default
+    # Experiment trackers fed by accelerate: tensorboard (default, offline), mlflow, wandb.
+    trackers: list[str] = field(default_factory=lambda: ["tensorboard"])
+    # Also select each language's checkpoint on its own dev set (oracle, Keung et al. 2020) and
+    # store those rows with selection "oracle" beside the English-dev ("en_dev") rows.
+    oracle_selection: bool = True
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys) — the basis of content hashes and stored run configs."""
@@ -175,6 +183,11 @@ def validate_study(study: StudyConfig) -> None:
             raise ConfigError(
                 f"target_tasks[{i}]: unknown task {name!r}; known: {', '.join(sorted(TASKS))}"
             )
+    for i, tracker in enumerate(study.trackers):
+        if tracker not in ("tensorboard", "mlflow", "wandb"):
+            raise ConfigError(
+                f"trackers[{i}]: unknown tracker {tracker!r}; expected tensorboard, mlflow or wandb"
+            )
     if not study.seeds:
         raise ConfigError("seeds: at least one seed is required")
     if study.encoder.pooling not in ("cls", "mean"):
@@ -191,6 +204,13 @@ def validate_study(study: StudyConfig) -> None:
             raise ConfigError(f"{phase}.batch_size: must be >= 1")
         if train.max_length < 8:
             raise ConfigError(f"{phase}.max_length: must be >= 8")
+        if train.sampler not in ("proportional", "uniform", "temperature"):
+            raise ConfigError(
+                f"{phase}.sampler: expected proportional, uniform or temperature, "
+                f"got {train.sampler!r}"
+            )
+        if train.temperature <= 0:
+            raise ConfigError(f"{phase}.temperature: must be > 0")
 
 
 def load_study(path: str | Path) -> StudyConfig:

@@ -60,7 +60,9 @@ def test_every_phase_writes_rows_for_every_language(finished: Path) -> None:
     assert set(xnli.language) == XNLI_DEMO_LANGUAGES
     assert set(xnli.split) == {"dev", "test"}
     assert set(xnli.intermediate_task) == {"none", "mnli"}
-    assert (xnli.selection == "en_dev").all()
+    assert set(xnli.selection) == {"en_dev", "oracle"}
+    # one English-dev and one oracle row per (run, split, language)
+    assert len(xnli) == 2 * 2 * 7 * 2
     tatoeba = rows[rows.target_task == "tatoeba"]
     assert set(tatoeba.language) == {"de", "fr", "es", "ru", "tr", "sw"}
     assert rows.value.between(0, 100).all()
@@ -69,11 +71,14 @@ def test_every_phase_writes_rows_for_every_language(finished: Path) -> None:
 
 
 def test_intermediate_checkpoint_is_trained_once_and_reused(finished: Path) -> None:
-    folders = list((finished / "intermediate").iterdir())
+    folders = [p for p in (finished / "intermediate").iterdir() if not p.name.endswith(".logs")]
     assert len(folders) == 1 and folders[0].name.startswith("mnli-")
     meta = json.loads((folders[0] / "meta.json").read_text())
     assert meta["tasks"] == "mnli" and meta["result"]["steps"] == 3
     assert (folders[0] / "encoder.safetensors").is_file()
+    # TensorBoard event files are written per phase by default
+    logs = folders[0].with_name(folders[0].name + ".logs")
+    assert list(logs.rglob("events.out.tfevents.*"))
 
 
 def test_run_folders_hold_config_and_predictions(finished: Path) -> None:

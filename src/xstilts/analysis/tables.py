@@ -13,14 +13,21 @@ from xstilts.experiments.schema import BASELINE
 
 
 def language_table(
-    rows: pd.DataFrame, target_task: str, split: str = "test", metric: str | None = None
+    rows: pd.DataFrame,
+    target_task: str,
+    split: str = "test",
+    metric: str | None = None,
+    selection: str = "en_dev",
 ) -> pd.DataFrame:
     """Mean over seeds; columns: one per intermediate task, then ``Δ task`` gains over ``none``.
 
+    ``selection`` picks English-dev (true zero-shot, default) or ``oracle`` rows.
     Languages follow the task's official order with English first; an ``avg`` row closes the
     table (unweighted mean over languages, as the XTREME score averages languages).
     """
     selected = rows[(rows["target_task"] == target_task) & (rows["split"] == split)]
+    # retrieval rows have no model selection ("none"): they belong to every selection's table
+    selected = selected[selected["selection"].isin([selection, "none"])]
     if metric is not None:
         selected = selected[selected["metric"] == metric]
     if selected.empty:

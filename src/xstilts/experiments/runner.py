@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from xstilts.config import StudyConfig, TrainConfig
 from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
+from xstilts.evaluate.score import file_suffix
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
@@ -39,6 +40,7 @@ from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.loop import train
+from xstilts.train.samplers import interleave
 
 log = logging.getLogger("xstilts")
 
@@ -102,8 +104,11 @@ def train_phase(
     description: str,
     checkpoint_dir: Path | None = None,
     progress: bool = True,
+    log_dir: Path | None = None,
+    trackers: Sequence[str] = (),
+    on_evaluation: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Train the encoder with one head per task (several tasks = proportional multi-task).
+    """Train the encoder with one head per task (several tasks: mixed by ``config.sampler``).
 
     Model selection uses the mean English-dev headline metric over the tasks.
     """
@@ -118,17 +123,16 @@ def train_phase(
     def batches_for_epoch(epoch: int) -> list[dict[str, Any]]:
         # A pure function of (seed, epoch): a resumed run rebuilds exactly the same batches.
         generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
-        batches = []
+        per_task = []
         for name, feats in features.items():
             lengths = [ops[name].feature_length(f) for f in feats]
+            batches = []
             for indices in training_batches(lengths, config.batch_size, generator):
                 batch = ops[name].collate([feats[i] for i in indices], tokenizer.pad_token_id)
                 batch["task"] = name
                 batches.append(batch)
-        if len(features) > 1:  # proportional sampling: interleave all tasks' batches at random
-            order = torch.randperm(len(batches), generator=generator).tolist()
-            batches = [batches[i] for i in order]
-        return batches
+            per_task.append(batches)
+        return interleave(per_task, config.sampler, config.temperature, generator)  # type: ignore[return-value]
 
     cached: dict[int, list[dict[str, Any]]] = {}
 
@@ -141,7 +145,9 @@ def train_phase(
     def compute_loss(m: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
         return ops[batch["task"]].loss(m, batch["task"], batch)
 
-    def evaluate_dev() -> float:
+    def evaluate_dev(step: int) -> float:
+        if on_evaluation is not None:
+            on_evaluation(step)
         scores = []
         for data in tasks:
             if not data.dev_en:
@@ -164,6 +170,8 @@ def train_phase(
         checkpoint_dir=checkpoint_dir,
         checkpoint_every=config.checkpoint_every_steps,
         progress=progress,
+        log_dir=log_dir,
+        trackers=trackers,
     )
     return dataclasses.asdict(result)
 
@@ -185,6 +193,30 @@ class StudySummary:
     rows_written: int
     store_path: Path
     seconds: float
+
+
+def _oracle_steps(history: dict[str, dict[str, float]], metric: str) -> dict[str, int]:
+    """For each language, the evaluation step where its own dev headline metric peaked."""
+    languages = {key.split("\t")[1] for scores in history.values() for key in scores}
+    best: dict[str, int] = {}
+    for language in sorted(languages):
+        key = f"dev\t{language}\t{metric}"
+        steps = [(scores.get(key, float("-inf")), -int(step)) for step, scores in history.items()]
+        best[language] = -max(steps)[1]  # the earliest step among ties
+    return best
+
+
+def _oracle_scores(
+    history: dict[str, dict[str, float]], metric: str
+) -> dict[tuple[str, str, str, str], float]:
+    """All scores of each language at its oracle step, with selection ``oracle``."""
+    steps = _oracle_steps(history, metric)
+    out: dict[tuple[str, str, str, str], float] = {}
+    for key, value in history[str(max(map(int, history)))].items():
+        split, language, name = key.split("\t")
+        at = history[str(steps[language])]
+        out[(split, language, name, "oracle")] = at.get(key, value)
+    return out
 
 
 def _row(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -268,6 +300,8 @@ class StudyRunner(StudyPlan):
             f"intermediate {combo}",
             partial,
             self.progress,
+            log_dir=folder.with_name(folder.name + ".logs"),
+            trackers=study.trackers,
         )
         log.info("intermediate %s done: %s", combo, json.dumps(result))
         save_encoder(
@@ -294,14 +328,13 @@ class StudyRunner(StudyPlan):
         }
         (run_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
         if data.spec.family == "retrieval":
-            scores = self._retrieval_scores(encoder, tokenizer, data, run_dir)
-            selection = "none"
+            raw = self._retrieval_scores(encoder, tokenizer, data, run_dir)
+            scores = {(*key, "none"): value for key, value in raw.items()}
             train_info: dict[str, Any] = {}
         else:
             scores, train_info = self._fine_tune_and_predict(
                 encoder, tokenizer, data, seed, run_dir
             )
-            selection = "en_dev"
         seconds = time.perf_counter() - clock
         (run_dir / "train.json").write_text(json.dumps(train_info, indent=2), encoding="utf-8")
         shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
@@ -312,43 +345,69 @@ class StudyRunner(StudyPlan):
             "intermediate_task": combo,
             "target_task": target,
             "seed": seed,
-            "selection": selection,
             "config_json": json.dumps(config, sort_keys=True),
             "started_at": started,
             "seconds": seconds,
         }
         return [
-            _row(base, split=split, language=language, metric=metric, value=value)
-            for (split, language, metric), value in sorted(scores.items())
+            _row(base, split=split, language=language, metric=metric, selection=sel, value=value)
+            for (split, language, metric, sel), value in sorted(scores.items())
         ]
 
     def _fine_tune_and_predict(
         self, encoder: nn.Module, tokenizer: Any, data: TaskData, seed: int, run_dir: Path
-    ) -> tuple[dict[tuple[str, str, str], float], dict[str, Any]]:
+    ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any]]:
+        """Train on English, select on English dev; score every (split, language).
+
+        With ``oracle_selection``, every dev evaluation also scores every target-language set, and
+        each language additionally gets the scores at the step where *its own* dev score peaked
+        (selection ``oracle``, Keung et al. 2020). That history is persisted next to the training
+        checkpoint, so a resumed run keeps it.
+        """
         study = self.study
         spec = data.spec
         family = trainable_family(spec.family)
         torch.manual_seed(seed)
         model = EncoderWithHeads(encoder, {spec.name: new_head(study, encoder, spec)})
+        max_length = study.target.max_length
+
+        def score_all(write_to: Path | None = None) -> dict[tuple[str, str, str], float]:
+            scores: dict[tuple[str, str, str], float] = {}
+            for (split, language), examples in sorted(data.eval_sets.items()):
+                predicted = family.predict(
+                    model, spec.name, examples, tokenizer, spec, max_length, 64
+                )
+                for metric, value in family.score(predicted, examples, spec, language).items():
+                    scores[(split, language, metric)] = value
+                if write_to is not None:
+                    suffix = file_suffix(spec.name)
+                    (write_to / f"{split}-{language}.{suffix}").write_text(
+                        family.format_predictions(examples, predicted), encoding="utf-8"
+                    )
+            return scores
+
+        history_path = run_dir / "oracle_history.json"
+        history: dict[str, dict[str, float]] = {}
+        if history_path.is_file():
+            history = json.loads(history_path.read_text(encoding="utf-8"))
+
+        def record(step: int) -> None:
+            history[str(step)] = {"\t".join(k): v for k, v in score_all().items()}
+            tmp = history_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(history), encoding="utf-8")
+            os.replace(tmp, history_path)
+
         info = train_phase(
             model, [data], tokenizer, study.target, seed, f"target {spec.name}",
-            run_dir / "checkpoint", self.progress,
+            run_dir / "checkpoint", self.progress, log_dir=run_dir / "logs",
+            trackers=study.trackers, on_evaluation=record if study.oracle_selection else None,
         )  # fmt: skip
-        scores: dict[tuple[str, str, str], float] = {}
         predictions_dir = run_dir / "predictions"
         predictions_dir.mkdir(exist_ok=True)
-        items = sorted(data.eval_sets.items())
-        for (split, language), examples in tqdm(
-            items, desc=f"evaluate {spec.name}", unit="lang", leave=False, disable=not self.progress
-        ):
-            predicted = family.predict(
-                model, spec.name, examples, tokenizer, spec, study.target.max_length, 64
-            )
-            for metric, value in family.score(predicted, examples, spec, language).items():
-                scores[(split, language, metric)] = value
-            (predictions_dir / f"{split}-{language}.tsv").write_text(
-                family.format_predictions(examples, predicted), encoding="utf-8"
-            )
+        scores = {(*key, "en_dev"): value for key, value in score_all(predictions_dir).items()}
+        if study.oracle_selection and history:
+            scores.update(_oracle_scores(history, spec.metric))
+            info["oracle_steps"] = _oracle_steps(history, spec.metric)
         return scores, info
 
     def _retrieval_scores(

@@ -18,6 +18,7 @@ from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import tatoeba_accuracy
 from xstilts.evaluate.predict import embed_sentences, nearest_neighbours
 from xstilts.families.base import RetrievalFamily, Tokenizer
+from xstilts.families.retrieval_mining import evaluate_bucc, evaluate_ranking
 from xstilts.tasks.spec import TaskSpec
 
 
@@ -61,7 +62,7 @@ def evaluate_tatoeba(
     return scores
 
 
-PROTOCOLS = {"tatoeba": evaluate_tatoeba}
+PROTOCOLS = {"tatoeba": evaluate_tatoeba, "bucc": evaluate_bucc, "ranking": evaluate_ranking}
 
 
 def evaluate(

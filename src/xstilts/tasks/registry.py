@@ -6,12 +6,25 @@ every task of the study on one page.
 
 from __future__ import annotations
 
-from xstilts.tasks import glue_xnli, retrieval_tasks
+from xstilts.tasks import (
+    glue_xnli,
+    more_classification_tasks,
+    more_retrieval_tasks,
+    multiple_choice_tasks,
+    qa_tasks,
+    retrieval_tasks,
+    tagging_tasks,
+)
 from xstilts.tasks.spec import TaskSpec
 
 _SPECS: list[TaskSpec] = [
     *glue_xnli.SPECS,
+    *more_classification_tasks.SPECS,
+    *multiple_choice_tasks.SPECS,
+    *qa_tasks.SPECS,
+    *tagging_tasks.SPECS,
     *retrieval_tasks.SPECS,
+    *more_retrieval_tasks.SPECS,
 ]
 
 TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in _SPECS}

@@ -35,6 +35,11 @@ class TrainResult:
     dev_history: list[tuple[int, float]]
 
 
+def _flat(config: TrainConfig) -> dict[str, Any]:
+    """Hyper-parameters as trackers accept them (scalars and strings only)."""
+    return {k: v for k, v in vars(config).items() if isinstance(v, (int, float, str, bool))}
+
+
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW over trainable parameters; no weight decay on biases and LayerNorm (BERT recipe)."""
     decay, no_decay = [], []
@@ -62,12 +67,14 @@ def train(
     model: nn.Module,
     batches_for_epoch: Callable[[int], Sequence[dict[str, Any]]],
     compute_loss: Callable[[nn.Module, dict[str, Any]], torch.Tensor],
-    evaluate_dev: Callable[[], float] | None,
+    evaluate_dev: Callable[[int], float] | None,
     config: TrainConfig,
     description: str,
     checkpoint_dir: Path | None = None,
     checkpoint_every: int = 0,
     progress: bool = True,
+    log_dir: Path | None = None,
+    trackers: Sequence[str] = (),
 ) -> TrainResult:
     """Train ``model`` in place; at the end it holds the best-on-English-dev parameters.
 
@@ -75,11 +82,24 @@ def train(
     ``eval_every_epochs`` epochs and keep the best checkpoint (true zero-shot: no target-language
     data is looked at). Without a dev set the last parameters are kept.
 
+    ``evaluate_dev(step)`` returns the English dev score at ``step`` (callers may record more
+    there, e.g. per-language dev/test scores for oracle selection).
+
     ``batches_for_epoch(e)`` must be a pure function of ``e`` (seeded per epoch): that is what lets
     a run killed mid-epoch resume from ``checkpoint_dir`` with identical results. A checkpoint is
     written every ``checkpoint_every`` steps and at every dev evaluation (0 = only at evaluations).
+
+    ``trackers`` (``tensorboard``, ``mlflow``, ``wandb``) receive loss, learning rate and dev score
+    through accelerate's tracking API, logging under ``log_dir``.
     """
-    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    use_trackers = list(trackers) if log_dir is not None else []
+    accelerator = Accelerator(
+        cpu=not torch.cuda.is_available(),
+        log_with=use_trackers or None,
+        project_dir=str(log_dir) if use_trackers else None,
+    )
+    if use_trackers:
+        accelerator.init_trackers(description.replace(" ", "_"), config=_flat(config))
     steps_per_epoch = len(batches_for_epoch(0))
     total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
     eval_interval = max(1, round(config.eval_every_epochs * steps_per_epoch))
@@ -118,12 +138,19 @@ def train(
             state.step += 1
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.3f}")
+            if use_trackers:
+                learning_rate = scheduler.get_last_lr()[0]
+                accelerator.log(
+                    {"train/loss": loss.item(), "train/lr": learning_rate}, step=state.step
+                )
             evaluated = False
             if evaluate_dev is not None and (
                 state.step % eval_interval == 0 or state.step == total_steps
             ):
-                score = evaluate_dev()
+                score = evaluate_dev(state.step)
                 state.history.append((state.step, score))
+                if use_trackers:
+                    accelerator.log({"dev/en": score}, step=state.step)
                 evaluated = True
                 if score > state.best_dev:
                     state.best_dev, state.best_step = score, state.step
@@ -134,6 +161,8 @@ def train(
             if state.step >= total_steps:
                 break
     bar.close()
+    if use_trackers:
+        accelerator.end_training()
     state.seconds += time.perf_counter() - clock
     if best_state is not None:
         with torch.no_grad():

@@ -1,0 +1,496 @@
+"""BUCC 2018 bitext mining and ranked retrieval (LAReQA, Mewsli-X), scored straight from an encoder.
+
+Sentences are embedded as for Tatoeba (mean-pooled ``hidden_states[layer]``,
+``evaluate.predict.embed_sentences``) and compared by cosine similarity.
+
+**BUCC** (protocol ``bucc``) follows ``google-research/xtreme:third_party/utils_retrieve.py``
+(adapted, its header says, from facebookresearch/LASER's BUCC mining) as called by
+``third_party/evaluate_retrieval.py`` (task ``bucc2018``):
+
+1. ``text_load_unify`` / ``unique_embeddings``: each side is deduplicated by sentence text;
+2. ``mine_bitext(..., mode="mine", retrieval="max", margin="ratio", neighborhood=4)``:
+   L2-normalise, k-NN (k = min(4, other side)) in both directions, score each neighbour with the
+   ratio margin ``cos(x, y) / ((mean_kNN(x) + mean_kNN(y)) / 2)``, keep each sentence's best
+   neighbour, pool the forward and backward bests, sort by score, and accept pairs greedily so
+   that every source and every target sentence is used at most once; only scores ``> 0`` are
+   written (the mining threshold is 0);
+3. ``read_candidate2score`` maps the sentence texts back to ids through ``read_sent2id``, which
+   **drops every sentence that occurs more than once on its side**: such sentences never yield a
+   pair. That is our default ``duplicates="drop"``; ``duplicates="all"`` instead pairs every id
+   of a repeated sentence (the spec's ``defaults["duplicates"]`` chooses);
+4. the threshold: tuned on ``dev`` gold (BUCC "sample", ``metrics.bucc_optimize_threshold``) and
+   applied to ``test`` (BUCC "training", ``metrics.bucc_apply_threshold``), the intended protocol
+   of google-research/xtreme#13 and #60. The shipped ``evaluate_retrieval.py`` never carries the
+   dev threshold over (it even mines ``test`` into the ``dev`` candidate file name); jiant scores
+   with a threshold tuned on the scored split itself. We report both, under separate keys:
+   ``f1``/``precision``/``recall`` (dev-tuned threshold) and ``f1_oracle``/... (tuned on the
+   scored split's own gold, optimistic); on ``dev`` the two coincide. ``threshold`` and
+   ``threshold_oracle`` rows hold the raw margin thresholds (not x100).
+
+Tie-breaking where the reference leaves it to a library: neighbours with equal similarity come in
+the k-NN library's order (faiss or ``torch.topk``); pooled candidates with equal margin are
+accepted forward before backward, each in index order (a stable sort; the reference's
+``np.argsort(-scores)`` is not stable).
+
+**Ranking** (protocol ``ranking``, ``map@20``): each query of one language is ranked against a
+candidate pool shared by all languages; the top 20 ids are written as ``{query_id: [ids]}`` and
+scored with ``metrics.map_at_k``. This is the *zero-shot* scoring of the encoder (mean-pooled layer,
+cosine). The XTREME-R recipe first fine-tunes a dual encoder (LAReQA: on SQuAD v1.1,
+``scripts/train_lareqa.sh``; Mewsli-X: on English Wikipedia mention-entity pairs with an in-batch
+sampled softmax, ``scripts/train_mewslix.sh``) and scores its own pooled output; that fine-tuning
+is not part of this module. The candidate pool (~1M entity descriptions for Mewsli-X) is embedded
+once per encoder state and reused for every query language.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from xstilts.config import RetrievalConfig
+from xstilts.data.examples import RetrievalPair
+from xstilts.errors import XstiltsError
+from xstilts.evaluate.metrics import (
+    Candidate,
+    Pair,
+    bucc_apply_threshold,
+    bucc_optimize_threshold,
+    bucc_prf,
+    map_at_k,
+)
+from xstilts.evaluate.predict import embed_sentences
+from xstilts.families.base import Tokenizer
+from xstilts.tasks.more_retrieval_tasks import RankingSet
+from xstilts.tasks.spec import TaskSpec
+
+log = logging.getLogger(__name__)
+
+NEIGHBOURHOOD = 4  # utils_retrieve.mine_bitext(neighborhood=4)
+TOP_K = 20  # mAP@20 and the length of a ranking in the prediction files
+DUPLICATE_POLICIES = ("drop", "all")
+KNN_BACKENDS = ("auto", "faiss", "torch")
+# Working memory of one block of similarities in the torch k-NN.
+_BLOCK_BYTES = 512 * 1024 * 1024
+
+
+def _embed(
+    encoder: nn.Module,
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    max_length: int,
+    settings: RetrievalConfig,
+) -> np.ndarray:
+    return embed_sentences(
+        encoder, tokenizer, texts, settings.layer, max_length, settings.batch_size
+    )
+
+
+def _device_of(encoder: nn.Module | None) -> torch.device:
+    """Where the k-NN runs when ``backend="auto"``: the encoder's device (CPU if unknown)."""
+    parameter = next(encoder.parameters(), None) if encoder is not None else None
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
+# --------------------------------------------------------------------------------------------
+# Exact k-nearest neighbours by inner product
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_rows(vectors: np.ndarray) -> np.ndarray:
+    """Unit-length float32 rows (``faiss.normalize_L2``); a zero row stays zero."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def faiss_available() -> bool:
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def knn_search(
+    queries: np.ndarray,
+    index: np.ndarray,
+    k: int,
+    backend: str = "auto",
+    device: torch.device | str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` rows of ``index`` with the highest inner product per query, best first.
+
+    Exact search by every backend: faiss ``IndexFlatIP`` (what ``utils_retrieve.knnCPU`` uses),
+    or a blocked torch matmul + ``topk`` whose working memory stays near 512 MiB whatever the
+    sizes (10^5 x 10^5 BUCC sides, 10^6 Mewsli-X candidates). ``auto`` takes torch on a CUDA
+    ``device`` (the encoder's), else faiss when installed, else torch on the CPU (as fast as
+    faiss there; a numpy ``argpartition`` was 3x slower). Returns ``(similarities, indices)``,
+    both ``(len(queries), k)``; equal similarities come in the library's order.
+    """
+    if backend not in KNN_BACKENDS:
+        raise XstiltsError(f"unknown k-NN backend {backend!r}; expected one of {KNN_BACKENDS}")
+    if not 1 <= k <= len(index):
+        raise XstiltsError(f"k={k} neighbours requested from an index of {len(index)} rows")
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    index = np.ascontiguousarray(index, dtype=np.float32)
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    if backend == "faiss" or (backend == "auto" and device.type == "cpu" and faiss_available()):
+        return _knn_faiss(queries, index, k)
+    return _knn_torch(queries, index, k, device)
+
+
+def _knn_faiss(queries: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    import faiss
+
+    flat = faiss.IndexFlatIP(index.shape[1])
+    flat.add(index)
+    similarities, indices = flat.search(queries, k)
+    return similarities, indices.astype(np.int64)
+
+
+@torch.no_grad()
+def _knn_torch(
+    queries: np.ndarray,
+    index: np.ndarray,
+    k: int,
+    device: torch.device,
+    block_bytes: int = _BLOCK_BYTES,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Blocked exact search: one block of query rows against the whole index at a time."""
+    rows = max(1, block_bytes // (4 * len(index)))
+    keys = torch.from_numpy(index).to(device)
+    similarities = np.empty((len(queries), k), dtype=np.float32)
+    indices = np.empty((len(queries), k), dtype=np.int64)
+    for start in range(0, len(queries), rows):
+        block = torch.from_numpy(queries[start : start + rows]).to(device) @ keys.T
+        top = torch.topk(block, k, dim=1)
+        similarities[start : start + rows] = top.values.cpu().numpy()
+        indices[start : start + rows] = top.indices.cpu().numpy()
+    return similarities, indices
+
+
+# --------------------------------------------------------------------------------------------
+# BUCC mining
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UniqueSentences:
+    """One side of a BUCC pair, deduplicated by text (``utils_retrieve.text_load_unify``).
+
+    ``texts[u]`` is a distinct sentence in first-occurrence order and ``ids[u]`` every id that
+    carries it, in file order.
+    """
+
+    texts: tuple[str, ...]
+    ids: tuple[tuple[str, ...], ...]
+
+
+def unique_sentences(ids: Sequence[str], texts: Sequence[str]) -> UniqueSentences:
+    """Group ids by identical text, first occurrence first (what gets embedded and mined)."""
+    position: dict[str, int] = {}
+    grouped: list[list[str]] = []
+    for sentence_id, text in zip(ids, texts, strict=True):
+        if text not in position:
+            position[text] = len(grouped)
+            grouped.append([])
+        grouped[position[text]].append(sentence_id)
+    return UniqueSentences(texts=tuple(position), ids=tuple(tuple(g) for g in grouped))
+
+
+def max_margin_pairs(
+    source: np.ndarray,
+    target: np.ndarray,
+    neighbourhood: int = NEIGHBOURHOOD,
+    backend: str = "auto",
+    device: torch.device | str | None = None,
+) -> list[tuple[float, int, int]]:
+    """Mine 1:1 pairs with the ratio margin and the "max" strategy (``mine_bitext``).
+
+    ``source`` and ``target`` are L2-normalised rows of *distinct* sentences. Returns
+    ``(score, source row, target row)`` in acceptance order (descending score), scores ``> 0``.
+    """
+    forward_sim, forward_ids = knn_search(
+        source, target, min(neighbourhood, len(target)), backend, device
+    )
+    backward_sim, backward_ids = knn_search(
+        target, source, min(neighbourhood, len(source)), backend, device
+    )
+    forward_mean = forward_sim.astype(np.float64).mean(axis=1)
+    backward_mean = backward_sim.astype(np.float64).mean(axis=1)
+    # ratio margin: cos(x, y) / ((mean_kNN(x) + mean_kNN(y)) / 2), for every retrieved neighbour
+    forward_scores = forward_sim / ((forward_mean[:, None] + backward_mean[forward_ids]) / 2)
+    backward_scores = backward_sim / ((backward_mean[:, None] + forward_mean[backward_ids]) / 2)
+    forward_column = forward_scores.argmax(axis=1)
+    backward_column = backward_scores.argmax(axis=1)
+    rows_source, rows_target = np.arange(len(source)), np.arange(len(target))
+    pooled_source = np.concatenate((rows_source, backward_ids[rows_target, backward_column]))
+    pooled_target = np.concatenate((forward_ids[rows_source, forward_column], rows_target))
+    pooled_scores = np.concatenate(
+        (forward_scores[rows_source, forward_column], backward_scores[rows_target, backward_column])
+    )
+    used_source: set[int] = set()
+    used_target: set[int] = set()
+    accepted: list[tuple[float, int, int]] = []
+    for position in np.argsort(-pooled_scores, kind="stable"):
+        i, j = int(pooled_source[position]), int(pooled_target[position])
+        if i in used_source or j in used_target:
+            continue
+        used_source.add(i)
+        used_target.add(j)
+        if pooled_scores[position] > 0:
+            accepted.append((float(pooled_scores[position]), i, j))
+    return accepted
+
+
+def pairs_to_ids(
+    pairs: Sequence[tuple[float, int, int]],
+    source: UniqueSentences,
+    target: UniqueSentences,
+    duplicates: str = "drop",
+) -> list[Candidate]:
+    """Turn mined rows of distinct sentences back into ``(score, source id, target id)``.
+
+    ``"drop"`` is the reference (``read_sent2id`` deletes every sentence seen twice, so its pairs
+    vanish); ``"all"`` pairs every id of a repeated sentence.
+    """
+    if duplicates not in DUPLICATE_POLICIES:
+        raise XstiltsError(
+            f"unknown duplicate policy {duplicates!r}; expected one of {DUPLICATE_POLICIES}"
+        )
+    candidates: list[Candidate] = []
+    for score, i, j in pairs:
+        source_ids, target_ids = source.ids[i], target.ids[j]
+        if duplicates == "drop" and (len(source_ids) > 1 or len(target_ids) > 1):
+            continue
+        candidates.extend((score, s, t) for s in source_ids for t in target_ids)
+    return candidates
+
+
+def mine_bucc(
+    encoder: nn.Module,
+    tokenizer: Tokenizer,
+    pair: RetrievalPair,
+    settings: RetrievalConfig,
+    neighbourhood: int = NEIGHBOURHOOD,
+    duplicates: str = "drop",
+    backend: str = "auto",
+) -> list[Candidate]:
+    """Scored candidate pairs (by id) of one BUCC split, best first; each distinct text is
+    embedded once."""
+    source = unique_sentences(pair.source_ids, pair.source)
+    target = unique_sentences(pair.target_ids, pair.target)
+    x = normalize_rows(_embed(encoder, tokenizer, source.texts, settings.max_length, settings))
+    y = normalize_rows(_embed(encoder, tokenizer, target.texts, settings.max_length, settings))
+    mined = max_margin_pairs(x, y, neighbourhood, backend, _device_of(encoder))
+    return pairs_to_ids(mined, source, target, duplicates)
+
+
+def _extracted_pairs(candidates: Sequence[Candidate], threshold: float) -> list[Pair]:
+    """The pairs kept at ``threshold``, best first, each once (the submission file's lines)."""
+    kept = bucc_apply_threshold(candidates, threshold)
+    ordered: list[Pair] = []
+    for _score, source_id, target_id in candidates:
+        pair = (source_id, target_id)
+        if pair in kept:
+            ordered.append(pair)
+            kept.discard(pair)
+    return ordered
+
+
+def _prf(
+    candidates: Sequence[Candidate], gold: Sequence[Pair], threshold: float, suffix: str
+) -> dict[str, float]:
+    scores = bucc_prf(bucc_apply_threshold(candidates, threshold), gold)
+    result = {f"{metric}{suffix}": value for metric, value in scores.items()}
+    result[f"threshold{suffix}"] = threshold
+    return result
+
+
+def _write_pairs(path: Path, pairs: Sequence[Pair]) -> None:
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
+
+
+def evaluate_bucc(
+    encoder: nn.Module,
+    tokenizer: Tokenizer,
+    sets: dict[str, Sequence[Any]],
+    spec: TaskSpec,
+    settings: RetrievalConfig,
+    language: str,
+    work_dir: Path,
+) -> dict[tuple[str, str], float]:
+    """Mine every split; tune the threshold on the dev split, apply it to the others.
+
+    Writes ``{split}-{language}.tsv`` with ``src_id<TAB>trg_id`` lines (the XTREME submission
+    format) for every split it can threshold. A split whose gold is hidden (XTREME deletes the
+    test gold) gets the file and no scores. Without a dev split, a split with gold is scored with
+    its oracle threshold only (and gets no prediction file, since no honest threshold exists).
+    """
+    neighbourhood = int(spec.defaults.get("neighbourhood", NEIGHBOURHOOD))
+    duplicates = str(spec.defaults.get("duplicates", "drop"))
+    mined: dict[str, list[Candidate]] = {}
+    gold: dict[str, tuple[Pair, ...]] = {}
+    for split, examples in sets.items():
+        if len(examples) != 1:
+            raise XstiltsError(f"{spec.name} {split}-{language}: expected one sentence-pair set")
+        mined[split] = mine_bucc(
+            encoder, tokenizer, examples[0], settings, neighbourhood, duplicates
+        )
+        gold[split] = examples[0].gold
+
+    scores: dict[tuple[str, str], float] = {}
+    threshold: float | None = None
+    dev = spec.dev_split
+    if dev is not None and dev in mined:
+        if not gold[dev]:
+            raise XstiltsError(
+                f"{spec.name} {language}: the {dev} split has no gold pairs to tune the "
+                "mining threshold on"
+            )
+        threshold, _ = bucc_optimize_threshold(mined[dev], gold[dev])
+    for split, candidates in mined.items():
+        split_gold = gold[split]
+        if threshold is not None:
+            _write_pairs(
+                work_dir / f"{split}-{language}.tsv", _extracted_pairs(candidates, threshold)
+            )
+            if split_gold:
+                for metric, value in _prf(candidates, split_gold, threshold, "").items():
+                    scores[(split, metric)] = value
+        elif not split_gold:
+            raise XstiltsError(
+                f"{spec.name} {split}-{language}: no gold pairs and no {dev} split to tune "
+                "the mining threshold on"
+            )
+        else:
+            log.warning(
+                "%s %s-%s: no %s split; reporting the oracle threshold only",
+                spec.name, split, language, dev,
+            )  # fmt: skip
+        if split_gold:
+            oracle, _ = bucc_optimize_threshold(candidates, split_gold)
+            for metric, value in _prf(candidates, split_gold, oracle, "_oracle").items():
+                scores[(split, metric)] = value
+    return scores
+
+
+# --------------------------------------------------------------------------------------------
+# Ranking (LAReQA, Mewsli-X)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _PoolEntry:
+    encoder: weakref.ReferenceType[nn.Module]
+    state: tuple[Any, ...]
+    texts: tuple[str, ...]
+    vectors: np.ndarray
+
+
+_POOL_CACHE: list[_PoolEntry] = []
+
+
+@torch.no_grad()
+def _encoder_state(encoder: nn.Module, tokenizer: Tokenizer, layer: int, max_length: int) -> tuple:
+    """What the pool embeddings depend on besides the encoder's identity.
+
+    Storage, in-place version counter and a float64 sum of every parameter: loading another
+    checkpoint or a training step changes at least one of them.
+    """
+    parameters = list(encoder.parameters())
+    sums = torch.stack([p.detach().sum(dtype=torch.float64) for p in parameters]).cpu()
+    storage = tuple((p.data_ptr(), p._version) for p in parameters)
+    return (id(tokenizer), layer, max_length, storage, tuple(sums.tolist()))
+
+
+def _pool_vectors(
+    encoder: nn.Module,
+    tokenizer: Tokenizer,
+    texts: tuple[str, ...],
+    max_length: int,
+    settings: RetrievalConfig,
+) -> np.ndarray:
+    """Normalised pool embeddings, cached for the next language (one entry: a pool can be 4 GB)."""
+    state = _encoder_state(encoder, tokenizer, settings.layer, max_length)
+    if _POOL_CACHE:
+        entry = _POOL_CACHE[0]
+        if entry.encoder() is encoder and entry.state == state and entry.texts == texts:
+            return entry.vectors
+    _POOL_CACHE.clear()
+    vectors = normalize_rows(_embed(encoder, tokenizer, texts, max_length, settings))
+    _POOL_CACHE.append(_PoolEntry(weakref.ref(encoder), state, texts, vectors))
+    return vectors
+
+
+def clear_pool_cache() -> None:
+    """Free the cached candidate-pool embeddings."""
+    _POOL_CACHE.clear()
+
+
+def _side_length(spec: TaskSpec, settings: RetrievalConfig, key: str) -> int:
+    """The reference length of one side (spec default), never above the study's max_length."""
+    return min(settings.max_length, int(spec.defaults.get(key, settings.max_length)))
+
+
+def rank_pool(
+    queries: np.ndarray,
+    pool: np.ndarray,
+    k: int = TOP_K,
+    backend: str = "auto",
+    device: torch.device | str | None = None,
+) -> np.ndarray:
+    """Indices of the ``k`` most cosine-similar pool rows per query, best first."""
+    _, indices = knn_search(normalize_rows(queries), pool, min(k, len(pool)), backend, device)
+    return indices
+
+
+def evaluate_ranking(
+    encoder: nn.Module,
+    tokenizer: Tokenizer,
+    sets: dict[str, Sequence[Any]],
+    spec: TaskSpec,
+    settings: RetrievalConfig,
+    language: str,
+    work_dir: Path,
+) -> dict[tuple[str, str], float]:
+    """Rank the pool for every query; write ``{split}-{language}.json``; score mAP@20.
+
+    Queries are truncated at ``defaults["query_max_length"]`` and candidates at
+    ``defaults["candidate_max_length"]`` (the reference lengths), both capped by the study's
+    ``retrieval.max_length``. A split without any gold (Mewsli-X test) is predicted, not scored.
+    """
+    query_length = _side_length(spec, settings, "query_max_length")
+    candidate_length = _side_length(spec, settings, "candidate_max_length")
+    scores: dict[tuple[str, str], float] = {}
+    for split, examples in sets.items():
+        if len(examples) != 1 or not isinstance(examples[0], RankingSet):
+            raise XstiltsError(f"{spec.name} {split}-{language}: expected one ranking set")
+        ranking: RankingSet = examples[0]
+        pool = _pool_vectors(encoder, tokenizer, ranking.candidates, candidate_length, settings)
+        queries = _embed(encoder, tokenizer, ranking.queries, query_length, settings)
+        top = rank_pool(queries, pool, TOP_K, device=_device_of(encoder))
+        ranked = {
+            query_id: [ranking.candidate_ids[i] for i in row]
+            for query_id, row in zip(ranking.query_ids, top.tolist(), strict=True)
+        }
+        (work_dir / f"{split}-{language}.json").write_text(
+            json.dumps(ranked, ensure_ascii=False), encoding="utf-8"
+        )
+        relevant = {
+            query_id: items
+            for query_id, items in zip(ranking.query_ids, ranking.relevant, strict=True)
+            if items
+        }
+        if relevant:
+            scores[(split, "map@20")] = map_at_k(ranked, relevant, k=TOP_K)
+    return scores

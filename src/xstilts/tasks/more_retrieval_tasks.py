@@ -1,0 +1,388 @@
+"""BUCC 2018, LAReQA (XQuAD-R) and Mewsli-X: retrieval targets scored straight from an encoder.
+
+The readers live in :mod:`xstilts.data.retrieval_format`; this module says where each split sits
+in a task folder and turns the records into what the protocols in
+:mod:`xstilts.families.retrieval_mining` consume.
+
+* **bucc2018** (protocol ``bucc``): one :class:`~xstilts.data.examples.RetrievalPair` per split.
+  Three layouts are accepted, first match wins:
+
+  1. XTREME's download (``scripts/download_data.sh`` ``download_bucc18``): flat
+     ``{src}-en.{dev|test}.{src|en|gold}``; it renames BUCC's ``sample`` to ``dev`` and
+     ``training`` to ``test`` and deletes the test gold;
+  2. the original BUCC tarballs (``comparable.limsi.fr/bucc2018``):
+     ``{src}-en/{src}-en.{sample|training}.{src|en|gold}``, which *keep* the training (= our test)
+     gold, so local test F1 can be computed;
+  3. the same original names, flat.
+
+  Our ``dev`` is BUCC ``sample`` and our ``test`` is BUCC ``training``, as in XTREME
+  (google-research/xtreme#13, #60: the threshold is tuned on ``sample`` and applied to
+  ``training``).
+* **lareqa** and **mewslix** (protocol ``ranking``): one :class:`RankingSet` per split and
+  language: the queries of that language, ranked against one candidate pool shared by every
+  language (the pool object is cached, so all languages hold the *same* tuples and the protocol
+  embeds the pool once per encoder).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from xstilts.data.examples import EntityDescription, EntityMention, PoolCandidate, RetrievalPair
+from xstilts.data.retrieval_format import (
+    read_bucc2018_files,
+    read_lareqa,
+    read_mewslix_entities,
+    read_mewslix_mentions,
+)
+from xstilts.errors import DataError
+from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
+from xstilts.tasks.spec import TaskSpec
+
+
+@dataclass(frozen=True)
+class RankingSet:
+    """Queries of one language ranked against a shared candidate pool (LAReQA, Mewsli-X).
+
+    ``relevant[i]`` holds the ids of the candidates that answer query ``i``; it is empty where the
+    release hides the gold (Mewsli-X test), and such queries are predicted but not scored. The
+    texts are already in the form the encoder sees (the reference preprocessing is applied by the
+    loaders below).
+    """
+
+    language: str
+    query_ids: tuple[str, ...]
+    queries: tuple[str, ...]
+    relevant: tuple[tuple[str, ...], ...]
+    candidate_ids: tuple[str, ...]
+    candidates: tuple[str, ...]
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    """Cache key of a file: its path and what changes when its content does."""
+    stat = path.stat()
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+# --------------------------------------------------------------------------------------------
+# BUCC 2018
+# --------------------------------------------------------------------------------------------
+
+BUCC_ORIGINAL_SPLITS = {"dev": "sample", "test": "training"}
+
+
+def _bucc_stems(task_dir: Path, split: str, language: str) -> list[Path]:
+    """Candidate file stems (``.../{src}-en.{split}``) in the order the layouts are tried."""
+    stems = [task_dir / f"{language}-en.{split}"]
+    original = BUCC_ORIGINAL_SPLITS.get(split)
+    if original is not None:
+        stems.append(task_dir / f"{language}-en" / f"{language}-en.{original}")
+        stems.append(task_dir / f"{language}-en.{original}")
+    return stems
+
+
+def _bucc_stem(task_dir: Path, split: str, language: str) -> Path | None:
+    for stem in _bucc_stems(task_dir, split, language):
+        if Path(f"{stem}.{language}").is_file() and Path(f"{stem}.en").is_file():
+            return stem
+    return None
+
+
+def load_bucc2018(task_dir: Path, split: str, language: str) -> list[RetrievalPair]:
+    """One BUCC language pair (``{language}`` side = source, English = target) for ``split``."""
+    stem = _bucc_stem(task_dir, split, language)
+    if stem is None:
+        stems = _bucc_stems(task_dir, split, language)
+        tried = ", ".join(f"{stem.relative_to(task_dir)}.{{{language},en}}" for stem in stems)
+        raise DataError(task_dir, None, f"no BUCC {split} files for {language!r}; tried {tried}")
+    gold = Path(f"{stem}.gold")
+    return [
+        read_bucc2018_files(
+            Path(f"{stem}.{language}"),
+            Path(f"{stem}.en"),
+            gold if gold.is_file() else None,
+            language=language,
+        )
+    ]
+
+
+def bucc2018_languages_found(task_dir: Path, split: str) -> list[str]:
+    """Languages whose source and English files exist for ``split`` in any accepted layout."""
+    return [
+        language
+        for language in TASK_LANGUAGES[XTREME]["bucc2018"]
+        if _bucc_stem(task_dir, split, language) is not None
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# LAReQA (XQuAD-R)
+# --------------------------------------------------------------------------------------------
+
+LAREQA_FOLDER = "xquad-r"
+
+
+def lareqa_candidate_text(candidate: PoolCandidate) -> str:
+    """The text a LAReQA candidate is encoded from: its sentence followed by its paragraph.
+
+    ``third_party/evaluate_retrieval.py`` (task ``lareqa``) writes ``(sentence + context)`` with
+    newlines removed and no separator, one per line, and reads it back stripped.
+    """
+    return (candidate.sentence + candidate.context).replace("\n", "").strip()
+
+
+@dataclass(frozen=True)
+class _LareqaPool:
+    candidate_ids: tuple[str, ...]
+    candidates: tuple[str, ...]
+    questions: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]  # lang -> (id, text, gold)
+
+
+@functools.lru_cache(maxsize=2)
+def _lareqa_pool(directory: str, files: tuple[tuple[str, int, int], ...]) -> _LareqaPool:
+    """Every ``{lang}.json`` of the folder in one pool (``files`` only keys the cache)."""
+    pool = read_lareqa(directory)
+    by_xling: dict[str, list[str]] = {}
+    for xling_id, candidate_id in pool.gold:
+        by_xling.setdefault(xling_id, []).append(candidate_id)
+    questions: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    for question in pool.questions:
+        gold = tuple(by_xling.get(question.xling_id, ()))
+        questions.setdefault(question.language, []).append((question.id, question.question, gold))
+    return _LareqaPool(
+        candidate_ids=tuple(candidate.id for candidate in pool.candidates),
+        candidates=tuple(lareqa_candidate_text(candidate) for candidate in pool.candidates),
+        questions={language: tuple(rows) for language, rows in questions.items()},
+    )
+
+
+def load_lareqa(task_dir: Path, split: str, language: str) -> list[RankingSet]:
+    """The ``language`` questions of XQuAD-R against the pooled sentences of *all* languages.
+
+    As ``evaluate_retrieval.py`` does, the pool holds every ``{lang}.json`` in
+    ``{task_dir}/xquad-r`` (the official 11 languages when the release is complete); a question's
+    relevant answers are the sentences holding its answer in every language (``xling_id``).
+    XQuAD-R has a single split, ``test``.
+    """
+    directory = task_dir / LAREQA_FOLDER
+    files = tuple(_file_key(path) for path in sorted(directory.glob("*.json")))
+    pool = _lareqa_pool(str(directory), files)
+    rows = pool.questions.get(language)
+    if not rows:
+        raise DataError(directory / f"{language}.json", None, "no LAReQA questions found")
+    return [
+        RankingSet(
+            language=language,
+            query_ids=tuple(row[0] for row in rows),
+            queries=tuple(row[1] for row in rows),
+            relevant=tuple(row[2] for row in rows),
+            candidate_ids=pool.candidate_ids,
+            candidates=pool.candidates,
+        )
+    ]
+
+
+def lareqa_languages_found(task_dir: Path, split: str) -> list[str]:
+    """Official languages with an ``xquad-r/{lang}.json`` (XQuAD-R has only ``test``)."""
+    if split != "test":
+        return []
+    return [
+        language
+        for language in TASK_LANGUAGES[XTREME_R]["lareqa"]
+        if (task_dir / LAREQA_FOLDER / f"{language}.json").is_file()
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Mewsli-X
+# --------------------------------------------------------------------------------------------
+
+MEWSLIX_CANDIDATES = "candidate_set_entities.jsonl"
+# utils_mewslix.py: mention markers, and how a marker already in the text is escaped.
+_MARKER_LEFT, _MARKER_RIGHT = "{", "}"
+_MARKER_PATTERN = re.compile(rf"{re.escape(_MARKER_LEFT)}(.*?){re.escape(_MARKER_RIGHT)}")
+_MARKER_ESCAPE = r"(\1)"
+
+
+def _light_normalize(text: str) -> str:
+    """``utils_mewslix``: lines joined by spaces, one pass of double-space removal, stripped."""
+    return " ".join(text.splitlines()).replace("  ", " ").strip()
+
+
+def mewslix_query_text(mention: EntityMention) -> str | None:
+    """The baseline query string of ``utils_mewslix.preprocess_mention``.
+
+    Only the sentence holding the mention is kept; the mention is set off by ``{ }`` markers
+    (markers already in the sentence become parentheses) and prepended with a colon, so it
+    survives truncation: ``Smith: The verdict came back for { Smith }, who ...``. Returns None
+    when no single sentence holds the mention (the reference asserts then).
+    """
+    start, end = mention.mention_start, mention.mention_end
+    sentence = next(
+        (
+            (s, e)
+            for s, e in mention.sentence_spans
+            if s <= start < e and s < end <= e  # utils_mewslix Span.locate_in
+        ),
+        None,
+    )
+    if sentence is None:
+        return None
+    surface = mention.text[start:end]
+    left = _MARKER_PATTERN.sub(_MARKER_ESCAPE, mention.text[sentence[0] : start])
+    right = _MARKER_PATTERN.sub(_MARKER_ESCAPE, mention.text[end : sentence[1]])
+    query = f"{surface}: {left} {_MARKER_LEFT} {surface} {_MARKER_RIGHT} {right}"
+    return _light_normalize(query)
+
+
+def mewslix_entity_text(entity: EntityDescription) -> str:
+    """``utils_mewslix.preprocess_entity_description``: the description's sentences, normalised."""
+    return _light_normalize(" ".join(entity.description[s:e] for s, e in entity.sentence_spans))
+
+
+@functools.lru_cache(maxsize=2)
+def _mewslix_pool(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Candidate entity ids and texts, read once per file version (the pool has ~1M entities)."""
+    entities = read_mewslix_entities(path)
+    ids = tuple(entity.entity_id for entity in entities)
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i, count in Counter(ids).items() if count > 1)
+        raise DataError(path, None, f"entity {duplicate!r} appears twice in the candidate set")
+    return ids, tuple(mewslix_entity_text(entity) for entity in entities)
+
+
+@functools.lru_cache(maxsize=2)
+def _mewslix_mentions_by_language(
+    path: str, mtime_ns: int, size: int
+) -> dict[str, tuple[EntityMention, ...]]:
+    grouped: dict[str, list[EntityMention]] = {}
+    for mention in read_mewslix_mentions(path):
+        grouped.setdefault(mention.language, []).append(mention)
+    return {language: tuple(mentions) for language, mentions in grouped.items()}
+
+
+def _mewslix_mention_file(task_dir: Path, split: str, language: str) -> Path | None:
+    """XTREME's per-language shard, else the release's file with every language."""
+    shard = task_dir / "wikinews_mentions" / f"{split}-{language}.jsonl"
+    if shard.is_file():
+        return shard
+    combined = task_dir / f"wikinews_mentions-{split}.jsonl"
+    return combined if combined.is_file() else None
+
+
+def _mewslix_mentions(path: Path, language: str) -> Sequence[EntityMention]:
+    grouped = _mewslix_mentions_by_language(*_file_key(path))
+    if path.parent.name == "wikinews_mentions":  # an XTREME shard holds one language only
+        others = sorted(set(grouped) - {language})
+        if others:
+            raise DataError(path, None, f"expected only {language!r} mentions, found {others}")
+    return grouped.get(language, ())
+
+
+def load_mewslix(task_dir: Path, split: str, language: str) -> list[RankingSet]:
+    """WikiNews mentions in ``language`` against the whole multilingual entity pool.
+
+    Layouts: XTREME's ``wikinews_mentions/{split}-{lang}.jsonl`` (test labels blanked by
+    ``utils_preprocess.py``) or the release's ``wikinews_mentions-{split}.jsonl``; the pool is
+    ``candidate_set_entities.jsonl`` (``evaluate_retrieval.py``, task ``mewslix``). A mention
+    whose entity id is empty is predicted but not scored.
+    """
+    path = _mewslix_mention_file(task_dir, split, language)
+    if path is None:
+        raise DataError(task_dir, None, f"no Mewsli-X {split} mentions for {language!r}")
+    mentions = _mewslix_mentions(path, language)
+    if not mentions:
+        raise DataError(path, None, f"no mentions in language {language!r}")
+    queries: list[str] = []
+    for mention in mentions:
+        query = mewslix_query_text(mention)
+        if query is None:
+            raise DataError(
+                path, None, f"mention {mention.id!r}: no single sentence span holds the mention"
+            )
+        queries.append(query)
+    pool_ids, pool_texts = _mewslix_pool(*_file_key(task_dir / MEWSLIX_CANDIDATES))
+    return [
+        RankingSet(
+            language=language,
+            query_ids=tuple(mention.id for mention in mentions),
+            queries=tuple(queries),
+            relevant=tuple((m.entity_id,) if m.entity_id else () for m in mentions),
+            candidate_ids=pool_ids,
+            candidates=pool_texts,
+        )
+    ]
+
+
+def mewslix_languages_found(task_dir: Path, split: str) -> list[str]:
+    """Official mention languages present for ``split`` (shards, or inside the combined file)."""
+    combined = task_dir / f"wikinews_mentions-{split}.jsonl"
+    in_combined: set[str] = set()
+    if combined.is_file():
+        in_combined = set(_mewslix_mentions_by_language(*_file_key(combined)))
+    return [
+        language
+        for language in TASK_LANGUAGES[XTREME_R]["mewslix"]
+        if (task_dir / "wikinews_mentions" / f"{split}-{language}.jsonl").is_file()
+        or language in in_combined
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Specs
+# --------------------------------------------------------------------------------------------
+
+SPECS = [
+    TaskSpec(
+        name="bucc2018",
+        family="retrieval",
+        languages=TASK_LANGUAGES[XTREME]["bucc2018"],
+        load=load_bucc2018,
+        languages_found=bucc2018_languages_found,
+        metric="f1",
+        protocol="bucc",
+        train_split=None,
+        dev_split="dev",  # BUCC "sample": the margin threshold is tuned here
+        test_split="test",  # BUCC "training": the threshold is applied here
+        description="BUCC 2018 parallel-sentence mining to English (ratio margin, max strategy)",
+        # XTREME run_bucc2018.sh MAXL=512; utils_retrieve.mine_bitext neighborhood=4;
+        # "drop": sentences repeated on one side yield no pair (utils_retrieve.read_sent2id).
+        defaults={"max_length": 512, "neighbourhood": 4, "duplicates": "drop"},
+        source="BUCC 2018 shared task (Zweigenbaum et al. 2018), comparable.limsi.fr/bucc2018",
+    ),
+    TaskSpec(
+        name="lareqa",
+        family="retrieval",
+        languages=TASK_LANGUAGES[XTREME_R]["lareqa"],
+        load=load_lareqa,
+        languages_found=lareqa_languages_found,
+        metric="map@20",
+        protocol="ranking",
+        train_split=None,  # XTREME-R fine-tunes a dual encoder on SQuAD v1.1 first (not here)
+        dev_split=None,
+        test_split="test",
+        description="LAReQA (XQuAD-R) answer-sentence retrieval from a pool of all languages",
+        defaults={"query_max_length": 96, "candidate_max_length": 256},  # run_eval_lareqa.sh
+        source="google-research-datasets/lareqa xquad-r (Roy et al. 2020)",
+    ),
+    TaskSpec(
+        name="mewslix",
+        family="retrieval",
+        languages=TASK_LANGUAGES[XTREME_R]["mewslix"],
+        load=load_mewslix,
+        languages_found=mewslix_languages_found,
+        metric="map@20",
+        protocol="ranking",
+        train_split=None,  # XTREME-R trains a dual encoder on wikipedia_pairs-train (not here)
+        dev_split="dev",
+        test_split="test",
+        description="Mewsli-X WikiNews entity linking as retrieval from ~1M entity descriptions",
+        defaults={"query_max_length": 64, "candidate_max_length": 64},  # run_eval_mewslix.sh
+        source="google-research dense_representations_for_entity_retrieval/mel (Botha et al. 2020)",
+    ),
+]

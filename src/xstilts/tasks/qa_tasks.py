@@ -1,0 +1,274 @@
+"""Extractive QA tasks: SQuAD v1.1 and v2.0 (intermediate), XQuAD, MLQA, TyDiQA-GoldP (target).
+
+Every file is SQuAD-layout json read by :func:`xstilts.data.squad_format.read_squad`. One folder
+per task under the study's ``data_dir``; the layouts are the official releases' (as XTREME's
+``scripts/download_data.sh`` leaves them), plus one rule for the two tasks that train on SQuAD:
+
+- ``squad/``: ``train-v1.1.json``, ``dev-v1.1.json`` (``rajpurkar/SQuAD-explorer``).
+- ``squad_v2/``: ``train-v2.0.json``, ``dev-v2.0.json``.
+- ``xquad/``: ``xquad.{lang}.json`` (``deepmind/xquad``) = the test split, **plus a copy or
+  symlink of SQuAD's ``train-v1.1.json`` and ``dev-v1.1.json``**: XQuAD has no training or dev
+  data; XTREME trains on SQuAD v1.1 train and reports SQuAD dev (``scripts/train_qa.sh``), which
+  is also our English-dev model selection set. The files live *in* the task folder (not read
+  from a sibling ``squad/``) so that the task's data fingerprint covers everything it trains on;
+  a symlink is hashed by content, so linking costs no disk.
+- ``mlqa/``: ``dev/dev-context-{lang}-question-{lang}.json`` and
+  ``test/test-context-{lang}-question-{lang}.json`` (the ``MLQA_V1.zip`` layout; an unzipped
+  ``MLQA_V1/`` folder inside ``mlqa/`` works too), plus SQuAD's ``train-v1.1.json`` as for XQuAD.
+  Only same-language pairs are read (XTREME). English-dev selection uses MLQA's English dev set,
+  and MLQA's dev sets in the other languages give the oracle (target-dev) selection.
+- ``tydiqa/``: ``tydiqa-goldp-v1.1-train/tydiqa.en.train.json`` and
+  ``tydiqa-goldp-v1.1-dev/tydiqa.{lang}.dev.json``, the files XTREME's ``utils_preprocess.py``
+  (``tydiqa_preprocess``) writes. The untouched release works too: the English training set is
+  then split out of ``tydiqa-goldp-v1.1-train.json`` (ids ``english-...``, as that script does)
+  and the dev files keep their names ``tydiqa-goldp-dev-{arabic,...}.json``. The "test" split is
+  the official GoldP dev set (XTREME). TyDiQA-GoldP has no other dev set, so there is no
+  English-dev selection: the last checkpoint is kept, as XTREME's QA recipe always does.
+  (XTREME's ``scripts/predict_qa.sh`` names the dev files ``tydiqa.goldp.{lang}.dev.json``,
+  which its own preprocessing never writes; that name is accepted as well.)
+
+Languages are XTREME's (``evaluate/xtreme_score.TASK_LANGUAGES``); XQuAD adds XTREME-R's ``ro``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xstilts.data.examples import SpanQAExample
+from xstilts.data.squad_format import read_squad
+from xstilts.errors import DataError
+from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
+from xstilts.tasks.spec import LanguagesFound, TaskSpec
+
+XQUAD_LANGUAGES = TASK_LANGUAGES[XTREME]["xquad"] + tuple(
+    lang
+    for lang in TASK_LANGUAGES[XTREME_R]["xquad"]
+    if lang not in TASK_LANGUAGES[XTREME]["xquad"]
+)
+MLQA_LANGUAGES = TASK_LANGUAGES[XTREME]["mlqa"]
+TYDIQA_LANGUAGES = TASK_LANGUAGES[XTREME]["tydiqa"]
+
+# The language names in TyDiQA's ids and dev file names (xtreme utils_preprocess.py LANG2ISO).
+TYDIQA_NAMES = {
+    "ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
+    "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu",
+}  # fmt: skip
+
+SQUAD_V1_FILES = {"train": "train-v1.1.json", "dev": "dev-v1.1.json"}
+SQUAD_V2_FILES = {"train": "train-v2.0.json", "dev": "dev-v2.0.json"}
+
+# Reference settings (xtreme scripts/train_qa.sh) and the span_qa family's own knobs.
+QA_TARGET_DEFAULTS = {
+    "learning_rate": 3e-5, "epochs": 3, "batch_size": 32, "max_length": 384,
+    "warmup_steps": 500, "weight_decay": 1e-4,
+    "doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer_length": 30,
+}  # fmt: skip
+# As an intermediate task: jiant's defaults (lr 1e-5, 3 epochs) with the QA window settings.
+QA_INTERMEDIATE_DEFAULTS = {
+    "learning_rate": 1e-5, "epochs": 3, "max_length": 384,
+    "doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer_length": 30,
+}  # fmt: skip
+
+
+def _english_only(task_dir: Path, task: str, split: str, language: str) -> None:
+    if language != "en":
+        raise DataError(task_dir, None, f"{task} has only English {split} data, not {language!r}")
+
+
+def _split_file(task_dir: Path, files: dict[str, str], task: str, split: str) -> Path:
+    if split not in files:
+        raise DataError(task_dir, None, f"{task} has no {split!r} split; expected {sorted(files)}")
+    return task_dir / files[split]
+
+
+def _squad_copy(task_dir: Path, task: str, split: str) -> Path:
+    """SQuAD v1.1 train/dev kept inside another task's folder (see the module docstring)."""
+    path = _split_file(task_dir, SQUAD_V1_FILES, task, split)
+    if not path.is_file():
+        raise DataError(
+            path, None,
+            f"file not found; {task} trains on SQuAD v1.1: copy or symlink "
+            f"squad/{path.name} into {task_dir}",
+        )  # fmt: skip
+    return path
+
+
+def load_squad(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
+    """SQuAD v1.1 ``train-v1.1.json`` / ``dev-v1.1.json``."""
+    _english_only(task_dir, "squad", split, language)
+    return read_squad(_split_file(task_dir, SQUAD_V1_FILES, "squad", split))
+
+
+def load_squad_v2(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
+    """SQuAD 2.0 ``train-v2.0.json`` / ``dev-v2.0.json`` (unanswerable questions included)."""
+    _english_only(task_dir, "squad_v2", split, language)
+    return read_squad(_split_file(task_dir, SQUAD_V2_FILES, "squad_v2", split))
+
+
+def load_xquad(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
+    """Train/dev: the SQuAD v1.1 copy (English); test: ``xquad.{language}.json``."""
+    if split == "test":
+        return read_squad(task_dir / f"xquad.{language}.json")
+    _english_only(task_dir, "xquad", split, language)
+    return read_squad(_squad_copy(task_dir, "xquad", split))
+
+
+def xquad_languages_found(task_dir: Path, split: str) -> list[str]:
+    if split == "test":
+        return [lang for lang in XQUAD_LANGUAGES if (task_dir / f"xquad.{lang}.json").is_file()]
+    return ["en"] if (task_dir / SQUAD_V1_FILES.get(split, "-")).is_file() else []
+
+
+def _mlqa_path(task_dir: Path, split: str, language: str) -> Path:
+    name = f"{split}-context-{language}-question-{language}.json"
+    for root in (task_dir, task_dir / "MLQA_V1"):
+        if (root / split / name).is_file():
+            return root / split / name
+    return task_dir / split / name
+
+
+def load_mlqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
+    """Train: the SQuAD v1.1 copy (English); dev/test: MLQA's same-language file."""
+    if split == "train":
+        _english_only(task_dir, "mlqa", split, language)
+        return read_squad(_squad_copy(task_dir, "mlqa", split))
+    if split not in ("dev", "test"):
+        raise DataError(task_dir, None, f"mlqa has no {split!r} split; expected train, dev, test")
+    return read_squad(_mlqa_path(task_dir, split, language))
+
+
+def mlqa_languages_found(task_dir: Path, split: str) -> list[str]:
+    if split == "train":
+        return ["en"] if (task_dir / SQUAD_V1_FILES["train"]).is_file() else []
+    return [lang for lang in MLQA_LANGUAGES if _mlqa_path(task_dir, split, lang).is_file()]
+
+
+_TYDIQA_TRAIN_DIR = "tydiqa-goldp-v1.1-train"
+_TYDIQA_DEV_DIR = "tydiqa-goldp-v1.1-dev"
+_TYDIQA_RELEASE_TRAIN = "tydiqa-goldp-v1.1-train.json"
+
+
+def _tydiqa_test_path(task_dir: Path, language: str) -> Path:
+    folder = task_dir / _TYDIQA_DEV_DIR
+    names = [f"tydiqa.{language}.dev.json", f"tydiqa.goldp.{language}.dev.json"]
+    if language in TYDIQA_NAMES:
+        names.append(f"tydiqa-goldp-dev-{TYDIQA_NAMES[language]}.json")
+    for name in names:
+        if (folder / name).is_file():
+            return folder / name
+    return folder / names[0]
+
+
+def _tydiqa_release_train(task_dir: Path) -> Path | None:
+    for path in (task_dir / _TYDIQA_TRAIN_DIR / _TYDIQA_RELEASE_TRAIN,
+                 task_dir / _TYDIQA_RELEASE_TRAIN):  # fmt: skip
+        if path.is_file():
+            return path
+    return None
+
+
+def load_tydiqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
+    """Train: English GoldP train (XTREME's split file, else split from the release); test:
+    the official GoldP dev file of ``language``."""
+    if split == "test":
+        return read_squad(_tydiqa_test_path(task_dir, language))
+    if split != "train":
+        raise DataError(task_dir, None, f"tydiqa has no {split!r} split; expected train, test")
+    _english_only(task_dir, "tydiqa", split, language)
+    english = task_dir / _TYDIQA_TRAIN_DIR / "tydiqa.en.train.json"
+    if english.is_file():
+        return read_squad(english)
+    release = _tydiqa_release_train(task_dir)
+    if release is None:
+        raise DataError(
+            english, None,
+            f"file not found (nor the release's {_TYDIQA_RELEASE_TRAIN} to split it from)",
+        )  # fmt: skip
+    examples = [e for e in read_squad(release) if e.id.startswith("english-")]
+    if not examples:
+        raise DataError(release, None, "no English questions (ids starting with 'english-')")
+    return examples
+
+
+def tydiqa_languages_found(task_dir: Path, split: str) -> list[str]:
+    if split == "train":
+        has_train = (task_dir / _TYDIQA_TRAIN_DIR / "tydiqa.en.train.json").is_file()
+        return ["en"] if has_train or _tydiqa_release_train(task_dir) else []
+    return [lang for lang in TYDIQA_LANGUAGES if _tydiqa_test_path(task_dir, lang).is_file()]
+
+
+def _english_files(files: dict[str, str]) -> LanguagesFound:
+    """English wherever the split's file is present (the SQuAD tasks)."""
+
+    def found(task_dir: Path, split: str) -> list[str]:
+        return ["en"] if split in files and (task_dir / files[split]).is_file() else []
+
+    return found
+
+
+SPECS = [
+    TaskSpec(
+        name="squad",
+        family="span_qa",
+        languages=("en",),
+        load=load_squad,
+        languages_found=_english_files(SQUAD_V1_FILES),
+        metric="f1",
+        protocol="squad_v1",
+        test_split=None,
+        description="SQuAD v1.1, English extractive QA (also the training set of XQuAD and MLQA)",
+        defaults=QA_INTERMEDIATE_DEFAULTS,
+        source="https://rajpurkar.github.io/SQuAD-explorer/ (train-v1.1.json, dev-v1.1.json)",
+    ),
+    TaskSpec(
+        name="squad_v2",
+        family="span_qa",
+        languages=("en",),
+        load=load_squad_v2,
+        languages_found=_english_files(SQUAD_V2_FILES),
+        metric="f1",
+        protocol="squad_v2",
+        test_split=None,
+        description="SQuAD 2.0, English extractive QA with unanswerable questions",
+        defaults=QA_INTERMEDIATE_DEFAULTS,
+        source="https://rajpurkar.github.io/SQuAD-explorer/ (train-v2.0.json, dev-v2.0.json)",
+    ),
+    TaskSpec(
+        name="xquad",
+        family="span_qa",
+        languages=XQUAD_LANGUAGES,
+        load=load_xquad,
+        languages_found=xquad_languages_found,
+        metric="f1",
+        protocol="squad_v1",
+        description="XQuAD: train on SQuAD v1.1 (English), test zero-shot on 1,190 translated "
+        "SQuAD dev questions per language; dev = SQuAD v1.1 dev (English only)",
+        defaults=QA_TARGET_DEFAULTS,
+        source="https://github.com/deepmind/xquad (Artetxe et al. 2020) + SQuAD v1.1",
+    ),
+    TaskSpec(
+        name="mlqa",
+        family="span_qa",
+        languages=MLQA_LANGUAGES,
+        load=load_mlqa,
+        languages_found=mlqa_languages_found,
+        metric="f1",
+        protocol="mlqa",
+        description="MLQA (same-language pairs): train on SQuAD v1.1 (English), dev/test MLQA_V1",
+        defaults=QA_TARGET_DEFAULTS,
+        source="https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip (Lewis et al. 2020) + SQuAD v1.1",
+    ),
+    TaskSpec(
+        name="tydiqa",
+        family="span_qa",
+        languages=TYDIQA_LANGUAGES,
+        load=load_tydiqa,
+        languages_found=tydiqa_languages_found,
+        metric="f1",
+        protocol="squad_v1",
+        dev_split=None,
+        description="TyDiQA-GoldP: train on its English train set, test = official GoldP dev",
+        defaults=QA_TARGET_DEFAULTS,
+        source="https://storage.googleapis.com/tydiqa/v1.1/ (Clark et al. 2020), XTREME layout",
+    ),
+]

@@ -1,0 +1,51 @@
+"""Multi-task batch schedules: which task each step of a multi-task epoch trains on.
+
+jiant's samplers (``jiant/proj/main/components/task_sampler.py``): *proportional* samples a task
+with probability proportional to its number of batches, *uniform* gives every task the same
+probability, *temperature* uses p_t ∝ n_t^(1/T) (T=1 is proportional, T→∞ uniform), which keeps
+small tasks from being drowned by large ones. An epoch has as many steps as all tasks have batches;
+a task whose batches run out starts over on its own list (sampling with replacement, as jiant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+SAMPLERS = ("proportional", "uniform", "temperature")
+
+
+def task_probabilities(sizes: Sequence[int], sampler: str, temperature: float) -> torch.Tensor:
+    """Sampling probability of each task from its number of batches."""
+    counts = torch.tensor(sizes, dtype=torch.float64)
+    if sampler == "proportional":
+        weights = counts
+    elif sampler == "uniform":
+        weights = torch.ones_like(counts)
+    elif sampler == "temperature":
+        weights = counts ** (1.0 / temperature)
+    else:
+        raise ValueError(f"unknown sampler {sampler!r}; expected one of {', '.join(SAMPLERS)}")
+    return weights / weights.sum()
+
+
+def interleave(
+    batches_per_task: Sequence[list[object]],
+    sampler: str,
+    temperature: float,
+    generator: torch.Generator,
+) -> list[object]:
+    """One epoch of batches drawn from the tasks' lists by ``sampler`` (deterministic)."""
+    sizes = [len(batches) for batches in batches_per_task]
+    total = sum(sizes)
+    if len(batches_per_task) == 1:
+        return list(batches_per_task[0])
+    probabilities = task_probabilities(sizes, sampler, temperature)
+    draws = torch.multinomial(probabilities, total, replacement=True, generator=generator).tolist()
+    position = [0] * len(sizes)
+    epoch: list[object] = []
+    for task in draws:
+        epoch.append(batches_per_task[task][position[task] % sizes[task]])
+        position[task] += 1
+    return epoch

@@ -1,0 +1,412 @@
+"""Multiple-choice family and tasks: flattening golden tests, XCOPA end to end, layouts, errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from xstilts.config import EncoderConfig, study_from_dict
+from xstilts.data.examples import MultipleChoiceExample
+from xstilts.errors import DataError, XstiltsError
+from xstilts.evaluate.score import score_file
+from xstilts.experiments.runner import STORE_NAME, run_study
+from xstilts.experiments.store import ResultStore
+from xstilts.families import multiple_choice as mc
+from xstilts.families import registry as family_registry
+from xstilts.models.encoder import load_encoder
+from xstilts.models.heads import EncoderWithHeads
+from xstilts.tasks import multiple_choice_tasks as tasks
+from xstilts.tasks import registry as task_registry
+
+TESTS = Path(__file__).resolve().parents[1]
+FIXTURES = TESTS / "data" / "fixtures"
+SPECS = {spec.name: spec for spec in tasks.SPECS}
+
+
+def _build_tiny_encoder(folder: Path, corpus: list[str]) -> Path:
+    """``tests/conftest.py``'s builder, loaded by path (conftest modules are not importable)."""
+    spec = importlib.util.spec_from_file_location("_xstilts_tests_conftest", TESTS / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_tiny_encoder(folder, corpus)
+
+
+def _jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+
+
+# A learnable English COPA-format training set: the correct choice is always the "good" outcome
+# of its premise; each item appears twice with the choices swapped, so position alone is useless.
+_COPA_ITEMS = [
+    ("The glass fell off the table.", "It broke into pieces.", "It started to sing.", "effect"),
+    ("The man was hungry.", "He ate a sandwich.", "He painted the fence.", "effect"),
+    ("The floor was wet.", "Someone spilled water.", "The sun was shining.", "cause"),
+    ("The child was tired.", "She went to bed.", "She ran a marathon.", "effect"),
+    ("The plant died.", "Nobody watered it.", "It was very happy.", "cause"),
+    ("The phone rang.", "I answered it.", "I planted a tree.", "effect"),
+    ("The lights went out.", "The power failed.", "The cat was asleep.", "cause"),
+    ("The ice melted.", "It was a hot day.", "It was a blue car.", "cause"),
+]
+
+
+def copa_train_records() -> list[dict[str, Any]]:
+    records = []
+    for premise, good, bad, question in _COPA_ITEMS:
+        for label, (one, two) in enumerate([(good, bad), (bad, good)]):
+            records.append({"premise": premise, "choice1": one, "choice2": two,
+                            "question": question, "label": label, "idx": len(records)})  # fmt: skip
+    return records
+
+
+# Turkish XCOPA-format examples in the XTREME flat layout (val/test.tr.jsonl).
+_TR_RECORDS = [
+    {"premise": "Bardak masadan düştü.", "choice1": "Paramparça oldu.",
+     "choice2": "Şarkı söylemeye başladı.", "question": "effect", "label": 0, "idx": 1},
+    {"premise": "Zemin ıslaktı.", "choice1": "Güneş parlıyordu.",
+     "choice2": "Biri su döktü.", "question": "cause", "label": 1, "idx": 2},
+]  # fmt: skip
+
+
+def make_xcopa_folders(data_dir: Path) -> Path:
+    """xcopa/ mixing both supported layouts, plus siqa/ in the XTREME download layout."""
+    xcopa = data_dir / "xcopa"
+    _jsonl(xcopa / "COPA" / "train.jsonl", copa_train_records())  # SuperGLUE COPA layout
+    shutil.copy(FIXTURES / "copa" / "val.jsonl", xcopa / "COPA" / "val.jsonl")
+    shutil.copy(FIXTURES / "copa" / "test.jsonl", xcopa / "COPA" / "test.jsonl")
+    release = xcopa / "data" / "it"  # cambridgeltl/xcopa layout
+    release.mkdir(parents=True)
+    shutil.copy(FIXTURES / "xcopa" / "val.it.jsonl", release / "val.it.jsonl")
+    shutil.copy(FIXTURES / "xcopa" / "val.it.jsonl", release / "test.it.jsonl")
+    _jsonl(xcopa / "val.tr.jsonl", _TR_RECORDS)  # XTREME download layout
+    _jsonl(xcopa / "test.tr.jsonl", _TR_RECORDS)
+    siqa = data_dir / "siqa"
+    siqa.mkdir()
+    shutil.copy(FIXTURES / "siqa" / "socialIQa_v1.4_dev.jsonl", siqa / "socialIQa_v1.4_trn.jsonl")
+    shutil.copy(FIXTURES / "siqa" / "socialIQa_v1.4_dev.jsonl", siqa / "socialIQa_v1.4_dev.jsonl")
+    return data_dir
+
+
+def corpus_of(folder: Path) -> list[str]:
+    return [
+        line for path in sorted(folder.rglob("*")) if path.is_file()
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def mc_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_xcopa_folders(tmp_path_factory.mktemp("mc-data"))
+
+
+@pytest.fixture(scope="module")
+def mc_encoder(mc_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build_tiny_encoder(tmp_path_factory.mktemp("mc-xlmr"), corpus_of(mc_data))
+
+
+@pytest.fixture(scope="module")
+def registered() -> Iterator[None]:
+    """The family and tasks in the registries (a no-op once they are registered for real)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(family_registry.FAMILY_OPS, "multiple_choice", mc.FAMILY)
+        for spec in tasks.SPECS:
+            patch.setitem(task_registry.TASKS, spec.name, spec)
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Golden tests: flattening (B, C, L) -> (B*C, L) and back
+# ---------------------------------------------------------------------------------------------
+
+
+def test_collate_pads_to_batch_choices_and_width() -> None:
+    features = [mc.ChoiceFeature(((5, 6, 7), (8,)), 1), mc.ChoiceFeature(((9,), (10, 11)), 0)]
+    batch = mc.collate(features, pad_id=1)
+    assert batch["input_ids"].tolist() == [[[5, 6, 7], [8, 1, 1]], [[9, 1, 1], [10, 11, 1]]]
+    assert batch["attention_mask"].tolist() == [[[1, 1, 1], [1, 0, 0]], [[1, 0, 0], [1, 1, 0]]]
+    assert batch["choice_mask"].tolist() == [[True, True], [True, True]]
+    assert batch["labels"].tolist() == [1, 0]
+
+
+def test_choice_logits_flatten_example_major_and_unflatten() -> None:
+    features = [mc.ChoiceFeature(((5, 6, 7), (8,)), 1), mc.ChoiceFeature(((9,), (10, 11)), 0)]
+    batch = mc.collate(features, pad_id=1)
+    seen: list[torch.Tensor] = []
+
+    def fake_model(task: str, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        seen.append(ids)
+        return (ids * mask).sum(-1).float()  # score = sum of the attended token ids
+
+    logits = mc.choice_logits(fake_model, "xcopa", batch)
+    # row b*C + c of the flattened batch is choice c of example b
+    assert seen[0].tolist() == [[5, 6, 7], [8, 1, 1], [9, 1, 1], [10, 11, 1]]
+    assert logits.tolist() == [[18.0, 8.0], [9.0, 21.0]]
+
+
+def test_uneven_choice_counts_are_masked_out_of_the_softmax() -> None:
+    features = [mc.ChoiceFeature(((5,), (6, 7)), 1), mc.ChoiceFeature(((8,), (9,), (10,)), 2)]
+    batch = mc.collate(features, pad_id=1)
+    assert batch["input_ids"].shape == (2, 3, 2)
+    assert batch["choice_mask"].tolist() == [[True, True, False], [True, True, True]]
+    # the missing choice attends to one pad token, so no attention row is fully masked
+    assert batch["attention_mask"][0, 2].tolist() == [1, 0]
+
+    def big_for_pads(task: str, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return (ids == 1).all(-1).float() * 100.0  # the padded choice would win if not masked
+
+    logits = mc.choice_logits(big_for_pads, "t", batch)
+    assert logits.argmax(-1).tolist() == [0, 0]
+    loss = nn.functional.cross_entropy(logits, batch["labels"])
+    assert torch.isfinite(loss)
+
+
+def test_encode_choices_pairs_first_segment_with_each_choice(mc_encoder: Path) -> None:
+    _, tokenizer = load_encoder(str(mc_encoder))
+    examples = tasks.load_xcopa(FIXTURES / "xcopa", "dev", "it")
+    # XTREME's run_xcopa.py template: f"{premise} What was the {question}?"
+    assert mc.first_segment(examples[0]) == "Il bollitore iniziò a fischiare. What was the effect?"
+    features = mc.encode_choices(examples, tokenizer, max_length=64)
+    for example, feature in zip(examples, features, strict=True):
+        assert feature.label == example.label
+        expected = [
+            tokenizer(mc.first_segment(example), choice)["input_ids"] for choice in example.choices
+        ]
+        assert [list(ids) for ids in feature.choices] == expected
+    short = mc.encode_choices(examples, tokenizer, max_length=8)
+    assert all(len(ids) <= 8 for f in short for ids in f.choices)
+
+
+def test_first_segment_of_siqa_hellaswag_and_commonsenseqa() -> None:
+    siqa = tasks.load_siqa(FIXTURES / "siqa", "dev", "en")[0]
+    assert mc.first_segment(siqa) == (
+        "Jordan stayed late at the office to finish the report for Casey. "
+        "What does Jordan need to do before this?"
+    )  # run_xcopa.py for SIQA: f"{context} {question}"
+    hellaswag = tasks.load_hellaswag(FIXTURES / "hellaswag", "dev", "en")[0]
+    assert mc.first_segment(hellaswag) == "A man sprays a red car with a hose."
+    assert hellaswag.choices[3] == "he scrubs the doors with a soapy sponge."
+    csqa = tasks.load_commonsenseqa(FIXTURES / "commonsenseqa", "dev", "en")[0]
+    assert mc.first_segment(csqa) == "Where would you put a kettle to boil water for tea?"
+
+
+class _LongestChoiceWins(nn.Module):
+    """Scores a sequence by its number of attended tokens: the longest choice is predicted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = nn.Parameter(torch.zeros(1))
+
+    def forward(self, task: str, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return mask.sum(-1).float()
+
+
+def test_predict_restores_input_order_across_sorted_batches(mc_encoder: Path) -> None:
+    _, tokenizer = load_encoder(str(mc_encoder))
+    words = ["the", "man", "was", "hungry", "and", "he", "ate", "a", "sandwich"]
+    examples = [
+        MultipleChoiceExample(
+            str(i), "the man was hungry", "",
+            tuple(" ".join(words[: 1 + (i * 7 + c * 3) % 9]) for c in range(3)), None,
+        )
+        for i in range(10)
+    ]  # fmt: skip
+    expected = [max(range(3), key=lambda c: len(e.choices[c].split())) for e in examples]
+    spec = SPECS["siqa"]
+    # batch_size counts sequences: 6 // 3 choices = 2 examples per batch, 5 sorted batches
+    predicted = mc.predict(_LongestChoiceWins(), "t", examples, tokenizer, spec, 64, 6)
+    assert predicted == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning, end to end, and the submission format
+# ---------------------------------------------------------------------------------------------
+
+
+def test_head_and_loss_learn_copa_training_set(mc_data: Path, mc_encoder: Path) -> None:
+    torch.manual_seed(0)
+    encoder, tokenizer = load_encoder(str(mc_encoder))
+    spec = SPECS["xcopa"]
+    config = EncoderConfig(name=str(mc_encoder), dropout=0.0)
+    model = EncoderWithHeads(encoder, {"xcopa": mc.FAMILY.new_head(32, spec, config)})
+    train = spec.load(mc_data / "xcopa", "train", "en")
+    assert len(train) == 16
+    batch = mc.FAMILY.collate(mc.FAMILY.featurize(train, tokenizer, spec, 64), 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model: more threads only contend on a shared CPU
+    try:
+        for _ in range(25):
+            model.train()
+            loss = mc.FAMILY.loss(model, "xcopa", batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    finally:
+        torch.set_num_threads(threads)
+    assert losses[-1] < 0.5 * losses[0]
+    predicted = mc.FAMILY.predict(model, "xcopa", train, tokenizer, spec, 64, 64)
+    assert mc.FAMILY.score(predicted, train, spec, "en")["accuracy"] >= 90.0
+
+
+def test_xcopa_study_siqa_then_copa_then_zero_shot(
+    mc_data: Path, mc_encoder: Path, registered: None, tmp_path: Path
+) -> None:
+    settings = {"epochs": 2, "batch_size": 4, "max_length": 48, "learning_rate": 1e-3}
+    study = study_from_dict({
+        "name": "xcopa-tiny", "encoder": {"name": str(mc_encoder)},
+        "intermediate_tasks": ["none", "siqa"], "target_tasks": ["xcopa"], "seeds": [0],
+        "data_dir": str(mc_data), "output_dir": str(tmp_path / "out"), "threads": 1,
+        "intermediate": settings, "target": settings,
+    })  # fmt: skip
+    summary = run_study(study, progress=False)
+    assert summary.runs_done == 2
+    with ResultStore(tmp_path / "out" / STORE_NAME, read_only=True) as store:
+        rows = store.frame()
+    assert set(rows.intermediate_task) == {"none", "siqa"}
+    assert set(zip(rows.split, rows.language, strict=True)) == {
+        ("dev", "it"), ("dev", "tr"), ("test", "it"), ("test", "tr"),
+    }  # fmt: skip
+    assert set(rows.metric) == {"accuracy"} and rows.value.between(0, 100).all()
+    assert (tmp_path / "out" / "intermediate").is_dir()  # SIQA checkpoint trained once
+
+    # The prediction files are XCOPA submission jsonl; the official-format scorer agrees.
+    for run_dir in (tmp_path / "out" / "runs").iterdir():
+        run_rows = rows[rows.run_id == run_dir.name]
+        for language, gold in [("it", mc_data / "xcopa/data/it/test.it.jsonl"),
+                               ("tr", mc_data / "xcopa/test.tr.jsonl")]:  # fmt: skip
+            written = (run_dir / "predictions" / f"test-{language}.jsonl").read_text("utf-8")
+            records = [json.loads(line) for line in written.splitlines()]
+            gold_records = [json.loads(line) for line in gold.read_text("utf-8").splitlines()]
+            assert [r["idx"] for r in records] == [g["idx"] for g in gold_records]
+            assert all(r["label"] in (0, 1) for r in records)
+            submission = tmp_path / f"test-{language}.jsonl"
+            submission.write_text(written, encoding="utf-8")
+            official = score_file("xcopa", language, submission, gold)["accuracy"]
+            stored = run_rows[(run_rows.split == "test") & (run_rows.language == language)]
+            assert official == pytest.approx(float(stored.value.iloc[0]))
+
+
+def test_format_predictions_is_xcopa_jsonl() -> None:
+    examples = tasks.load_xcopa(FIXTURES / "xcopa", "dev", "it")
+    text = mc.format_predictions(examples, [1, 0, 0])
+    assert text == '{"idx": 1, "label": 1}\n{"idx": 2, "label": 0}\n{"idx": 3, "label": 0}\n'
+    assert mc.score([1, 0, 0], examples, SPECS["xcopa"], "it") == {
+        "accuracy": pytest.approx(200 / 3)
+    }
+    other = MultipleChoiceExample("abc-1", "c", "q", ("a", "b"), 0)
+    assert json.loads(mc.format_predictions([other], [1])) == {"idx": "abc-1", "label": 1}
+
+
+# ---------------------------------------------------------------------------------------------
+# Task specs: every fixture loads; both layouts of XCOPA and SIQA
+# ---------------------------------------------------------------------------------------------
+
+
+def test_xcopa_spec_finds_languages_in_both_layouts(mc_data: Path) -> None:
+    folder = mc_data / "xcopa"
+    spec = SPECS["xcopa"]
+    assert spec.family == "multiple_choice" and spec.metric == "accuracy"
+    assert spec.languages == ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
+    assert tasks.xcopa_languages_found(folder, "train") == ["en"]
+    assert tasks.xcopa_languages_found(folder, "dev") == ["en", "it", "tr"]
+    assert spec.evaluation_languages(folder, "test", []) == ["it", "tr"]
+    assert [e.id for e in spec.load(folder, "dev", "it")] == ["1", "2", "3"]
+    assert [e.label for e in spec.load(folder, "test", "tr")] == [0, 1]
+    assert [e.label for e in spec.load(folder, "dev", "en")] == [1, 1, 0]  # COPA val
+
+
+def test_intermediate_specs_load_their_fixtures(tmp_path: Path) -> None:
+    expected = {
+        "siqa": (FIXTURES / "siqa", [2, 1, 2], 3),
+        "hellaswag": (FIXTURES / "hellaswag", [3, 0, 2], 4),
+        "cosmosqa": (FIXTURES / "cosmosqa", [1, 2, 0], 4),
+        "commonsenseqa": (FIXTURES / "commonsenseqa", [0, 4, 1], 5),
+    }
+    for name, (folder, labels, choices) in expected.items():
+        spec = SPECS[name]
+        assert spec.family == "multiple_choice" and spec.test_split is None
+        examples = spec.load(folder, "dev", "en")
+        assert [e.label for e in examples] == labels, name
+        assert {len(e.choices) for e in examples} == {choices}, name
+        assert spec.languages_found(folder, "dev") == ["en"]
+
+
+def test_siqa_leaderboard_release_layout(tmp_path: Path) -> None:
+    folder = tmp_path / "siqa" / "socialiqa-train-dev"
+    folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / "siqa" / "dev.jsonl", folder / "train.jsonl")
+    shutil.copy(FIXTURES / "siqa" / "dev-labels.lst", folder / "train-labels.lst")
+    from_release = tasks.load_siqa(tmp_path / "siqa", "train", "en")
+    from_xtreme = tasks.load_siqa(FIXTURES / "siqa", "dev", "en")
+    assert from_release == from_xtreme
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors a user can cause
+# ---------------------------------------------------------------------------------------------
+
+
+def test_missing_xcopa_file_names_every_place_looked(tmp_path: Path) -> None:
+    (tmp_path / "xcopa").mkdir()
+    with pytest.raises(DataError, match=re.escape("val.sw.jsonl, data/sw/val.sw.jsonl")):
+        tasks.load_xcopa(tmp_path / "xcopa", "dev", "sw")
+    with pytest.raises(DataError, match=r"COPA train file.*train\.en\.jsonl, COPA/train\.jsonl"):
+        tasks.load_xcopa(tmp_path / "xcopa", "train", "en")
+    with pytest.raises(DataError, match="XCOPA trains on English COPA only"):
+        tasks.load_xcopa(tmp_path / "xcopa", "train", "it")
+    with pytest.raises(DataError, match="XCOPA has no language 'de'"):
+        tasks.load_xcopa(tmp_path / "xcopa", "dev", "de")
+
+
+def test_unlabelled_file_as_dev_split_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "xcopa" / "COPA"
+    folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / "copa" / "test.jsonl", folder / "val.jsonl")
+    with pytest.raises(DataError, match="dev split has examples without a gold label"):
+        tasks.load_xcopa(tmp_path / "xcopa", "dev", "en")
+
+
+def test_siqa_release_without_labels_file(tmp_path: Path) -> None:
+    (tmp_path / "siqa").mkdir()
+    shutil.copy(FIXTURES / "siqa" / "dev.jsonl", tmp_path / "siqa" / "dev.jsonl")
+    with pytest.raises(DataError, match=r"dev-labels.lst: file not found; the labels of dev.jsonl"):
+        tasks.load_siqa(tmp_path / "siqa", "dev", "en")
+    with pytest.raises(DataError, match="no split 'test'"):
+        tasks.load_siqa(tmp_path / "siqa", "test", "en")
+
+
+def test_malformed_xcopa_line(tmp_path: Path) -> None:
+    folder = tmp_path / "xcopa"
+    _jsonl(folder / "val.it.jsonl", [{**_TR_RECORDS[0], "question": "why"}])
+    with pytest.raises(DataError, match=r"val.it.jsonl:1: question should be 'cause' or 'effect'"):
+        tasks.load_xcopa(folder, "dev", "it")
+
+
+def test_family_refuses_unlabelled_training_and_scoring() -> None:
+    spec = SPECS["xcopa"]
+    unlabelled = [MultipleChoiceExample("0", "p", "q", ("a", "b"), None)]
+    with pytest.raises(XstiltsError, match="training example '0' has no label"):
+        mc.featurize(unlabelled, None, spec, 16)  # type: ignore[arg-type]
+    with pytest.raises(XstiltsError, match="gold labels of this split are hidden"):
+        mc.score([0], unlabelled, spec, "it")
+    with pytest.raises(XstiltsError, match="1 predictions for 2 examples"):
+        mc.format_predictions(unlabelled * 2, [0])
+
+
+def test_xcopa_defaults_are_xtreme_r_reference_settings() -> None:
+    # xtreme:scripts/train_xcopa.sh for XLM-R Large: lr 3e-5, 2 x 16 batch, 5 epochs, length 128
+    assert SPECS["xcopa"].defaults == {
+        "learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128,
+    }  # fmt: skip
