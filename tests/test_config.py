@@ -40,6 +40,15 @@ def test_valid_study_resolves_paths_against_the_yaml(tmp_path: Path) -> None:
             "intermediate_tasks[1]: unknown task",
         ),
         ("target_tasks: []\n", "target_tasks: at least one"),
+        (
+            "target_tasks: [xnli]\nintermediate_tasks: [mnli@backtranslate]\n",
+            "intermediate_tasks[0]: unknown variant 'backtranslate' of 'mnli'",
+        ),
+        (
+            "target_tasks: [xnli]\nintermediate: {sampler: random}\n",
+            "intermediate.sampler: expected proportional, uniform or temperature",
+        ),
+        ("target_tasks: [xnli]\ntrackers: [neptune]\n", "trackers[0]: unknown tracker"),
         ("target_tasks: [xnli]\nseeds: [1, two]\n", "seeds[1]: expected an integer"),
         (
             "target_tasks: [xnli]\nencoder: {pooling: max}\n",

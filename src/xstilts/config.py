@@ -167,14 +167,24 @@ def study_from_dict(data: Any, source: str = "<config>") -> StudyConfig:
 
 def validate_study(study: StudyConfig) -> None:
     """Semantic checks the types cannot express (tasks exist, values in range)."""
-    from xstilts.tasks.registry import TASKS  # tasks never import config, so no cycle
+    from xstilts.tasks.registry import (
+        TASK_VARIANTS,
+        TASKS,  # tasks never import config, so no cycle
+        parse_task_name,
+    )
 
     for i, name in enumerate(study.intermediate_tasks):
         for part in name.split("+"):
-            if part != "none" and part not in TASKS:
+            base, variant = parse_task_name(part)
+            if base != "none" and base not in TASKS:
                 raise ConfigError(
-                    f"intermediate_tasks[{i}]: unknown task {part!r}; known: "
+                    f"intermediate_tasks[{i}]: unknown task {base!r}; known: "
                     f"none, {', '.join(sorted(TASKS))}"
+                )
+            if variant is not None and variant not in TASK_VARIANTS:
+                raise ConfigError(
+                    f"intermediate_tasks[{i}]: unknown variant {variant!r} of {base!r}; "
+                    f"expected one of {', '.join(TASK_VARIANTS)}"
                 )
     if not study.target_tasks:
         raise ConfigError("target_tasks: at least one target task is required")

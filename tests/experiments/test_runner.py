@@ -150,3 +150,36 @@ def test_unknown_language_restriction_is_an_error(
     study = tiny_study(tiny_encoder, demo_data, tmp_path, languages=["xx"])
     with pytest.raises(XstiltsError, match="no evaluation data for task 'xnli' in languages xx"):
         run_study(study, progress=False)
+
+
+def test_translate_train_variant_adds_translated_copies(
+    tiny_encoder: Path, demo_copy: Path, tmp_path: Path
+) -> None:
+    """``mnli@translate-train``: English plus user-supplied translations in the same format."""
+    from xstilts.experiments.plan import load_examples
+
+    german = demo_copy / "mnli" / "translate-train" / "de"
+    german.mkdir(parents=True)
+    lines = (demo_copy / "mnli" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    (german / "train.tsv").write_text("\n".join(lines[:11]) + "\n", encoding="utf-8")
+    study = tiny_study(
+        tiny_encoder, demo_copy, tmp_path, intermediate_tasks=["mnli", "mnli@translate-train"]
+    )
+    runner = StudyRunner(study)
+    runner.describe()
+    assert runner.intermediate_key("mnli", 0) != runner.intermediate_key("mnli@translate-train", 0)
+    load_examples(runner.tasks["mnli@translate-train"], study.intermediate)
+    assert len(runner.tasks["mnli@translate-train"].train) == 96 + 10
+    summary = run_study(study, progress=False)
+    assert summary.runs_done == 4
+    assert set(result_rows(tmp_path).intermediate_task) == {"mnli", "mnli@translate-train"}
+
+
+def test_translate_train_without_translations_is_an_error(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path
+) -> None:
+    study = tiny_study(
+        tiny_encoder, demo_data, tmp_path, intermediate_tasks=["mnli@translate-train"]
+    )
+    with pytest.raises(XstiltsError, match=r"translate-train: no translated training data"):
+        run_study(study, progress=False)

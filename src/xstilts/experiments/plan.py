@@ -21,7 +21,7 @@ from xstilts.errors import XstiltsError
 from xstilts.experiments.hashing import content_key, directory_digest
 from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
-from xstilts.tasks.registry import get_task
+from xstilts.tasks.registry import get_task, parse_task_name
 from xstilts.tasks.spec import TaskSpec
 
 STORE_NAME = "results.duckdb"
@@ -45,16 +45,24 @@ class TaskData:
     directory: Path
     digest: str
     eval_languages: dict[str, list[str]]  # split -> languages evaluated (empty when intermediate)
+    variant: str | None = None  # "translate-train": English + translated training copies
     train: list[Any] = dataclasses.field(default_factory=list)
     dev_en: list[Any] = dataclasses.field(default_factory=list)
     eval_sets: dict[tuple[str, str], list[Any]] = dataclasses.field(default_factory=dict)
 
 
-def describe_task(spec: TaskSpec, study: StudyConfig, as_target: bool) -> TaskData:
+def describe_task(
+    spec: TaskSpec, study: StudyConfig, as_target: bool, variant: str | None = None
+) -> TaskData:
     """Locate a task's data and fingerprint it, without reading examples (fast: used by plan)."""
     directory = Path(study.data_dir) / spec.name
     if not directory.is_dir():
         raise XstiltsError(f"{directory}: data folder for task {spec.name!r} not found")
+    if variant == "translate-train" and not translated_languages(directory):
+        raise XstiltsError(
+            f"{directory / 'translate-train'}: no translated training data; expected one folder "
+            f"per language (e.g. translate-train/de/) holding {spec.name}'s training file(s)"
+        )
     if not as_target and spec.train_split is None:
         raise XstiltsError(f"task {spec.name!r} cannot be an intermediate task (no training set)")
     eval_languages: dict[str, list[str]] = {}
@@ -67,16 +75,25 @@ def describe_task(spec: TaskSpec, study: StudyConfig, as_target: bool) -> TaskDa
                 f"{directory}: no evaluation data for task {spec.name!r} in languages "
                 f"{', '.join(study.languages or spec.languages)}"
             )
-    return TaskData(spec, directory, directory_digest(directory), eval_languages)
+    return TaskData(spec, directory, directory_digest(directory), eval_languages, variant)
+
+
+def translated_languages(directory: Path) -> list[str]:
+    """Languages with a translate-train folder (sorted: the training order is deterministic)."""
+    folder = directory / "translate-train"
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
 
 def load_examples(data: TaskData, train_config: TrainConfig) -> None:
     """Read every split the study needs into ``data`` (all parse errors surface here)."""
     spec, directory = data.spec, data.directory
     if spec.family != "retrieval" and spec.train_split is not None:
-        data.train = spec.load(directory, spec.train_split, "en")
-        if train_config.max_train_examples is not None:
-            data.train = data.train[: train_config.max_train_examples]
+        cap = train_config.max_train_examples
+        data.train = spec.load(directory, spec.train_split, "en")[:cap]
+        if data.variant == "translate-train":  # same format, one folder per language
+            for language in translated_languages(directory):
+                folder = directory / "translate-train" / language
+                data.train += spec.load(folder, spec.train_split, "en")[:cap]
         if not data.train:
             raise XstiltsError(f"{directory}: task {spec.name!r} has no English training examples")
         if spec.dev_split is not None:
@@ -112,7 +129,8 @@ class StudyPlan:
                 if name == BASELINE:
                     continue
                 if name not in self.tasks:
-                    self.tasks[name] = describe_task(get_task(name), study, False)
+                    base, variant = parse_task_name(name)
+                    self.tasks[name] = describe_task(get_task(base), study, False, variant)
                 elif self.tasks[name].spec.train_split is None:
                     raise XstiltsError(
                         f"task {name!r} cannot be an intermediate task (no training set)"

@@ -287,7 +287,9 @@ class StudyRunner(StudyPlan):
             return encoder, tokenizer
         names = combo.split("+")
         torch.manual_seed(seed)
-        heads = {n: new_head(study, encoder, self.tasks[n].spec) for n in names}
+        heads = {
+            self.tasks[n].spec.name: new_head(study, encoder, self.tasks[n].spec) for n in names
+        }
         model = EncoderWithHeads(encoder, heads)
         log.info("intermediate training %s (seed %d) -> %s", combo, seed, folder)
         partial = folder.with_name(folder.name + ".training")

@@ -30,6 +30,18 @@ _SPECS: list[TaskSpec] = [
 TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in _SPECS}
 
 
+# Variants of an intermediate task, written ``task@variant`` in a study:
+# - translate-train: the English training set plus machine-translated copies supplied by the user
+#   in the same official format under ``<task>/translate-train/<lang>/`` (Phang et al.'s baseline).
+TASK_VARIANTS = ("translate-train",)
+
+
+def parse_task_name(name: str) -> tuple[str, str | None]:
+    """``"mnli@translate-train"`` -> ``("mnli", "translate-train")``; ``"mnli"`` -> no variant."""
+    base, _, variant = name.partition("@")
+    return base, (variant or None)
+
+
 def get_task(name: str) -> TaskSpec:
     """Look a task up by name; an unknown name is a one-line user error listing the known ones."""
     from xstilts.errors import XstiltsError
