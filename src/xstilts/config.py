@@ -37,6 +37,9 @@ class TrainConfig:
     # Multi-task intermediate training: how tasks are mixed (jiant's samplers).
     sampler: str = "proportional"  # proportional | uniform | temperature
     temperature: float = 2.0  # for sampler "temperature": p_t ∝ n_t^(1/T)
+    # Also score the mean of the parameters at every evaluation point (selection "ckpt_avg",
+    # Schmidt et al. 2023: averaging makes true zero-shot transfer more robust).
+    average_checkpoints: bool = False
     # Resume points besides every dev evaluation (0 = only there); each costs a state save.
     checkpoint_every_steps: int = 0
 

@@ -183,3 +183,16 @@ def test_translate_train_without_translations_is_an_error(
     )
     with pytest.raises(XstiltsError, match=r"translate-train: no translated training data"):
         run_study(study, progress=False)
+
+
+def test_checkpoint_averaging_adds_ckpt_avg_rows(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path
+) -> None:
+    study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])
+    study.target_tasks = ["xnli"]
+    study.target.average_checkpoints = True
+    study.target.eval_every_epochs = 0.5
+    run_study(study, progress=False)
+    rows = result_rows(tmp_path)
+    assert set(rows.selection) == {"en_dev", "oracle", "ckpt_avg"}
+    assert len(rows[rows.selection == "ckpt_avg"]) == 2 * 7  # dev + test, 7 languages

@@ -195,6 +195,13 @@ class StudySummary:
     seconds: float
 
 
+def _copy_parameters(model: nn.Module, values: dict[str, torch.Tensor]) -> None:
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name in values:
+                parameter.copy_(values[name])
+
+
 def _oracle_steps(history: dict[str, dict[str, float]], metric: str) -> dict[str, int]:
     """For each language, the evaluation step where its own dev headline metric peaked."""
     languages = {key.split("\t")[1] for scores in history.values() for key in scores}
@@ -305,6 +312,7 @@ class StudyRunner(StudyPlan):
             log_dir=folder.with_name(folder.name + ".logs"),
             trackers=study.trackers,
         )
+        result.pop("average_state", None)  # the intermediate encoder is the English-dev choice
         log.info("intermediate %s done: %s", combo, json.dumps(result))
         save_encoder(
             encoder,
@@ -407,6 +415,12 @@ class StudyRunner(StudyPlan):
         predictions_dir = run_dir / "predictions"
         predictions_dir.mkdir(exist_ok=True)
         scores = {(*key, "en_dev"): value for key, value in score_all(predictions_dir).items()}
+        average = info.pop("average_state", None)
+        if average:
+            selected = {n: p.detach().clone() for n, p in model.named_parameters() if n in average}
+            _copy_parameters(model, average)
+            scores.update({(*k, "ckpt_avg"): v for k, v in score_all().items()})
+            _copy_parameters(model, selected)
         if study.oracle_selection and history:
             scores.update(_oracle_scores(history, spec.metric))
             info["oracle_steps"] = _oracle_steps(history, spec.metric)

@@ -35,6 +35,7 @@ class LoopState:
     best_step: int = 0
     history: list[tuple[int, float]] = field(default_factory=list)
     seconds: float = 0.0
+    averaged: int = 0  # evaluation points summed into the checkpoint average
 
 
 def _trainable(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -52,6 +53,7 @@ def save_checkpoint(
     scheduler: Any,
     state: LoopState,
     best_parameters: dict[str, torch.Tensor] | None,
+    average_sum: dict[str, torch.Tensor] | None = None,
 ) -> None:
     """Atomically replace ``folder`` with the current training state."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +65,9 @@ def save_checkpoint(
     if best_parameters is not None:
         best = {k: v.contiguous().cpu() for k, v in best_parameters.items()}
         save_file(best, str(tmp / "best.safetensors"))
+    if average_sum is not None:
+        summed = {k: v.contiguous().cpu() for k, v in average_sum.items()}
+        save_file(summed, str(tmp / "average_sum.safetensors"))
     torch.save(
         {
             "optimizer": optimizer.state_dict(),
@@ -79,6 +84,7 @@ def save_checkpoint(
                 "best_step": state.best_step,
                 "history": state.history,
                 "seconds": state.seconds,
+                "averaged": state.averaged,
             }
         ),
         encoding="utf-8",
@@ -101,8 +107,8 @@ def find_checkpoint(folder: Path) -> Path | None:
 
 def load_checkpoint(
     folder: Path, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any
-) -> tuple[LoopState, dict[str, torch.Tensor] | None]:
-    """Restore a :func:`save_checkpoint` folder into live objects; returns loop state and best."""
+) -> tuple[LoopState, dict[str, torch.Tensor] | None, dict[str, torch.Tensor] | None]:
+    """Restore a :func:`save_checkpoint` folder; returns loop state, best and average sum."""
     parameters = load_file(str(folder / "model.safetensors"))
     with torch.no_grad():
         for name, parameter in model.named_parameters():
@@ -119,7 +125,10 @@ def load_checkpoint(
         best_step=raw["best_step"],
         history=[tuple(item) for item in raw["history"]],  # type: ignore[misc]
         seconds=raw["seconds"],
+        averaged=raw.get("averaged", 0),
     )
     best_path = folder / "best.safetensors"
     best = load_file(str(best_path)) if best_path.is_file() else None
-    return state, best
+    sum_path = folder / "average_sum.safetensors"
+    average_sum = load_file(str(sum_path)) if sum_path.is_file() else None
+    return state, best, average_sum

@@ -33,6 +33,9 @@ class TrainResult:
     steps: int
     seconds: float
     dev_history: list[tuple[int, float]]
+    # Mean of the trainable parameters over all evaluation points (Schmidt et al. 2023), when
+    # ``config.average_checkpoints``; the model itself holds the English-dev-selected parameters.
+    average_state: dict[str, torch.Tensor] | None = None
 
 
 def _flat(config: TrainConfig) -> dict[str, Any]:
@@ -109,15 +112,17 @@ def train(
     )
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
 
-    state, best_state = LoopState(), None
+    state, best_state, average_sum = LoopState(), None, None
     resume_from = find_checkpoint(checkpoint_dir) if checkpoint_dir is not None else None
     if resume_from is not None:
-        state, best_state = load_checkpoint(resume_from, model, optimizer, scheduler)
+        state, best_state, average_sum = load_checkpoint(resume_from, model, optimizer, scheduler)
 
     def save() -> None:
         if checkpoint_dir is not None:
             state.seconds += time.perf_counter() - clock
-            save_checkpoint(checkpoint_dir, model, optimizer, scheduler, state, best_state)
+            save_checkpoint(
+                checkpoint_dir, model, optimizer, scheduler, state, best_state, average_sum
+            )
 
     clock = time.perf_counter()
     bar = tqdm(total=total_steps, initial=state.step, desc=description, unit="step", leave=False,
@@ -155,6 +160,17 @@ def train(
                 if score > state.best_dev:
                     state.best_dev, state.best_step = score, state.step
                     best_state = trainable_state(model)
+            if config.average_checkpoints and (
+                state.step % eval_interval == 0 or state.step == total_steps
+            ):
+                current = trainable_state(model)
+                if average_sum is None:
+                    average_sum = {k: v.double() for k, v in current.items()}
+                else:
+                    for k, v in current.items():
+                        average_sum[k] += v.double()
+                state.averaged += 1
+                evaluated = True
             if evaluated or (checkpoint_every and state.step % checkpoint_every == 0):
                 save()
                 clock = time.perf_counter()
@@ -171,4 +187,9 @@ def train(
                     parameter.copy_(best_state[name])
     else:
         state.best_step = state.step
-    return TrainResult(state.best_dev, state.best_step, state.step, state.seconds, state.history)
+    average = None
+    if average_sum is not None and state.averaged:
+        average = {k: (v / state.averaged).float() for k, v in average_sum.items()}
+    return TrainResult(
+        state.best_dev, state.best_step, state.step, state.seconds, state.history, average
+    )
