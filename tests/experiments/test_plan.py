@@ -1,0 +1,86 @@
+"""``xstilts plan``: the DAG of a grid and its status, fast, without loading models."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from xstilts.config import study_from_dict
+from xstilts.experiments.plan import STORE_NAME, StudyPlan
+from xstilts.experiments.store import ResultStore
+
+
+def grid(data: Path, out: Path, seeds: int) -> object:
+    return study_from_dict({
+        "name": "grid", "encoder": {"name": "xlm-roberta-large"},
+        "intermediate_tasks": ["none", "mnli", "sst2", "mnli+sst2"],
+        "target_tasks": ["xnli", "tatoeba"], "seeds": list(range(seeds)),
+        "data_dir": str(data), "output_dir": str(out),
+    })  # fmt: skip
+
+
+def finish_all(plan: StudyPlan) -> None:
+    """Pretend every run finished: one stored row per run id."""
+    plan.describe()
+    with ResultStore(plan.store_path) as store:
+        for seed, combo, target, run_id in plan.units():
+            store.add_run([{
+                "run_id": run_id, "study": "grid", "encoder": "x", "intermediate_task": combo,
+                "target_task": target, "language": "en", "seed": seed, "split": "test",
+                "selection": "en_dev", "metric": "accuracy", "value": 1.0, "config_json": "{}",
+                "started_at": datetime(2026, 1, 1), "seconds": 1.0,
+            }])  # fmt: skip
+
+
+def test_plan_lists_every_run_and_the_checkpoints_to_train(demo_data: Path, tmp_path: Path) -> None:
+    items = StudyPlan(grid(demo_data, tmp_path, 2)).plan()
+    assert len(items) == 4 * 2 * 2
+    assert {i["status"] for i in items} == {"pending"}
+    assert {i["intermediate"] for i in items if i["intermediate_task"] != "none"} == {"to train"}
+    assert len({i["run_id"] for i in items}) == 16  # every run has its own address
+    # one intermediate checkpoint serves both targets: same key across targets
+    plan = StudyPlan(grid(demo_data, tmp_path, 2))
+    plan.describe()
+    assert plan.intermediate_folder("mnli", 0) == plan.intermediate_folder("mnli", 0)
+    assert plan.intermediate_folder("mnli", 0) != plan.intermediate_folder("mnli", 1)
+
+
+def test_finished_grid_replans_in_under_a_second_per_100_runs(
+    demo_data: Path, tmp_path: Path
+) -> None:
+    finish_all(StudyPlan(grid(demo_data, tmp_path, 16)))  # 4 x 2 x 16 = 128 runs
+    start = time.perf_counter()
+    items = StudyPlan(grid(demo_data, tmp_path, 16)).plan()
+    elapsed = time.perf_counter() - start
+    assert len(items) == 128 and {i["status"] for i in items} == {"done"}
+    assert elapsed < 1.28, f"plan took {elapsed:.2f} s for 128 runs"
+
+
+def test_plan_command_reports_nothing_to_do(demo_data: Path, tmp_path: Path) -> None:
+    finish_all(StudyPlan(grid(demo_data, tmp_path / "out", 2)))
+    config = tmp_path / "grid.yaml"
+    config.write_text(
+        f"""name: grid
+encoder: {{name: xlm-roberta-large}}
+intermediate_tasks: [none, mnli, sst2, mnli+sst2]
+target_tasks: [xnli, tatoeba]
+seeds: [0, 1]
+data_dir: "{demo_data}"
+output_dir: out
+""",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "xstilts.cli", "plan", str(config), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "xstilts: 16 runs: 16 done, 0 to run; 0 intermediate checkpoint(s) to train"
+    )
+    assert (tmp_path / "out" / STORE_NAME).is_file()
