@@ -28,6 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from xstilts.config import StudyConfig, TrainConfig
+from xstilts.data.cache import cached, tokenizer_digest
 from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.score import file_suffix
@@ -107,6 +108,7 @@ def train_phase(
     log_dir: Path | None = None,
     trackers: Sequence[str] = (),
     on_evaluation: Callable[[int], None] | None = None,
+    feature_cache: Path | None = None,
 ) -> dict[str, Any]:
     """Train the encoder with one head per task (several tasks: mixed by ``config.sampler``).
 
@@ -114,8 +116,20 @@ def train_phase(
     """
     ops = {data.spec.name: trainable_family(data.spec.family) for data in tasks}
     features = {
-        data.spec.name: ops[data.spec.name].featurize(
-            data.train, tokenizer, data.spec, config.max_length
+        data.spec.name: cached(
+            feature_cache,
+            {
+                "task": data.spec.name,
+                "variant": data.variant,
+                "data": data.digest,
+                "examples": len(data.train),
+                "tokenizer": tokenizer_digest(tokenizer),
+                "max_length": config.max_length,
+                "family": data.spec.family,
+            },
+            lambda data=data: ops[data.spec.name].featurize(  # type: ignore[misc]
+                data.train, tokenizer, data.spec, config.max_length
+            ),
         )
         for data in tasks
     }
@@ -134,13 +148,13 @@ def train_phase(
             per_task.append(batches)
         return interleave(per_task, config.sampler, config.temperature, generator)  # type: ignore[return-value]
 
-    cached: dict[int, list[dict[str, Any]]] = {}
+    current_epoch: dict[int, list[dict[str, Any]]] = {}
 
     def batches_cached(epoch: int) -> list[dict[str, Any]]:
-        if epoch not in cached:
-            cached.clear()
-            cached[epoch] = batches_for_epoch(epoch)
-        return cached[epoch]
+        if epoch not in current_epoch:
+            current_epoch.clear()
+            current_epoch[epoch] = batches_for_epoch(epoch)
+        return current_epoch[epoch]
 
     def compute_loss(m: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
         return ops[batch["task"]].loss(m, batch["task"], batch)
@@ -311,6 +325,7 @@ class StudyRunner(StudyPlan):
             self.progress,
             log_dir=folder.with_name(folder.name + ".logs"),
             trackers=study.trackers,
+            feature_cache=self.output / "features",
         )
         result.pop("average_state", None)  # the intermediate encoder is the English-dev choice
         log.info("intermediate %s done: %s", combo, json.dumps(result))
@@ -411,6 +426,7 @@ class StudyRunner(StudyPlan):
             model, [data], tokenizer, study.target, seed, f"target {spec.name}",
             run_dir / "checkpoint", self.progress, log_dir=run_dir / "logs",
             trackers=study.trackers, on_evaluation=record if study.oracle_selection else None,
+            feature_cache=self.output / "features",
         )  # fmt: skip
         predictions_dir = run_dir / "predictions"
         predictions_dir.mkdir(exist_ok=True)
