@@ -34,11 +34,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     from xstilts.config import load_study
 
     study = load_study(args.config)
-    options = {}
+    options: dict = {}
+    if args.executor == "slurm":
+        options = {"cluster": args.slurm_cluster, "slurm_parameters": _slurm_parameters(args)}
     if args.executor == "ray":
         options = {"address": args.ray_address, "cpus_per_run": args.cpus_per_run,
                    "gpus_per_run": args.gpus_per_run}  # fmt: skip
     return _run_and_report(study, args.quiet, args.executor, options)
+
+
+def _slurm_parameters(args: argparse.Namespace) -> dict[str, object]:
+    """``--slurm KEY=VALUE`` pairs; numbers become ints/floats as submitit expects."""
+    parameters: dict[str, object] = {}
+    for item in args.slurm:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise XstiltsError(f"--slurm {item!r}: expected KEY=VALUE")
+        for convert in (int, float):
+            try:
+                parameters[key] = convert(value)
+                break
+            except ValueError:
+                continue
+        else:
+            parameters[key] = value
+    return parameters
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

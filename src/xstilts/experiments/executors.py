@@ -5,7 +5,11 @@
   local cluster when no address is given). Intermediate phases are Ray tasks too, and every target
   run that needs one depends on it, so each intermediate checkpoint is trained exactly once.
 
-In both, only the driver writes to the results store, one transaction per finished run, so a
+- ``slurm``: submitit job arrays (intermediate phases, then target runs); a preempted job is
+  requeued through submitit's checkpoint hook and resumes from its last training checkpoint.
+  ``cluster="local"`` runs the same jobs as local subprocesses (used in the tests).
+
+In all of them, only the driver writes to the results store, one transaction per finished run, so a
 killed grid loses at most the runs in flight. We never schedule work ourselves beyond expressing
 the dependency: Ray does the placement (ray-project's guidance for task graphs).
 """
@@ -49,13 +53,13 @@ def _worker_runner(study: StudyConfig) -> Any:
     return runner
 
 
-def _ray_intermediate(study: StudyConfig, combo: str, seed: int) -> str:
+def _intermediate_job(study: StudyConfig, combo: str, seed: int) -> str:
     runner = _worker_runner(study)
     runner.ensure_intermediate(combo, seed)
     return str(runner.intermediate_folder(combo, seed))
 
 
-def _ray_target(
+def _target_job(
     study: StudyConfig, seed: int, combo: str, target: str, run_id: str, *_dependencies: Any
 ) -> list[dict[str, Any]]:
     return _worker_runner(study).run_unit(seed, combo, target, run_id)
@@ -85,8 +89,8 @@ def run_ray(
             configure_logging=False,
         )
     options = {"num_cpus": cpus_per_run, "num_gpus": gpus_per_run, "max_retries": 0}
-    intermediate = ray.remote(_ray_intermediate).options(**options)
-    target = ray.remote(_ray_target).options(**options)
+    intermediate = ray.remote(_intermediate_job).options(**options)
+    target = ray.remote(_target_job).options(**options)
     study = runner.study
     phases: dict[tuple[str, int], Any] = {}
     refs = {}
@@ -106,3 +110,55 @@ def run_ray(
         bar.update(1)
         bar.set_postfix_str(f"{combo} -> {task} (seed {seed})")
     bar.close()
+
+
+class _SubmititJob:
+    """A picklable job for submitit: run one phase; on preemption, requeue the same call."""
+
+    def __init__(self, study: StudyConfig, kind: str, args: tuple[Any, ...]) -> None:
+        self.study, self.kind, self.args = study, kind, args
+
+    def __call__(self) -> Any:
+        if self.kind == "intermediate":
+            return _intermediate_job(self.study, *self.args)
+        return _target_job(self.study, *self.args)
+
+    def checkpoint(self, *args: Any, **kwargs: Any) -> Any:
+        """Requeue unchanged: training resumes from the checkpoint it wrote to disk."""
+        import submitit
+
+        return submitit.helpers.DelayedSubmission(self)
+
+
+def run_slurm(
+    runner: Any,
+    pending: list[Unit],
+    write: WriteRows,
+    progress: bool,
+    cluster: str | None = None,
+    folder: str | None = None,
+    slurm_parameters: dict[str, Any] | None = None,
+) -> None:
+    """Two job arrays through submitit: every needed intermediate phase, then every target run."""
+    try:
+        import submitit
+    except ImportError:
+        raise XstiltsError("executor 'slurm' needs submitit: pip install submitit") from None
+    study = runner.study
+    executor = submitit.AutoExecutor(
+        folder=folder or str(runner.output / "submitit"), cluster=cluster
+    )
+    executor.update_parameters(**(slurm_parameters or {}))
+    phases = sorted({(combo, seed) for seed, combo, _, _ in pending if combo != BASELINE})
+    if phases:
+        jobs = executor.submit_array(
+            [_SubmititJob(study, "intermediate", (combo, seed)) for combo, seed in phases]
+        )
+        for job in tqdm(jobs, desc="intermediate jobs", unit="job", disable=not progress):
+            job.result()  # raises with the job's log if it failed
+    jobs = executor.submit_array(
+        [_SubmititJob(study, "target", (seed, combo, task, run_id))
+         for seed, combo, task, run_id in pending]
+    )  # fmt: skip
+    for job in tqdm(jobs, desc="study (slurm)", unit="run", disable=not progress):
+        write(job.result())

@@ -266,9 +266,13 @@ class StudyRunner(StudyPlan):
         """Run every pending unit with ``executor`` (``local`` or ``ray``); resume-safe."""
         from xstilts.experiments import executors
 
-        launchers = {"local": executors.run_local, "ray": executors.run_ray}
+        launchers = {
+            "local": executors.run_local,
+            "ray": executors.run_ray,
+            "slurm": executors.run_slurm,
+        }
         if executor not in launchers:
-            raise XstiltsError(f"unknown executor {executor!r}; expected one of local, ray")
+            raise XstiltsError(f"unknown executor {executor!r}; expected local, ray or slurm")
         start = time.perf_counter()
         self.describe()
         self.output.mkdir(parents=True, exist_ok=True)
