@@ -96,11 +96,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     study.output_dir = str(Path(args.out).resolve())
     if args.seeds:
         study.seeds = list(range(args.seeds))
-    return _run_and_report(study, args.quiet)
+    return _run_and_report(study, args.quiet, report=True)
 
 
 def _run_and_report(  # type: ignore[no-untyped-def]
-    study, quiet: bool, executor: str = "local", options: dict | None = None
+    study, quiet: bool, executor: str = "local", options: dict | None = None, report: bool = False
 ) -> int:
     from xstilts.experiments.runner import run_study
     from xstilts.experiments.store import ResultStore
@@ -118,6 +118,12 @@ def _run_and_report(  # type: ignore[no-untyped-def]
     with ResultStore(summary.store_path, read_only=True) as store:
         rows = store.frame("study = ?", [study.name])
     _print_tables(rows, study.target_tasks, "test")
+    if report:
+        from xstilts.analysis.report import write_report
+
+        markdown = write_report(summary.store_path, Path(study.output_dir) / "report",
+                                study=study.name)  # fmt: skip
+        print(f"\nxstilts: report: {markdown.with_suffix('.html')} (and {markdown.name})")
     return 0
 
 
@@ -195,6 +201,22 @@ def cmd_score(args: argparse.Namespace) -> int:
             raise XstiltsError("score needs --pred DIR and --gold DIR (or TASK --lang L ...)")
         scores = score_folder(args.pred, args.gold, args.version)
     print(json.dumps(scores, indent=2, sort_keys=False))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from xstilts.analysis.report import write_report
+    from xstilts.experiments.plan import STORE_NAME
+
+    store_path = Path(args.store)
+    if store_path.is_dir():
+        store_path = store_path / STORE_NAME
+    out = Path(args.out) if args.out else store_path.parent / "report"
+    markdown = write_report(
+        store_path, out, pretraining=args.pretraining, selection=args.selection,
+        split=args.split, study=args.study,
+    )  # fmt: skip
+    print(f"xstilts: report written: {markdown} and {markdown.with_suffix('.html')}")
     return 0
 
 
@@ -294,6 +316,27 @@ def build_parser() -> argparse.ArgumentParser:
     langs.add_argument("--out", help="also write the table as CSV")
     langs.set_defaults(func=cmd_langs)
 
+    report = sub.add_parser(
+        "report", help="analysis report: volume and diversity vs transfer robustness"
+    )
+    report.add_argument(
+        "store",
+        nargs="?",
+        default="xstilts-demo",
+        help="store file or study output folder (default: %(default)s)",
+    )
+    report.add_argument("--out", help="report folder (default: <store folder>/report)")
+    report.add_argument(
+        "--pretraining",
+        default="cc100",
+        help="volume table: cc100, cc100_tokens, wikipedia, wikipedia_articles, "
+        "or a CSV with language,volume",
+    )
+    report.add_argument("--selection", default="en_dev", choices=["en_dev", "oracle", "ckpt_avg"])
+    report.add_argument("--split", default="test", choices=["dev", "test"])
+    report.add_argument("--study", help="only this study name")
+    report.set_defaults(func=cmd_report)
+
     tasks = sub.add_parser("tasks", help="list the registered tasks")
     tasks.add_argument("--data-dir", help="also list languages found in this data folder")
     tasks.set_defaults(func=cmd_tasks)
@@ -303,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command not in ("plan", "results", "score", "langs", "tasks"):
+    if args.command not in ("plan", "results", "score", "langs", "tasks", "report"):
         _configure_quiet_libraries()  # imports transformers: only where a model is used
     func: Callable[[argparse.Namespace], int] = args.func
     try:

@@ -249,7 +249,17 @@ class StudyRunner(StudyPlan):
 
     def __init__(self, study: StudyConfig, progress: bool = True) -> None:
         super().__init__(study)
-        self.progress = progress
+        # Under `accelerate launch`/torchrun every process runs the same units in lockstep (the
+        # training loop shards batches and averages gradients); only the main process writes.
+        from accelerate import PartialState
+
+        self.processes = PartialState(cpu=not torch.cuda.is_available())
+        self.is_main = self.processes.is_main_process
+        self.progress = progress and self.is_main
+
+    def barrier(self) -> None:
+        if self.processes.num_processes > 1:
+            self.processes.wait_for_everyone()
 
     def prepare(self) -> None:
         """Read every task's data now, so a bad file fails before any training or store write."""
@@ -276,13 +286,18 @@ class StudyRunner(StudyPlan):
         start = time.perf_counter()
         self.describe()
         self.output.mkdir(parents=True, exist_ok=True)
-        _attach_log_file(self.output / "xstilts.log")
+        if self.is_main:
+            _attach_log_file(self.output / "xstilts.log")
         done = skipped = rows = 0
         units = self.units()
         stored = self.stored_run_ids()
         pending = [u for u in units if u[3] not in stored]
         if pending:
             self.prepare()  # every file is parsed before the store is opened for writing
+        self.barrier()  # every process has read the store before the main one opens it to write
+        if not self.is_main:
+            launchers[executor](self, pending, lambda unit_rows: None, False, **executor_options)
+            return StudySummary(0, len(units) - len(pending), 0, self.store_path, 0.0)
         with ResultStore(self.store_path) as store:
             skipped = len(units) - len(pending)
             if skipped:
@@ -307,6 +322,7 @@ class StudyRunner(StudyPlan):
         if combo == BASELINE:
             return encoder, tokenizer
         folder = self.intermediate_folder(combo, seed)
+        self.barrier()  # all processes see the same checkpoint state
         if (folder / "encoder.safetensors").is_file():
             load_encoder_state(encoder, folder)
             return encoder, tokenizer
@@ -333,12 +349,11 @@ class StudyRunner(StudyPlan):
         )
         result.pop("average_state", None)  # the intermediate encoder is the English-dev choice
         log.info("intermediate %s done: %s", combo, json.dumps(result))
-        save_encoder(
-            encoder,
-            folder,
-            {"tasks": combo, "seed": seed, "encoder": study.encoder.name, "result": result},
-        )
-        shutil.rmtree(partial, ignore_errors=True)
+        if self.is_main:
+            meta = {"tasks": combo, "seed": seed, "encoder": study.encoder.name, "result": result}
+            save_encoder(encoder, folder, meta)
+            shutil.rmtree(partial, ignore_errors=True)
+        self.barrier()
         return encoder, tokenizer
 
     def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> list[dict[str, Any]]:
@@ -355,7 +370,8 @@ class StudyRunner(StudyPlan):
             "target_task": target,
             "seed": seed,
         }
-        (run_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        if self.is_main:
+            (run_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
         if data.spec.family == "retrieval":
             raw = self._retrieval_scores(encoder, tokenizer, data, run_dir)
             scores = {(*key, "none"): value for key, value in raw.items()}
@@ -365,8 +381,10 @@ class StudyRunner(StudyPlan):
                 encoder, tokenizer, data, seed, run_dir
             )
         seconds = time.perf_counter() - clock
-        (run_dir / "train.json").write_text(json.dumps(train_info, indent=2), encoding="utf-8")
-        shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
+        self.barrier()
+        if self.is_main:
+            (run_dir / "train.json").write_text(json.dumps(train_info, indent=2), encoding="utf-8")
+            shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
         base = {
             "run_id": run_id,
             "study": study.name,
@@ -408,7 +426,7 @@ class StudyRunner(StudyPlan):
                 )
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
-                if write_to is not None:
+                if write_to is not None and self.is_main:
                     suffix = file_suffix(spec.name)
                     (write_to / f"{split}-{language}.{suffix}").write_text(
                         family.format_predictions(examples, predicted), encoding="utf-8"
@@ -422,6 +440,8 @@ class StudyRunner(StudyPlan):
 
         def record(step: int) -> None:
             history[str(step)] = {"\t".join(k): v for k, v in score_all().items()}
+            if not self.is_main:
+                return
             tmp = history_path.with_suffix(".tmp")
             tmp.write_text(json.dumps(history), encoding="utf-8")
             os.replace(tmp, history_path)
@@ -453,6 +473,8 @@ class StudyRunner(StudyPlan):
         family = FAMILY_OPS[data.spec.family]
         assert isinstance(family, RetrievalFamily)
         predictions_dir = run_dir / "predictions"
+        if not self.is_main:  # same work, but files go to a private scratch folder
+            predictions_dir = run_dir / f".scratch-{self.processes.process_index}"
         predictions_dir.mkdir(parents=True, exist_ok=True)
         by_language: dict[str, dict[str, list[Any]]] = {}
         for (split, language), examples in sorted(data.eval_sets.items()):

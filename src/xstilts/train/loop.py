@@ -43,6 +43,27 @@ def _flat(config: TrainConfig) -> dict[str, Any]:
     return {k: v for k, v in vars(config).items() if isinstance(v, (int, float, str, bool))}
 
 
+def average_gradients(model: nn.Module, world: int) -> None:
+    """All-reduce (mean) every gradient across data-parallel processes, in one flat buffer.
+
+    A parameter without a gradient here (another task's head in multi-task training) contributes
+    zeros, so every process reduces a buffer of the same layout.
+    """
+    grads = []
+    for parameter in model.parameters():
+        if parameter.requires_grad:
+            if parameter.grad is None:
+                parameter.grad = torch.zeros_like(parameter)
+            grads.append(parameter.grad)
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    torch.distributed.all_reduce(flat)
+    flat /= world
+    offset = 0
+    for grad in grads:
+        grad.copy_(flat[offset : offset + grad.numel()].view_as(grad))
+        offset += grad.numel()
+
+
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW over trainable parameters; no weight decay on biases and LayerNorm (BERT recipe)."""
     decay, no_decay = [], []
@@ -103,14 +124,28 @@ def train(
     )
     if use_trackers:
         accelerator.init_trackers(description.replace(" ", "_"), config=_flat(config))
-    steps_per_epoch = len(batches_for_epoch(0))
+    world, rank = accelerator.num_processes, accelerator.process_index
+
+    def shard(batches: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        # Data parallel over `accelerate launch`/torchrun processes: process r takes batches
+        # r, r+W, ...; every process takes the same number, so they step in lockstep.
+        if world == 1:
+            return list(batches)
+        return list(batches[rank::world])[: len(batches) // world]
+
+    steps_per_epoch = len(shard(batches_for_epoch(0)))
+    if steps_per_epoch == 0:
+        raise ValueError(f"{description}: fewer batches than processes ({world})")
     total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
     eval_interval = max(1, round(config.eval_every_epochs * steps_per_epoch))
     optimizer = make_optimizer(model, config)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, round(config.warmup_ratio * total_steps), total_steps
     )
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    # No accelerator.prepare(): the model is not wrapped in DDP because families call the encoder
+    # and heads directly; gradients are averaged explicitly below. The scheduler is stepped once
+    # per optimizer step on every process.
+    model.to(accelerator.device)
 
     state, best_state, average_sum = LoopState(), None, None
     resume_from = find_checkpoint(checkpoint_dir) if checkpoint_dir is not None else None
@@ -118,7 +153,7 @@ def train(
         state, best_state, average_sum = load_checkpoint(resume_from, model, optimizer, scheduler)
 
     def save() -> None:
-        if checkpoint_dir is not None:
+        if checkpoint_dir is not None and accelerator.is_main_process:
             state.seconds += time.perf_counter() - clock
             save_checkpoint(
                 checkpoint_dir, model, optimizer, scheduler, state, best_state, average_sum
@@ -129,14 +164,16 @@ def train(
                disable=not progress)  # fmt: skip
     while state.step < total_steps:
         epoch, skip = divmod(state.step, steps_per_epoch)
-        for batch in list(batches_for_epoch(epoch))[skip:]:
+        for batch in shard(batches_for_epoch(epoch))[skip:]:
             model.train()
             batch = {
                 k: v.to(accelerator.device) if torch.is_tensor(v) else v for k, v in batch.items()
             }
             loss = compute_loss(model, batch)
             accelerator.backward(loss)
-            accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            if world > 1:
+                average_gradients(model, world)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
