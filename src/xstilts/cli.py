@@ -7,6 +7,7 @@ tracebacks are for bugs only.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -105,12 +106,18 @@ def _run_and_report(  # type: ignore[no-untyped-def]
     from xstilts.experiments.runner import run_study
     from xstilts.experiments.store import ResultStore
 
-    print(
-        f"xstilts: study {study.name!r}: encoder {study.encoder.name}, intermediate tasks "
-        f"{', '.join(study.intermediate_tasks)}, targets {', '.join(study.target_tasks)}, "
-        f"seeds {', '.join(map(str, study.seeds))}"
-    )
+    # Under `accelerate launch`/torchrun every process runs the study; only rank 0 reports.
+    main_process = os.environ.get("RANK", "0") == "0"
+    quiet = quiet or not main_process
+    if main_process:
+        print(
+            f"xstilts: study {study.name!r}: encoder {study.encoder.name}, intermediate tasks "
+            f"{', '.join(study.intermediate_tasks)}, targets {', '.join(study.target_tasks)}, "
+            f"seeds {', '.join(map(str, study.seeds))}"
+        )
     summary = run_study(study, progress=not quiet, executor=executor, **(options or {}))
+    if not main_process:
+        return 0
     print(
         f"xstilts: {summary.runs_done} run(s) done, {summary.runs_skipped} already in the store, "
         f"{summary.rows_written} rows written in {summary.seconds:.0f} s -> {summary.store_path}"
