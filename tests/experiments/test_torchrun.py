@@ -51,8 +51,8 @@ retrieval: {{layer: 1, max_length: 32}}
     assert rows["run_id"].nunique() == 4
     assert not rows.duplicated(["run_id", "split", "language", "metric", "selection"]).any()
     # 64 examples / batch 16 = 4 batches per epoch, sharded over 2 processes -> 2 steps
-    xnli_runs = [d for d in (out / "runs").iterdir() if (d / "train.json").is_file()
-                 and json.loads((d / "config.json").read_text())["target_task"] == "xnli"]  # fmt: skip
+    configs = {d: json.loads((d / "config.json").read_text()) for d in (out / "runs").iterdir()}
+    xnli_runs = [d for d, c in configs.items() if c["target_task"] == "xnli"]
     assert {json.loads((d / "train.json").read_text())["steps"] for d in xnli_runs} == {2}
     # rank 1 did the same retrieval work, writing only to its private scratch folder
     assert list((out / "runs").glob("*/.scratch-1/test-de.tsv"))
