@@ -40,6 +40,11 @@ class TrainConfig:
     # Also score the mean of the parameters at every evaluation point (selection "ckpt_avg",
     # Schmidt et al. 2023: averaging makes true zero-shot transfer more robust).
     average_checkpoints: bool = False
+    # GPU speed switches (each can be turned off): bf16 autocast, the fused AdamW kernel, and
+    # torch.compile of the encoder and heads. The CPU default (fp32) is bit-reproducible.
+    precision: str = "fp32"  # fp32 | bf16
+    fused_optimizer: bool = True  # used only when every parameter is on CUDA
+    compile: bool = False
     # Resume points besides every dev evaluation (0 = only there); each costs a state save.
     checkpoint_every_steps: int = 0
 
@@ -56,6 +61,9 @@ class EncoderConfig:
     # or "mean" (over non-pad tokens, as e5 was trained).
     pooling: str = "cls"
     dropout: float = 0.1
+    # Attention kernel passed to from_pretrained: "sdpa" (PyTorch scaled_dot_product_attention,
+    # flash/memory-efficient kernels on GPU) or "eager" (the reference implementation).
+    attention: str = "sdpa"
 
 
 @dataclass
@@ -203,6 +211,10 @@ def validate_study(study: StudyConfig) -> None:
             )
     if not study.seeds:
         raise ConfigError("seeds: at least one seed is required")
+    if study.encoder.attention not in ("sdpa", "eager"):
+        raise ConfigError(
+            f"encoder.attention: expected 'sdpa' or 'eager', got {study.encoder.attention!r}"
+        )
     if study.encoder.pooling not in ("cls", "mean"):
         raise ConfigError(
             f"encoder.pooling: expected 'cls' or 'mean', got {study.encoder.pooling!r}"
@@ -222,6 +234,8 @@ def validate_study(study: StudyConfig) -> None:
                 f"{phase}.sampler: expected proportional, uniform or temperature, "
                 f"got {train.sampler!r}"
             )
+        if train.precision not in ("fp32", "bf16"):
+            raise ConfigError(f"{phase}.precision: expected fp32 or bf16, got {train.precision!r}")
         if train.temperature <= 0:
             raise ConfigError(f"{phase}.temperature: must be > 0")
 

@@ -54,7 +54,7 @@ __all__ = ["STORE_NAME", "StudyRunner", "StudySummary", "run_study"]
 
 
 def build_encoder(study: StudyConfig) -> tuple[nn.Module, Any]:
-    encoder, tokenizer = load_encoder(study.encoder.name)
+    encoder, tokenizer = load_encoder(study.encoder.name, study.encoder.attention)
     if study.encoder.freeze_embeddings:
         encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     return encoder, tokenizer

@@ -31,14 +31,19 @@ def _hub_allowed_for(name: str) -> bool:
     return name.startswith("intfloat/") and os.environ.get("HF_HUB_OFFLINE", "0") != "1"
 
 
-def load_encoder(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def load_encoder(
+    name: str, attention: str = "sdpa"
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Return ``(encoder, tokenizer)``; a missing model is a one-line user error."""
     location = resolve_encoder(name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(location)
-        encoder = AutoModel.from_pretrained(location, add_pooling_layer=False)
-    except TypeError:
-        encoder = AutoModel.from_pretrained(location)
+        try:
+            encoder = AutoModel.from_pretrained(
+                location, add_pooling_layer=False, attn_implementation=attention
+            )
+        except TypeError:  # encoders without a pooling layer argument
+            encoder = AutoModel.from_pretrained(location, attn_implementation=attention)
     except OSError as error:
         raise XstiltsError(
             f"encoder {name!r}: cannot load ({str(error).splitlines()[0]}); give a local folder, "

@@ -1,0 +1,438 @@
+"""Masked language modelling: the "continued multilingual MLM" baseline as one more family.
+
+Phang et al. 2020 (arXiv 2005.13013) add multilingual masked-LM to English intermediate training
+(intermediate task ``mnli+mlm``); the runner's multi-task ``train_phase`` already mixes tasks with
+one head each, so MLM only needs this family and the ``mlm`` task (``tasks/mlm_tasks.py``).
+
+- **Masking** is BERT's (Devlin et al. 2019, §3.1; the same procedure as jiant's
+  ``jiant/tasks/lib/templates/mlm.py`` ``mlm_mask_tokens``, which took it from transformers'
+  ``DataCollatorForLanguageModeling``): every eligible token is selected with probability 0.15;
+  a selected token becomes ``<mask>`` 80% of the time, a uniformly random id 10%, and stays
+  unchanged 10%; the loss is cross-entropy over the selected positions only. Eligible = not
+  padding and not a special token of the tokenizer (``<s> </s> <pad> <unk> <mask>``).
+- **Where the randomness comes from.** Training masks are drawn in :func:`loss` from torch's
+  global CPU generator, which the training loop saves in every checkpoint, so a resumed run draws
+  the same masks; collated batches hold no mask (they are rebuilt, identically, on resume). Dev
+  masks come from a private generator with a fixed seed, drawn example by example in input order,
+  so a dev score is a deterministic function of the parameters (independent of batch size and of
+  the training RNG, which evaluation therefore does not disturb).
+- **Head**: RoBERTa's LM head (dense, gelu, LayerNorm, decoder) whose decoder weight *is* the
+  encoder's input word-embedding matrix (``model.encoder.embeddings.word_embeddings.weight``), as
+  in XLM-R pretraining and jiant (``load_lm_heads_from_transformers_weights`` ties
+  ``mlm_head.decoder.weight`` to the embeddings). ``new_head`` only gets the hidden size, so the
+  head borrows the embedding module on its first use (``loss``/``predict`` receive the model) and
+  never registers it as its own parameter: the optimiser and the checkpoints see the matrix once,
+  under the encoder's name, and frozen embeddings (``encoder.freeze_embeddings``) stay frozen.
+  Where the encoder's checkpoint ships its pretrained LM head (``lm_head.*`` for RoBERTa/XLM-R,
+  ``cls.predictions.*`` for BERT), the head starts from it, as jiant's does: a random head would
+  send large, meaningless gradients into the encoder at the start of continued pretraining.
+- **Logits only where needed**: the head runs on the hidden states of the masked positions only;
+  with XLM-R's 250k vocabulary, full-sequence logits would cost ~1 GB per batch of 4x256 tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from xstilts.config import EncoderConfig
+from xstilts.data.featurize import evaluation_batches
+from xstilts.errors import XstiltsError
+from xstilts.evaluate.metrics import accuracy
+from xstilts.families.base import Family, Tokenizer
+from xstilts.tasks.mlm_tasks import TextExample
+from xstilts.tasks.spec import TaskSpec
+
+log = logging.getLogger("xstilts")
+
+MASK_PROBABILITY = 0.15  # BERT / RoBERTa / XLM-R
+REPLACE_WITH_MASK = 0.8  # of the selected tokens; then 10% random id, 10% unchanged
+REPLACE_WITH_RANDOM = 0.1
+DEV_MASKING_SEED = 20200527  # fixed: dev scores must not depend on the training RNG
+
+
+# ---------------------------------------------------------------------------------------------
+# Features
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaskedLMFeature:
+    """One tokenized line; ``special_tokens_mask[i] = 1`` where token ``i`` may never be masked."""
+
+    input_ids: tuple[int, ...]
+    special_tokens_mask: tuple[int, ...]
+    mask_token_id: int
+    vocab_size: int  # len(tokenizer): the range of the random replacement ids
+
+
+def featurize(
+    examples: Sequence[TextExample], tokenizer: Tokenizer, spec: TaskSpec, max_length: int
+) -> list[MaskedLMFeature]:
+    """Tokenize each line (with <s> ... </s>), truncated to ``max_length``; one feature per line."""
+    if tokenizer.mask_token_id is None:
+        raise XstiltsError(
+            f"task {spec.name}: the encoder's tokenizer has no mask token; masked-LM needs one"
+        )
+    mask_token_id = int(tokenizer.mask_token_id)
+    vocab_size = len(tokenizer)
+    special = set(tokenizer.all_special_ids)
+    encoded = tokenizer(
+        [example.text for example in examples], truncation=True, max_length=max_length
+    )
+    return [
+        MaskedLMFeature(
+            tuple(ids), tuple(int(i in special) for i in ids), mask_token_id, vocab_size
+        )
+        for ids in encoded["input_ids"]
+    ]
+
+
+def collate(features: Sequence[MaskedLMFeature], pad_id: int) -> dict[str, Any]:
+    """Pad to the longest line of the batch; padding is marked special (never masked)."""
+    width = max(len(f.input_ids) for f in features)
+    input_ids = torch.full((len(features), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(features), width), dtype=torch.long)
+    special_tokens_mask = torch.ones((len(features), width), dtype=torch.long)
+    for row, feature in enumerate(features):
+        length = len(feature.input_ids)
+        input_ids[row, :length] = torch.tensor(feature.input_ids)
+        attention_mask[row, :length] = 1
+        special_tokens_mask[row, :length] = torch.tensor(feature.special_tokens_mask)
+    return {
+        "input_ids": input_ids,
+        "attention_mask": attention_mask,
+        "special_tokens_mask": special_tokens_mask,
+        "mask_token_id": features[0].mask_token_id,
+        "vocab_size": features[0].vocab_size,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Masking
+# ---------------------------------------------------------------------------------------------
+
+
+def mask_tokens(
+    input_ids: torch.Tensor,
+    eligible: torch.Tensor,
+    mask_token_id: int,
+    vocab_size: int,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """BERT's 80/10/10 corruption; returns ``(corrupted ids, selected positions)`` on the CPU.
+
+    Every draw uses ``generator`` on the CPU (``None``: torch's global CPU generator, which the
+    training loop checkpoints; drawing on an accelerator would use its unsaved generator). If the
+    draw selects nothing although some token is eligible, one eligible token is selected
+    uniformly, so the loss is always defined (rare in training batches; in the per-line dev
+    masking it gives every line at least one prediction).
+    """
+    ids = input_ids.detach().cpu()
+    eligible = eligible.detach().cpu().bool()
+    selected = (torch.rand(ids.shape, generator=generator) < MASK_PROBABILITY) & eligible
+    if not selected.any() and eligible.any():
+        candidates = eligible.flatten().nonzero().squeeze(1)
+        pick = candidates[torch.randint(len(candidates), (1,), generator=generator)]
+        selected.view(-1)[pick] = True
+    how = torch.rand(ids.shape, generator=generator)
+    random_ids = torch.randint(vocab_size, ids.shape, generator=generator)
+    to_mask = selected & (how < REPLACE_WITH_MASK)
+    to_random = (
+        selected & (how >= REPLACE_WITH_MASK) & (how < REPLACE_WITH_MASK + REPLACE_WITH_RANDOM)
+    )
+    corrupted = ids.clone()
+    corrupted[to_mask] = mask_token_id
+    corrupted[to_random] = random_ids[to_random]
+    return corrupted, selected
+
+
+def _eligible(batch: dict[str, Any]) -> torch.Tensor:
+    return (batch["special_tokens_mask"] == 0) & (batch["attention_mask"] == 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Head
+# ---------------------------------------------------------------------------------------------
+
+
+class MaskedLMHead(nn.Module):
+    """RoBERTa's LM head (``RobertaLMHead``) with a decoder borrowed from the encoder.
+
+    ``dense -> gelu -> LayerNorm -> x @ E^T + bias`` where ``E`` is the encoder's word-embedding
+    matrix. ``E`` is not a parameter of this module: :meth:`tie` records the embedding module on
+    first use and :meth:`forward` reads its current weight, so the head can never hold a stale
+    copy and ``named_parameters()`` of the whole model lists ``E`` once, under the encoder.
+    """
+
+    def __init__(self, hidden_size: int, vocab_size: int, layer_norm_eps: float) -> None:
+        super().__init__()
+        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.layer_norm = nn.LayerNorm(hidden_size, eps=layer_norm_eps)
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+        # A plain attribute, not a registered submodule (nn.Module.__setattr__ would register
+        # it): the encoder owns the embeddings.
+        object.__setattr__(self, "_word_embeddings", None)
+
+    def tie(self, model: nn.Module) -> None:
+        """Use ``model.encoder``'s input word embeddings as the decoder (idempotent)."""
+        embeddings = model.encoder.get_input_embeddings()
+        if embeddings is self._word_embeddings:
+            return
+        rows = embeddings.weight.shape[0]
+        if rows != self.bias.shape[0]:
+            raise XstiltsError(
+                f"masked-LM head has {self.bias.shape[0]} outputs but the encoder's embedding "
+                f"matrix has {rows} rows; the head must be built for this encoder"
+            )
+        object.__setattr__(self, "_word_embeddings", embeddings)
+
+    @property
+    def decoder_weight(self) -> nn.Parameter:
+        """The tied decoder matrix (the encoder's word embeddings); needs :meth:`tie` first."""
+        if self._word_embeddings is None:
+            raise RuntimeError("masked-LM head used before tie(model)")
+        return self._word_embeddings.weight
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Vocabulary logits for hidden states ``(..., hidden_size)`` of the masked positions."""
+        x = nn.functional.gelu(self.dense(hidden))
+        x = self.layer_norm(x)
+        return nn.functional.linear(x, self.decoder_weight, self.bias)
+
+
+def _encoder_location(encoder: EncoderConfig) -> str:
+    from xstilts.models.encoder import resolve_encoder
+
+    return resolve_encoder(encoder.name)
+
+
+def _checkpoint_file(location: str) -> Path | None:
+    """The local safetensors file holding the LM head, if the checkpoint has one.
+
+    Looks only on disk (a local folder or the Hugging Face cache, where loading the encoder
+    already put the file): building a head never touches the network.
+    """
+    folder = Path(location)
+    if folder.is_dir():
+        index = folder / "model.safetensors.index.json"
+        if index.is_file():
+            weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map", {})
+            for key in ("lm_head.bias", "cls.predictions.bias"):
+                if key in weight_map:
+                    return folder / weight_map[key]
+            return None
+        single = folder / "model.safetensors"
+        return single if single.is_file() else None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(location, "model.safetensors")
+    except ValueError:  # not a valid hub id (HFValidationError): no pretrained head
+        return None
+    return Path(cached) if isinstance(cached, str) else None
+
+
+# (our name, RoBERTa/XLM-R name, BERT name; old BERT checkpoints say gamma/beta for LayerNorm)
+_HEAD_KEYS = (
+    ("dense.weight", "lm_head.dense.weight", "cls.predictions.transform.dense.weight"),
+    ("dense.bias", "lm_head.dense.bias", "cls.predictions.transform.dense.bias"),
+    (
+        "layer_norm.weight",
+        "lm_head.layer_norm.weight",
+        "cls.predictions.transform.LayerNorm.weight",
+    ),
+    ("layer_norm.bias", "lm_head.layer_norm.bias", "cls.predictions.transform.LayerNorm.bias"),
+    ("bias", "lm_head.bias", "cls.predictions.bias"),
+)
+
+
+def pretrained_head_state(location: str) -> dict[str, torch.Tensor]:
+    """The pretrained LM-head tensors of a checkpoint under our names, or ``{}`` if it has none."""
+    path = _checkpoint_file(location)
+    if path is None:
+        return {}
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        keys = set(handle.keys())
+        for column in (1, 2):
+            names = {row[0]: row[column] for row in _HEAD_KEYS}
+            if all(name in keys for name in names.values()):
+                return {ours: handle.get_tensor(name) for ours, name in names.items()}
+    return {}
+
+
+def new_head(hidden_size: int, spec: TaskSpec, encoder: EncoderConfig) -> nn.Module:
+    """An LM head sized from the encoder's config; pretrained weights when the checkpoint has them.
+
+    The decoder is tied on first use (see :class:`MaskedLMHead`): ``new_head`` gets no encoder.
+    """
+    from transformers import AutoConfig
+
+    location = _encoder_location(encoder)
+    config = AutoConfig.from_pretrained(location)
+    head = MaskedLMHead(hidden_size, config.vocab_size, getattr(config, "layer_norm_eps", 1e-12))
+    state = pretrained_head_state(location)
+    if state:
+        shapes_match = all(
+            state[name].shape == tensor.shape for name, tensor in head.state_dict().items()
+        )
+        if shapes_match:
+            head.load_state_dict(state)
+            log.info("masked-LM head: pretrained LM head of %s", encoder.name)
+            return head
+    log.info("masked-LM head: %s ships no LM head; starting from a random one", encoder.name)
+    return head
+
+
+# ---------------------------------------------------------------------------------------------
+# Loss, prediction, score
+# ---------------------------------------------------------------------------------------------
+
+
+def _masked_logits(
+    model: nn.Module, task: str, corrupted: torch.Tensor, attention_mask: torch.Tensor,
+    selected: torch.Tensor,
+) -> torch.Tensor:  # fmt: skip
+    """Logits ``(masked tokens, vocabulary)`` at the selected positions, in row-major order."""
+    head = model.heads[task]
+    head.tie(model)
+    device = attention_mask.device
+    hidden = model.encoder(
+        input_ids=corrupted.to(device), attention_mask=attention_mask
+    ).last_hidden_state
+    return head(hidden[selected.to(device)])
+
+
+def loss(model: nn.Module, task: str, batch: dict[str, Any]) -> torch.Tensor:
+    """Cross-entropy over freshly masked positions (masks from torch's global CPU generator)."""
+    input_ids = batch["input_ids"]
+    embedding_rows = model.encoder.get_input_embeddings().weight.shape[0]
+    corrupted, selected = mask_tokens(
+        input_ids,
+        _eligible(batch),
+        batch["mask_token_id"],
+        min(batch["vocab_size"], embedding_rows),
+    )
+    if not selected.any():  # a batch with no maskable token at all (lines of only <unk>)
+        return model.heads[task].bias.sum() * 0.0
+    logits = _masked_logits(model, task, corrupted, batch["attention_mask"], selected)
+    gold = input_ids.detach().cpu()[selected].to(logits.device)
+    return nn.functional.cross_entropy(logits.float(), gold)
+
+
+@dataclass(frozen=True)
+class MaskedPrediction:
+    """Predicted and original tokens at the dev-masked positions of one line."""
+
+    positions: tuple[int, ...]
+    predicted_ids: tuple[int, ...]
+    gold_ids: tuple[int, ...]
+    predicted_tokens: tuple[str, ...]
+    gold_tokens: tuple[str, ...]
+
+
+@torch.inference_mode()
+def predict(
+    model: nn.Module,
+    task: str,
+    examples: Sequence[TextExample],
+    tokenizer: Tokenizer,
+    spec: TaskSpec,
+    max_length: int,
+    batch_size: int,
+) -> list[MaskedPrediction]:
+    """Argmax token at each position of the fixed-seed dev masking, one result per line."""
+    model.eval()
+    features = featurize(examples, tokenizer, spec, max_length)
+    embedding_rows = model.encoder.get_input_embeddings().weight.shape[0]
+    generator = torch.Generator().manual_seed(DEV_MASKING_SEED)
+    corrupted_rows: list[torch.Tensor] = []
+    selected_rows: list[torch.Tensor] = []
+    for feature in features:  # in input order, one line at a time: independent of batching
+        ids = torch.tensor([feature.input_ids])
+        eligible = torch.tensor([feature.special_tokens_mask]) == 0
+        vocab = min(feature.vocab_size, embedding_rows)
+        corrupted, selected = mask_tokens(ids, eligible, feature.mask_token_id, vocab, generator)
+        corrupted_rows.append(corrupted[0])
+        selected_rows.append(selected[0])
+    predicted: list[list[int]] = [[] for _ in features]
+    device = next(model.parameters()).device
+    lengths = [len(f.input_ids) for f in features]
+    for indices in evaluation_batches(lengths, batch_size):
+        if not any(selected_rows[i].any() for i in indices):
+            continue
+        width = max(lengths[i] for i in indices)
+        ids = torch.full((len(indices), width), tokenizer.pad_token_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(indices), width), dtype=torch.long)
+        selected = torch.zeros((len(indices), width), dtype=torch.bool)
+        for row, i in enumerate(indices):
+            ids[row, : lengths[i]] = corrupted_rows[i]
+            attention_mask[row, : lengths[i]] = 1
+            selected[row, : lengths[i]] = selected_rows[i]
+        logits = _masked_logits(model, task, ids, attention_mask.to(device), selected)
+        best = iter(logits.argmax(-1).cpu().tolist())
+        for row, i in enumerate(indices):  # row-major order, as the boolean index gathered
+            predicted[i] = [next(best) for _ in range(int(selected[row].sum()))]
+    results = []
+    for feature, chosen, guesses in zip(features, selected_rows, predicted, strict=True):
+        positions = tuple(chosen.nonzero().squeeze(1).tolist())
+        gold = tuple(feature.input_ids[p] for p in positions)
+        results.append(
+            MaskedPrediction(
+                positions,
+                tuple(guesses),
+                gold,
+                tuple(tokenizer.convert_ids_to_tokens(list(guesses))),
+                tuple(tokenizer.convert_ids_to_tokens(list(gold))),
+            )
+        )
+    return results
+
+
+def score(
+    predictions: Sequence[MaskedPrediction],
+    examples: Sequence[TextExample],
+    spec: TaskSpec,
+    language: str,
+) -> dict[str, float]:
+    """``accuracy``: masked-token accuracy x100 over every masked position of the set (micro)."""
+    predicted = [p for prediction in predictions for p in prediction.predicted_ids]
+    gold = [g for prediction in predictions for g in prediction.gold_ids]
+    if not gold:
+        raise XstiltsError(f"task {spec.name} ({language}): no maskable token in the dev text")
+    return {"accuracy": accuracy(predicted, gold)}
+
+
+def format_predictions(
+    examples: Sequence[TextExample], predictions: Sequence[MaskedPrediction]
+) -> str:
+    """One line per example: ``position:predicted_token`` for each masked position, space-separated.
+
+    Lines with no maskable token are empty, so line *i* always belongs to example *i*.
+    """
+    return "".join(
+        " ".join(f"{p}:{t}" for p, t in zip(x.positions, x.predicted_tokens, strict=True)) + "\n"
+        for x in predictions
+    )
+
+
+FAMILY = Family(
+    name="masked_lm",
+    featurize=featurize,
+    feature_length=lambda feature: len(feature.input_ids),
+    collate=collate,
+    new_head=new_head,
+    loss=loss,
+    predict=predict,
+    score=score,
+    format_predictions=format_predictions,
+)
