@@ -82,3 +82,47 @@ def test_tasks_lists_registry(capsys: pytest.CaptureFixture[str], demo_data: Pat
     assert main(["tasks", "--data-dir", str(demo_data)]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "found: en, fr, es, de, ru, tr, sw" in lines["xnli"]
+
+
+def test_export_then_score_reproduces_the_stored_value(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Our predictions, exported in the submission layout, score the same with `xstilts score`."""
+    import json
+
+    from xstilts.experiments.store import ResultStore
+
+    config = tmp_path / "study.yaml"
+    config.write_text(
+        f"""name: export
+encoder: {{name: "{tiny_encoder}"}}
+intermediate_tasks: [none]
+target_tasks: [xnli]
+languages: [en, sw]
+data_dir: "{demo_data}"
+output_dir: out
+threads: 1
+trackers: []
+target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
+""",
+        encoding="utf-8",
+    )
+    assert main(["run", str(config), "--quiet"]) == 0
+    submission = tmp_path / "submission"
+    assert main(["export", str(tmp_path / "out"), "--out", str(submission)]) == 0
+    assert sorted(p.name for p in (submission / "xnli").iterdir()) == ["test-en.tsv", "test-sw.tsv"]
+    gold = tmp_path / "gold-sw.tsv"
+    test_rows = (demo_data / "xnli" / "xnli.test.tsv").read_text(encoding="utf-8").splitlines()
+    labels = [r.split("\t")[1] for r in test_rows[1:] if r.split("\t")[0] == "sw"]
+    gold.write_text("\n".join(labels) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    predicted = submission / "xnli" / "test-sw.tsv"
+    assert (
+        main(["score", "xnli", "--lang", "sw", "--pred", str(predicted), "--gold", str(gold)]) == 0
+    )
+    scored = json.loads(capsys.readouterr().out)["accuracy"]
+    with ResultStore(tmp_path / "out" / "results.duckdb", read_only=True) as store:
+        stored = store.frame(
+            "language = 'sw' AND split = 'test' AND selection = 'en_dev' AND metric = 'accuracy'"
+        )["value"].item()
+    assert scored == pytest.approx(stored)

@@ -227,6 +227,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Copy test predictions of chosen runs into the XTREME submission layout."""
+    import json
+    import shutil
+
+    from xstilts.experiments.plan import STORE_NAME
+    from xstilts.experiments.store import ResultStore
+
+    folder = Path(args.store)
+    store_path = folder / STORE_NAME if folder.is_dir() else folder
+    with ResultStore(store_path, read_only=True) as store:
+        rows = store.frame()
+    if args.run:
+        chosen = rows[rows["run_id"].map(lambda r: any(r.startswith(p) for p in args.run))]
+    else:
+        chosen = rows[
+            (rows["intermediate_task"] == args.intermediate) & (rows["seed"] == args.seed)
+        ]
+    runs = chosen.drop_duplicates("run_id")[["run_id", "target_task"]].itertuples(index=False)
+    out = Path(args.out)
+    written = 0
+    seen: dict[str, str] = {}
+    for run_id, target in runs:
+        if target in seen:
+            raise XstiltsError(f"runs {seen[target]} and {run_id} both predict {target}; pick one")
+        seen[target] = run_id
+        predictions = store_path.parent / "runs" / run_id / "predictions"
+        files = sorted(predictions.glob("test-*.*"))
+        if not files:
+            raise XstiltsError(f"{predictions}: no test predictions for run {run_id}")
+        (out / target).mkdir(parents=True, exist_ok=True)
+        for path in files:
+            shutil.copyfile(path, out / target / path.name)
+            written += 1
+    if not seen:
+        raise XstiltsError("no run matches; give --run RUN_ID (prefix) or --intermediate/--seed")
+    (out / "xstilts-export.json").write_text(json.dumps(seen, indent=2), encoding="utf-8")
+    print(f"xstilts: {written} prediction files for {', '.join(sorted(seen))} written to {out}")
+    return 0
+
+
 def cmd_langs(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -316,6 +357,25 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--version", default="xtreme", choices=["xtreme", "xtreme-r"])
     score.set_defaults(func=cmd_score)
 
+    export = sub.add_parser(
+        "export", help="write test predictions in the XTREME submission layout (for `score`)"
+    )
+    export.add_argument(
+        "store",
+        nargs="?",
+        default="xstilts-demo",
+        help="store file or study output folder (default: %(default)s)",
+    )
+    export.add_argument("--run", action="append", default=[], help="run id (or prefix); repeat")
+    export.add_argument(
+        "--intermediate",
+        default="none",
+        help="without --run: every target run of this intermediate task",
+    )
+    export.add_argument("--seed", type=int, default=0, help="without --run: this seed")
+    export.add_argument("--out", required=True, help="submission folder to write")
+    export.set_defaults(func=cmd_export)
+
     langs = sub.add_parser("langs", help="language metadata: pretraining volume and diversity")
     langs.add_argument("languages", nargs="*", help="ISO 639-1/3 codes (default: all 50)")
     langs.add_argument("--distances", action="store_true", help="add URIEL distances")
@@ -353,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command not in ("plan", "results", "score", "langs", "tasks", "report"):
+    if args.command not in ("plan", "results", "score", "langs", "tasks", "report", "export"):
         _configure_quiet_libraries()  # imports transformers: only where a model is used
     func: Callable[[argparse.Namespace], int] = args.func
     try:
