@@ -81,7 +81,9 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
 def test_tasks_lists_registry(capsys: pytest.CaptureFixture[str], demo_data: Path) -> None:
     assert main(["tasks", "--data-dir", str(demo_data)]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
-    assert "found: en, fr, es, de, ru, tr, sw" in lines["xnli"]
+    assert "test: 840 in 7 lang (en, fr, es, de, ru, tr, sw)" in lines["xnli"]
+    assert "train: 480 in 1 lang (en); dev: 90 in 1 lang (en)" in lines["mnli"]
+    assert lines["udpos"].endswith("(no local data)")
 
 
 def test_export_then_score_reproduces_the_stored_value(

@@ -182,16 +182,42 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir) if args.data_dir else None
     for spec in TASKS.values():
-        found = ""
-        if data_dir is not None:
-            split = spec.test_split or spec.dev_split or spec.train_split or "test"
-            langs = spec.evaluation_languages(data_dir / spec.name, split, [])
-            found = f"  found: {', '.join(langs) if langs else '-'}"
-        print(
-            f"{spec.name:10s} {spec.family:15s} {spec.metric:9s} {len(spec.languages):3d} languages"
-            f"{found}"
-        )
+        line = f"{spec.name:14s} {spec.family:15s} {spec.metric:14s} {len(spec.languages):3d} languages"
+        if data_dir is not None and (data_dir / spec.name).is_dir():
+            line += "  " + _local_sizes(spec, data_dir / spec.name)
+        elif data_dir is not None:
+            line += "  (no local data)"
+        print(line)
     return 0
+
+
+def _size(examples: object) -> int:
+    """Examples in a loaded split; retrieval sets count their query sentences."""
+    items = list(examples) if isinstance(examples, list) else [examples]
+    total = 0
+    for item in items:
+        source = getattr(item, "source", None) or getattr(item, "queries", None)
+        total += len(source) if source is not None else 1
+    return total
+
+
+def _local_sizes(spec, folder: Path) -> str:  # type: ignore[no-untyped-def]
+    """``split: n examples in k languages`` for each split present locally."""
+    parts = []
+    for split in dict.fromkeys(s for s in (spec.train_split, spec.dev_split, spec.test_split) if s):
+        languages = (
+            spec.evaluation_languages(folder, split, []) if split != spec.train_split else ["en"]
+        )
+        try:
+            sizes = {lang: _size(spec.load(folder, split, lang)) for lang in languages}
+        except XstiltsError as error:
+            parts.append(f"{split}: unreadable ({error})")
+            continue
+        if sizes:
+            parts.append(
+                f"{split}: {sum(sizes.values())} in {len(sizes)} lang ({', '.join(sizes)})"
+            )
+    return "; ".join(parts) or "(no readable splits)"
 
 
 def cmd_score(args: argparse.Namespace) -> int:
