@@ -182,7 +182,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir) if args.data_dir else None
     for spec in TASKS.values():
-        line = f"{spec.name:14s} {spec.family:15s} {spec.metric:14s} {len(spec.languages):3d} languages"
+        languages = f"{len(spec.languages):3d} languages"
+        line = f"{spec.name:14s} {spec.family:15s} {spec.metric:14s} {languages}"
         if data_dir is not None and (data_dir / spec.name).is_dir():
             line += "  " + _local_sizes(spec, data_dir / spec.name)
         elif data_dir is not None:
