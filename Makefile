@@ -27,5 +27,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --out benchmarks
+
 clean:
 	rm -rf xstilts-demo .pytest_cache
