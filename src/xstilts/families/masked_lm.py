@@ -240,7 +240,8 @@ def _checkpoint_file(location: str) -> Path | None:
     return Path(cached) if isinstance(cached, str) else None
 
 
-# (our name, RoBERTa/XLM-R name, BERT name; old BERT checkpoints say gamma/beta for LayerNorm)
+# (our name, RoBERTa/XLM-R name, BERT name): the names jiant maps in
+# load_lm_heads_from_transformers_weights (jiant/proj/main/modeling/model_setup.py).
 _HEAD_KEYS = (
     ("dense.weight", "lm_head.dense.weight", "cls.predictions.transform.dense.weight"),
     ("dense.bias", "lm_head.dense.bias", "cls.predictions.transform.dense.bias"),

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from xstilts.families import classification, multiple_choice, retrieval, span_qa, tagging
+from xstilts.families import (
+    classification,
+    masked_lm,
+    multiple_choice,
+    retrieval,
+    span_qa,
+    tagging,
+)
 from xstilts.families.base import Family, RetrievalFamily
 
 FAMILY_OPS: dict[str, Family | RetrievalFamily] = {
     "classification": classification.FAMILY,
     "multiple_choice": multiple_choice.FAMILY,
+    "masked_lm": masked_lm.FAMILY,
     "span_qa": span_qa.FAMILY,
     "tagging": tagging.FAMILY,
     "retrieval": retrieval.FAMILY,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from xstilts.tasks import (
     glue_xnli,
+    mlm_tasks,
     more_classification_tasks,
     more_retrieval_tasks,
     multiple_choice_tasks,
@@ -22,6 +23,7 @@ _SPECS: list[TaskSpec] = [
     *more_classification_tasks.SPECS,
     *multiple_choice_tasks.SPECS,
     *qa_tasks.SPECS,
+    *mlm_tasks.SPECS,
     *tagging_tasks.SPECS,
     *retrieval_tasks.SPECS,
     *more_retrieval_tasks.SPECS,

@@ -17,7 +17,7 @@ Loader = Callable[[Path, str, str], list[Any]]
 # languages_found(task_dir, split) -> languages present locally for that split
 LanguagesFound = Callable[[Path, str], list[str]]
 
-FAMILIES = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval")
+FAMILIES = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "masked_lm")
 
 
 @dataclass(frozen=True)
