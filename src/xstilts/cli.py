@@ -295,6 +295,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from xstilts.data import hub
+
+    if args.list:
+        for task, description in hub.HUB_CONFIGS.items():
+            print(f"{task:10s} {description}")
+        return 0
+    if not args.task or not args.out:
+        raise XstiltsError("fetch needs TASK and --out DATA_DIR (or --list)")
+    if args.task not in hub.HUB_CONFIGS:
+        raise XstiltsError(
+            f"fetch: unknown task {args.task!r}; known: {', '.join(hub.HUB_CONFIGS)}"
+        )
+    result = hub.fetch(
+        args.task, args.lang, args.out, args.repo, revision=args.revision,
+        allow_bucc_gold_only=args.allow_bucc_gold_only,
+    )  # fmt: skip
+    print(f"xstilts: wrote {len(result.files)} files under {result.task_dir}")
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
 def cmd_langs(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -403,6 +426,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="submission folder to write")
     export.set_defaults(func=cmd_export)
 
+    fetch = sub.add_parser(
+        "fetch", help="download an XTREME task from the Hugging Face Hub into the official layout"
+    )
+    fetch.add_argument("task", nargs="?", help="xnli, pawsx, panx, udpos, xquad, mlqa, ...")
+    fetch.add_argument("--lang", nargs="*", default=[], help="languages (default: all)")
+    fetch.add_argument("--out", type=Path, metavar="DATA_DIR", help="the study's data_dir")
+    fetch.add_argument("--repo", default="google/xtreme", help="dataset repo (parquet, no scripts)")
+    fetch.add_argument("--revision", default=None, help="pin a dataset revision")
+    fetch.add_argument(
+        "--allow-bucc-gold-only",
+        action="store_true",
+        help="accept the Hub's BUCC, which lacks the distractor sentences",
+    )
+    fetch.add_argument("--list", action="store_true", help="list the tasks the Hub provides")
+    fetch.set_defaults(func=cmd_fetch)
+
     langs = sub.add_parser("langs", help="language metadata: pretraining volume and diversity")
     langs.add_argument("languages", nargs="*", help="ISO 639-1/3 codes (default: all 50)")
     langs.add_argument("--distances", action="store_true", help="add URIEL distances")
@@ -440,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command not in ("plan", "results", "score", "langs", "tasks", "report", "export"):
+    light = ("plan", "results", "score", "langs", "tasks", "report", "export", "fetch")
+    if args.command not in light:
         _configure_quiet_libraries()  # imports transformers: only where a model is used
     func: Callable[[argparse.Namespace], int] = args.func
     try:

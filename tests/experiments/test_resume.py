@@ -78,7 +78,7 @@ def trainer_step(folder_glob: str, out: Path, at_least: int) -> Callable[[], boo
 def rows(out: Path) -> pd.DataFrame:
     with ResultStore(out / STORE_NAME, read_only=True) as store:
         frame = store.frame()
-    keys = ["run_id", "split", "language", "metric"]
+    keys = ["run_id", "split", "language", "metric", "selection"]
     return (
         frame.drop(columns=["started_at", "seconds", "config_json"])
         .sort_values(keys)
@@ -107,7 +107,8 @@ def test_sigkill_at_several_points_then_resume_equals_uninterrupted(
     reference = write_study(tmp_path / "reference.yaml", tiny_encoder, demo_data, reference_out)
     assert start(reference).wait() == 0
     expected = rows(reference_out)
-    assert len(expected) == 16  # xnli: 2 runs x 2 splits x 3 langs; tatoeba: 2 runs x (de, sw)
+    # xnli: 2 runs x 2 splits x 3 langs x (en_dev, oracle); tatoeba: 2 runs x (de, sw)
+    assert len(expected) == 28
     out = tmp_path / "killed"
     config = write_study(tmp_path / "killed.yaml", tiny_encoder, demo_data, out)
     kill_points = [
@@ -123,4 +124,4 @@ def test_sigkill_at_several_points_then_resume_equals_uninterrupted(
     assert start(config).wait() == 0
     resumed = rows(out)
     pd.testing.assert_frame_equal(expected, resumed)
-    assert not resumed.duplicated(["run_id", "split", "language", "metric"]).any()
+    assert not resumed.duplicated(["run_id", "split", "language", "metric", "selection"]).any()

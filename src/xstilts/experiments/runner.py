@@ -298,17 +298,20 @@ class StudyRunner(StudyPlan):
         if not self.is_main:
             launchers[executor](self, pending, lambda unit_rows: None, False, **executor_options)
             return StudySummary(0, len(units) - len(pending), 0, self.store_path, 0.0)
-        with ResultStore(self.store_path) as store:
-            skipped = len(units) - len(pending)
-            if skipped:
-                log.info("resuming: %d of %d runs already in the store", skipped, len(units))
+        skipped = len(units) - len(pending)
+        if skipped:
+            log.info("resuming: %d of %d runs already in the store", skipped, len(units))
 
-            def write(unit_rows: list[dict[str, Any]]) -> None:
-                nonlocal rows, done
+        def write(unit_rows: list[dict[str, Any]]) -> None:
+            # The store is opened only to commit, so readers (`xstilts results`) work mid-study.
+            nonlocal rows, done
+            with ResultStore(self.store_path) as store:
                 rows += store.add_run(unit_rows)
-                done += 1
+            done += 1
 
-            launchers[executor](self, pending, write, self.progress, **executor_options)
+        if not self.store_path.exists():
+            ResultStore(self.store_path).close()  # an empty store from the start
+        launchers[executor](self, pending, write, self.progress, **executor_options)
         return StudySummary(done, skipped, rows, self.store_path, time.perf_counter() - start)
 
     def ensure_intermediate(self, combo: str, seed: int) -> None:

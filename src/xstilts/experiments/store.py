@@ -7,6 +7,7 @@ whole run or nothing — never a half run — and ``has_run`` is the resume test
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,18 +20,35 @@ from xstilts.experiments.schema import RESULT_COLUMNS
 TABLE = "results"
 
 
+def _connect(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, waiting while another process holds its lock.
+
+    A running study opens the store only for the instant it commits a run, so ``xstilts
+    results``/``report`` can read while a study runs; either side waits out the other's lock.
+    """
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise XstiltsError(f"{path}: cannot open results store ({error})") from None
+        except duckdb.Error as error:
+            raise XstiltsError(f"{path}: cannot open results store ({error})") from None
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+
+
 class ResultStore:
     """A thin wrapper over one DuckDB file; open, use, close (or use as a context manager)."""
 
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False, lock_timeout: float = 60) -> None:
         self.path = Path(path)
         if read_only and not self.path.is_file():
             raise XstiltsError(f"{self.path}: no results store here (run a study first)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.connection = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as error:
-            raise XstiltsError(f"{self.path}: cannot open results store ({error})") from None
+        self.connection = _connect(self.path, read_only, lock_timeout)
         if not read_only:
             columns = ", ".join(f'"{name}" {kind}' for name, kind in RESULT_COLUMNS.items())
             self.connection.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({columns})")
