@@ -209,6 +209,13 @@ def validate_study(study: StudyConfig) -> None:
             raise ConfigError(
                 f"trackers[{i}]: unknown tracker {tracker!r}; expected tensorboard, mlflow or wandb"
             )
+    task_languages = {lang for spec in TASKS.values() for lang in spec.languages}
+    for i, code in enumerate(study.languages):
+        if code not in task_languages:
+            raise ConfigError(
+                f"languages[{i}]: unknown language {code!r}; use ISO 639-1 codes as the tasks do "
+                f"(e.g. en, de, sw, zh)"
+            )
     if not study.seeds:
         raise ConfigError("seeds: at least one seed is required")
     if study.encoder.attention not in ("sdpa", "eager"):
