@@ -12,80 +12,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xstilts.data.classification_format import (
+    BINARY_LABELS,
+    NLI_LABELS,
+    read_mnli_tsv,
+    read_sst2_tsv,
+    read_xnli_mt_tsv,
+    read_xnli_tsv,
+)
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.readers import read_tsv_records
 from xstilts.errors import DataError
 from xstilts.tasks.spec import TaskSpec
-
-NLI_LABELS = ("entailment", "neutral", "contradiction")
-_NLI_ALIASES = {"contradictory": "contradiction"}
 
 XNLI_LANGUAGES = (
     "en", "fr", "es", "de", "el", "bg", "ru", "tr", "ar", "vi", "th", "zh", "hi", "sw", "ur",
 )  # fmt: skip
 
 
-def _label(path: Path, line: int, raw: str, labels: tuple[str, ...]) -> str:
-    label = _NLI_ALIASES.get(raw, raw)
-    if label not in labels:
-        raise DataError(path, line, f"label {raw!r} not in {{{', '.join(labels)}}}")
-    return label
-
-
-def _nli_rows(
-    path: Path, text_a: str, text_b: str, label: str, id_column: str | None = None
-) -> list[ClassificationExample]:
-    examples = []
-    required = [text_a, text_b, label] + ([id_column] if id_column else [])
-    for line, row in read_tsv_records(path, required):
-        if row[label] == "-":  # no annotator majority (SNLI/MNLI convention): not an example
-            continue
-        example_id = row[id_column] if id_column else f"{path.name}:{line}"
-        examples.append(
-            ClassificationExample(
-                example_id, row[text_a], row[text_b], _label(path, line, row[label], NLI_LABELS)
-            )
-        )
-    return examples
-
-
 def load_mnli(task_dir: Path, split: str, language: str) -> list[ClassificationExample]:
     """GLUE MNLI; ``dev`` is dev_matched (the GLUE validation split)."""
     files = {"train": "train.tsv", "dev": "dev_matched.tsv", "test": "dev_mismatched.tsv"}
-    return _nli_rows(task_dir / files[split], "sentence1", "sentence2", "gold_label", "pairID")
+    return read_mnli_tsv(task_dir / files[split])
 
 
 def load_sst2(task_dir: Path, split: str, language: str) -> list[ClassificationExample]:
     """GLUE SST-2: ``sentence<TAB>label`` with label 0/1."""
-    path = task_dir / {"train": "train.tsv", "dev": "dev.tsv"}[split]
-    examples = []
-    for line, row in read_tsv_records(path, ["sentence", "label"]):
-        if row["label"] not in ("0", "1"):
-            raise DataError(path, line, f"label {row['label']!r} not in {{0, 1}}")
-        examples.append(
-            ClassificationExample(f"{split}-{line}", row["sentence"], None, row["label"])
-        )
-    return examples
+    return read_sst2_tsv(task_dir / {"train": "train.tsv", "dev": "dev.tsv"}[split])
 
 
 def load_xnli(task_dir: Path, split: str, language: str) -> list[ClassificationExample]:
     """XNLI: English train from XNLI-MT, dev/test rows of ``language`` from XNLI-1.0."""
     if split == "train":
         if language != "en":
-            raise DataError(task_dir, None, "XNLI trains on English only (translate-train: later)")
-        path = task_dir / "multinli.train.en.tsv"
-        return _nli_rows(path, "premise", "hypo", "label")
-    path = task_dir / f"xnli.{split}.tsv"
-    examples = []
-    required = ["language", "gold_label", "sentence1", "sentence2", "pairID"]
-    for line, row in read_tsv_records(path, required):
-        if row["language"] != language:
-            continue
-        label = _label(path, line, row["gold_label"], NLI_LABELS)
-        examples.append(
-            ClassificationExample(row["pairID"], row["sentence1"], row["sentence2"], label)
-        )
-    return examples
+            raise DataError(task_dir, None, "XNLI trains on English (multinli.train.en.tsv)")
+        return read_xnli_mt_tsv(task_dir / "multinli.train.en.tsv")
+    return read_xnli_tsv(task_dir / f"xnli.{split}.tsv", language)
 
 
 def xnli_languages_found(task_dir: Path, split: str) -> list[str]:
@@ -123,7 +85,7 @@ SPECS = [
         load=load_sst2,
         languages_found=_english_only,
         metric="accuracy",
-        labels=("0", "1"),
+        labels=BINARY_LABELS,
         test_split=None,
         text_pair=False,
         description="SST-2, English binary sentiment (GLUE tsv)",
