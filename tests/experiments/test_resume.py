@@ -49,7 +49,7 @@ def start(config: Path) -> subprocess.Popen[bytes]:
 
 def kill_when(process: subprocess.Popen[bytes], condition: Callable[[], bool]) -> bool:
     """SIGKILL ``process`` as soon as ``condition`` holds; False if it finished first."""
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if condition():
             os.kill(process.pid, signal.SIGKILL)
