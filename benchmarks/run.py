@@ -1,0 +1,453 @@
+"""xstilts benchmark suite: xstilts against Hugging Face / numpy references, as ratios, in one run.
+
+    python benchmarks/run.py --out benchmarks            # the suite (make bench), < 15 min, 2 cores
+    python benchmarks/run.py --out /tmp/bench --quick    # smoke mode: tiny model, ~1 minute
+    python benchmarks/run.py --out /tmp/b --only training,mining --repeats 5
+
+Writes ``results.md`` (one table: measurement, xstilts, reference named, ratio, target, met?, then
+how each side was run) and ``results.json`` (every row with its raw repeats and the machine).
+Every ratio is xstilts speed ÷ reference speed measured in this process, the two sides alternated
+(ABBA) over the repeats, median reported: > 1 means xstilts is faster. Sections:
+
+- ``peak``: the machine's fp32 matmul peak (``bench_peak``), the denominator of every MFU;
+- ``training``: ``runner.train_phase`` vs ``transformers.Trainer`` (``bench_training``);
+- ``evaluation``: zero-shot over every language vs a per-language HF loop (``bench_evaluation``);
+- ``mining``: BUCC margin mining vs naive numpy (``bench_mining``);
+- ``scaling``: cost growth with languages, examples, grid runs; re-plan time (``bench_scaling``);
+- ``gpu``: MFU of an XLM-R-base step with each speed switch (``bench_gpu``), skipped without CUDA;
+- ``proposals`` (opt-in): source changes the numbers suggested, measured by patching them in
+  (``bench_proposals``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_common import (
+    NOISY_SPREAD,
+    Measurement,
+    demo_xnli_eval,
+    load_model,
+    quiet_libraries,
+)
+
+SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "gpu", "proposals")
+DEFAULT_SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "gpu")
+
+# Sizes: FULL fits `make bench` in well under 15 minutes on an idle 2-core machine.
+FULL: dict[str, Any] = {
+    "model": "e5-small",
+    "small_model": "tiny",
+    "repeats": 3,
+    # 320 realistic pairs (20 steps): fewer understate length grouping (80 pairs pad 16% more
+    # than 800 would), more would not fit the time budget.
+    "training": {
+        "epochs": 1,
+        "batch_size": 16,
+        "max_length": 96,
+        "fixed_examples": 32,
+        "realistic_examples": 320,
+    },
+    "evaluation": {"per_language": 16, "max_length": 96, "split": "test"},
+    "mining": {"ratio_size": 10_000, "peak_sizes": [10_000]},
+    "scaling": {
+        "per_language": 8,
+        "base_examples": 128,
+        "grid_train_examples": 16,
+        "max_length": 64,
+    },
+    "gpu": {"steps": 20, "compile": True},
+}
+QUICK: dict[str, Any] = {
+    "model": "tiny",
+    "small_model": "tiny",
+    "repeats": 1,
+    "training": {
+        "epochs": 1,
+        "batch_size": 8,
+        "max_length": 32,
+        "fixed_examples": 16,
+        "realistic_examples": 16,
+    },
+    "evaluation": {"per_language": 4, "max_length": 32, "split": "test"},
+    "mining": {"ratio_size": 1_000, "peak_sizes": [1_000]},
+    "scaling": {
+        "per_language": 2,
+        "base_examples": 8,
+        "grid_train_examples": 8,
+        "max_length": 32,
+        "factors": [1, 4, 16],
+        "grid_factors": [1, 2],
+    },
+    "gpu": {"steps": 3, "compile": False},
+}
+
+
+def _log(message: str, started: float = time.perf_counter()) -> None:
+    print(f"[{time.perf_counter() - started:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _machine() -> dict[str, Any]:
+    import torch
+    import transformers
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "python": platform.python_version(),
+        "cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "load_average_start": os.getloadavg(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+
+
+def _format(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "fraction of peak":
+        return f"{100 * value:.0f}%"
+    if unit == "s":
+        return f"{value:.3g} s"
+    if unit.endswith("/s"):
+        return f"{value:,.1f} {unit}"
+    return f"{value:.3g}"
+
+
+def _ratio(row: Measurement) -> str:
+    if row.ratio is None:
+        return "–"
+    if row.unit == "fraction of peak" and row.section != "gpu":
+        return f"{100 * row.ratio:.0f}%"
+    if row.lower_is_better and row.unit == "s" and row.reference is None:
+        return f"{row.ratio:.3g} s"
+    return f"{row.ratio:.2f}×"
+
+
+def _met(row: Measurement) -> str:
+    text = {True: "yes", False: "**no**", None: "–"}[row.met]
+    return text + (" †" if row.details.get("spread", 1.0) > NOISY_SPREAD else "")
+
+
+METHOD = """\
+## How each side runs
+
+- **Ratios** are xstilts speed ÷ reference speed (for times: reference seconds ÷ xstilts
+  seconds), measured in this one process on the same model, data, batch size and thread count;
+  the sides alternate in ABBA order over the repeats and the median is reported. > 1 means
+  xstilts is faster.
+- **Training** (`bench_training.py`): xstilts = `runner.train_phase` with the classification
+  family (featurize, with the runner's feature cache when it has one; length-grouped batches from
+  `data.featurize.training_batches`, padded per batch; `train.loop.train`). Reference =
+  tokenize with the fast tokenizer, then `transformers.Trainer` with `DataCollatorWithPadding`,
+  random sampler (no `group_by_length`), its default optimizer, no eval/save/logging; the
+  *padded fixed-length* variant uses `padding="max_length"` + `default_data_collator` on pairs
+  that all truncate to `max_length`. Both train the same `EncoderWithHeads` (the reference wraps
+  it to return `{"loss", "logits"}`) from the same weights, same lr, warm-up, weight decay,
+  clipping and steps; the timed section is everything from the example list to the trained model.
+  *Realistic lengths*: premises of LogNormal(ln 18, 0.6) words (MNLI-like long tail) cut from the
+  demo's premises, demo hypotheses.
+- **Training FLOP/s** = Σ over sequences of 6·N·T + 12·L·d·T² (T real tokens, N non-embedding
+  parameters, L layers, d width: the 6·N·tokens estimate plus the attention term of PaLM's MFU
+  appendix) ÷ wall time, ÷ the measured fp32 matmul peak (best of `torch.mm` at 512–2048² and
+  the model's own GEMM shapes). Padding is not counted as useful work (the JSON also has the
+  hardware FLOP/s, padding included).
+- **Evaluation** (`bench_evaluation.py`): xstilts = per language `FAMILY.predict` (sorted by
+  length, batches of 64 padded to their longest, `inference_mode`) + `FAMILY.score`. Reference =
+  per language, tokenize, batches of 64 in file order under `no_grad`, argmax, accuracy; with
+  `padding="max_length"` (tokenized once, `run_xnli.py` default) or `padding="longest"` per batch
+  (`DataCollatorWithPadding`). Predictions are checked to agree.
+- **Mining** (`bench_mining.py`): the same synthetic unit embeddings (d = 384, half the target
+  side noisy copies of source sentences) mined by `retrieval_mining.max_margin_pairs` (k = 4,
+  ratio margin, max strategy, greedy 1:1; faiss or blocked torch k-NN) and by naive numpy (full
+  similarity matrix + `argsort` k-NN, same margin and acceptance); mined pairs checked identical.
+  FLOPs = two k-NN searches × 2·n·m·d.
+- **Scaling** (`bench_scaling.py`): evaluation over 1/4/16 languages (main model), one training
+  phase on 1/4/16× examples and whole grids of 1/4/16 runs through `StudyRunner.run` (small
+  random-init encoder), peak RSS above the start; then the finished grid is re-planned
+  (`StudyPlan.plan`), resumed (`StudyRunner.run`, nothing to do) and re-planned by `xstilts plan`
+  in a fresh process.
+"""
+
+
+def _scaling_table(scaling: dict[str, Any] | None) -> list[str]:
+    """Time and memory at each growth step (peak RSS above the start / absolute, MiB)."""
+    if not scaling:
+        return []
+    lines = [
+        "",
+        "Cost growth (time; peak RSS above the start of the step / absolute peak RSS):",
+        "",
+    ]
+    for key, label, unit in (
+        ("languages", "languages (evaluation)", "examples"),
+        ("examples", "training examples (one phase)", "examples"),
+        ("grid", "grid runs (whole study)", "runs"),
+    ):
+        table = {int(k): v for k, v in scaling[key].items()}
+        steps = sorted(table)
+        if key == "languages":
+            header = [f"{s} language{'s' * (s > 1)}" for s in steps]
+        else:
+            header = [
+                f"{table[s][unit]} {unit[:-1] if table[s][unit] == 1 else unit}" for s in steps
+            ]
+        lines += [f"| {label} | " + " | ".join(header) + " |", "|---" * (len(steps) + 1) + "|"]
+        lines.append("| time | " + " | ".join(f"{table[s]['seconds']:.2f} s" for s in steps) + " |")
+        lines.append(
+            "| memory | "
+            + " | ".join(
+                f"+{table[s]['peak_mib']:.0f} / {table[s].get('peak_rss_mib', 0):.0f} MiB"
+                for s in steps
+            )
+            + " |"
+        )
+        lines.append("")
+    grid = {int(k): v for k, v in scaling["grid"].items()}
+    lines.append(
+        "Re-planning the finished grid: "
+        + ", ".join(
+            f"{g} run{'s' * (g > 1)}: plan {grid[g]['replan_seconds']:.3f} s, resume "
+            f"{grid[g]['resume_seconds']:.3f} s, `xstilts plan` {grid[g]['cli_plan_seconds']:.2f} s"
+            for g in sorted(grid)
+        )
+        + " (the CLI figure includes starting Python)."
+    )
+    return lines
+
+
+def write_report(out: Path, meta: dict[str, Any], rows: list[Measurement], raw: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# xstilts benchmark results",
+        "",
+        f"`{meta['command']}` — {meta['date']}, {meta['seconds']:.0f} s in all.",
+        "",
+        f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
+        f"{meta['machine']['torch_threads']} torch threads, torch {meta['machine']['torch']}, "
+        f"transformers {meta['machine']['transformers']}; GPU: "
+        f"{meta['machine']['cuda'] or 'none'}. Load average (1 min) "
+        f"{meta['machine']['load_average_start'][0]:.1f} at the start, "
+        f"{meta['machine']['load_average_end'][0]:.1f} at the end "
+        "(other processes share the machine; ratios are alternated to cancel that).",
+        "",
+        f"Model: {meta.get('model', '?')}. Measured fp32 matmul peak: "
+        f"{meta.get('peak_gflops', float('nan')):.1f} GFLOP/s. Repeats: {meta['repeats']} "
+        f"(median){' — **quick smoke mode: not a measurement**' if meta['quick'] else ''}.",
+        "",
+        "| measurement | xstilts | reference | ratio | target | met? |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        reference = _format(row.reference, row.unit)
+        name = row.reference_name if reference == "–" else f"{reference} ({row.reference_name})"
+        lines.append(
+            f"| {row.name} | {_format(row.xstilts, row.unit)} | {name} | {_ratio(row)} "
+            f"| {row.target or '–'} | {_met(row)} |"
+        )
+    lines += _scaling_table(raw.get("scaling"))
+    if any(row.details.get("spread", 1.0) > NOISY_SPREAD for row in rows):
+        lines += [
+            "",
+            f"† noisy: a side's slowest repeat was > {NOISY_SPREAD:.2f}× its fastest "
+            "(another process competed for the cores); `results.json` has every repeat "
+            "and the ratio of the best repeats (`ratio_of_best`).",
+        ]
+    if "gpu" in raw and raw["gpu"].get("skipped"):
+        lines += ["", f"GPU section skipped: {raw['gpu']['skipped']}."]
+    lines += ["", METHOD]
+    (out / "results.md").write_text("\n".join(lines), encoding="utf-8")
+    payload = {"meta": meta, "rows": [row.to_json() for row in rows], "raw": raw}
+    (out / "results.json").write_text(
+        json.dumps(payload, indent=1, default=_json_default), encoding="utf-8"
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("benchmarks"),
+        help="folder for results.md and results.json (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke mode: tiny random model, small sizes, one repeat",
+    )
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated sections of: {', '.join(SECTIONS)}"
+    )
+    parser.add_argument("--repeats", type=int, help="override the number of repeats")
+    parser.add_argument(
+        "--mining-sizes",
+        default="",
+        help="sentences per side for the xstilts-only mining rows, e.g. 10000,100000 "
+        "(10^5 takes ~2 min on 2 cores)",
+    )
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--gpu-on-cpu", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    quiet_libraries()
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    sizes = QUICK if args.quick else FULL
+    repeats = args.repeats or sizes["repeats"]
+    sections = [s for s in args.only.split(",") if s] if args.only else list(DEFAULT_SECTIONS)
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        print(f"run.py: error: unknown section(s) {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if any(s in sections for s in ("training", "evaluation", "mining")) and "peak" not in sections:
+        sections.insert(0, "peak")
+    started = time.perf_counter()
+    machine = _machine()
+    rows: list[Measurement] = []
+    raw: dict[str, Any] = {}
+    meta: dict[str, Any] = {
+        "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine,
+        "quick": args.quick,
+        "repeats": repeats,
+        "sizes": sizes,
+    }
+    peak_gflops = float("nan")
+    if "peak" in sections:
+        from bench_peak import measure_peak
+
+        _log("peak: fp32 matmul")
+        peak = measure_peak(seconds_per_shape=0.2 if args.quick else 0.6)
+        raw["peak"] = peak
+        peak_gflops = meta["peak_gflops"] = peak["peak_gflops"]
+    needs_model = {"training", "evaluation", "scaling", "proposals"} & set(sections)
+    encoder = tokenizer = None
+    if needs_model:
+        _log(f"loading {sizes['model']}")
+        encoder, tokenizer, meta["model"] = load_model(sizes["model"])
+    if "training" in sections:
+        import bench_training
+
+        section_rows, raw["training"] = bench_training.run(
+            encoder, tokenizer, meta["model"], peak_gflops, sizes["training"], repeats, _log
+        )
+        rows += section_rows
+    if "evaluation" in sections:
+        import bench_evaluation
+
+        settings = sizes["evaluation"]
+        full_sets = demo_xnli_eval(settings["split"])
+        sets = {lang: examples[: settings["per_language"]] for lang, examples in full_sets.items()}
+        section_rows, raw["evaluation"] = bench_evaluation.run(
+            encoder,
+            tokenizer,
+            meta["model"],
+            peak_gflops,
+            sets,
+            settings["max_length"],
+            repeats,
+            _log,
+            full_sets=full_sets,
+        )
+        rows += section_rows
+    if "mining" in sections:
+        import bench_mining
+
+        settings = sizes["mining"]
+        peak_sizes = [int(n) for n in args.mining_sizes.split(",") if n] or settings["peak_sizes"]
+        section_rows, raw["mining"] = bench_mining.run(
+            peak_gflops, settings["ratio_size"], peak_sizes, repeats, _log
+        )
+        rows += section_rows
+    if "scaling" in sections:
+        import bench_scaling
+
+        small, _, meta["small_model"] = load_model(sizes["small_model"])
+        section_rows, raw["scaling"] = bench_scaling.run(
+            encoder, tokenizer, small, sizes["scaling"], _log
+        )
+        rows += section_rows
+    if "proposals" in sections:
+        import bench_proposals
+
+        section_rows, raw["proposals"] = bench_proposals.run(
+            encoder, tokenizer, meta["model"], sizes, repeats, _log
+        )
+        rows += section_rows
+    if "gpu" in sections:
+        import bench_gpu
+
+        gpu = sizes["gpu"]
+        if args.gpu_on_cpu:
+            section_rows, raw["gpu"] = bench_gpu.run(
+                _log,
+                device="cpu",
+                model_name="tiny",
+                batch=4,
+                length=16,
+                steps=2,
+                compile_model=False,
+            )
+        else:
+            section_rows, raw["gpu"] = bench_gpu.run(
+                _log, steps=gpu["steps"], compile_model=gpu["compile"]
+            )
+        if raw["gpu"].get("skipped"):
+            _log(f"gpu: skipped ({raw['gpu']['skipped']})")
+        rows += section_rows
+    machine["load_average_end"] = os.getloadavg()
+    meta["seconds"] = time.perf_counter() - started
+    write_report(args.out, meta, rows, raw)
+    _log(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
+    print((args.out / "results.md").read_text(encoding="utf-8").split("\n## ")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
