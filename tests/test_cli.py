@@ -71,6 +71,9 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
     assert header == ["none", "sst2", "Δ", "sst2"]
     assert [line.split()[0] for line in table[2:6]] == ["en", "de", "sw", "avg"]
 
+    assert main(["results", str(tmp_path / "out"), "--selection", "oracle"]) == 0
+    assert "xnli (test, accuracy, oracle selection, mean of 1 seed(s)" in capsys.readouterr().out
+
     out = tmp_path / "rows.csv"
     assert main(["results", str(tmp_path / "out"), "--export", str(out)]) == 0
     # 2 runs x 2 splits x 3 languages x 2 selections (English dev, oracle)

@@ -148,8 +148,10 @@ def _print_tables(  # type: ignore[no-untyped-def]
                 if table.empty:
                     continue
                 seeds = seeds_per_cell(rows, target, split)
+                chosen = "" if selection == "en_dev" else f", {selection} selection"
                 print(
-                    f"\n{target} ({split}, {metric}, mean of {seeds} seed(s); Δ = gain over none)"
+                    f"\n{target} ({split}, {metric}{chosen}, mean of {seeds} seed(s); "
+                    "Δ = gain over none)"
                 )
                 print(table.round(1).to_string(na_rep="-"))
 
