@@ -241,10 +241,9 @@ def test_zh_answers_are_cut_from_the_context_without_added_spaces() -> None:
 
 def test_zh_with_the_real_xlm_r_sentencepiece_vocabulary() -> None:
     """XLM-R gives "▁" its own token with an offset overlapping the next one; no harm done."""
-    offline_e5 = pytest.importorskip("xstilts.models.offline_e5")
-    folder = offline_e5.default_cache_dir()
-    if not offline_e5.is_complete(folder):
-        pytest.skip("offline multilingual-e5-small not built yet (tests/models builds it)")
+    from xstilts.models.offline_e5 import ensure_offline_e5
+
+    folder = ensure_offline_e5()  # built once (~10 s) and cached for the whole suite
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_file=str(folder / "tokenizer.json"), bos_token="<s>", eos_token="</s>",
         pad_token="<pad>", unk_token="<unk>", cls_token="<s>", sep_token="</s>",
