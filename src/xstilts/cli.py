@@ -62,6 +62,14 @@ def _slurm_parameters(args: argparse.Namespace) -> dict[str, object]:
     return parameters
 
 
+def _store_file(argument: str) -> Path:
+    """A store argument may name the DuckDB file or the study output folder holding it."""
+    from xstilts.experiments.plan import STORE_NAME
+
+    path = Path(argument)
+    return path / STORE_NAME if path.is_dir() else path
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from xstilts.config import load_study
     from xstilts.experiments.plan import StudyPlan
@@ -157,12 +165,9 @@ def _print_tables(  # type: ignore[no-untyped-def]
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from xstilts.experiments.plan import STORE_NAME
     from xstilts.experiments.store import ResultStore
 
-    store_path = Path(args.store)
-    if store_path.is_dir():
-        store_path = store_path / STORE_NAME
+    store_path = _store_file(args.store)
     with ResultStore(store_path, read_only=True) as store:
         rows = store.frame()
         if args.export:
@@ -242,11 +247,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from xstilts.analysis.report import write_report
-    from xstilts.experiments.plan import STORE_NAME
 
-    store_path = Path(args.store)
-    if store_path.is_dir():
-        store_path = store_path / STORE_NAME
+    store_path = _store_file(args.store)
     out = Path(args.out) if args.out else store_path.parent / "report"
     markdown = write_report(
         store_path, out, pretraining=args.pretraining, selection=args.selection,
@@ -261,11 +263,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     import json
     import shutil
 
-    from xstilts.experiments.plan import STORE_NAME
     from xstilts.experiments.store import ResultStore
 
-    folder = Path(args.store)
-    store_path = folder / STORE_NAME if folder.is_dir() else folder
+    store_path = _store_file(args.store)
     with ResultStore(store_path, read_only=True) as store:
         rows = store.frame()
     if args.run:

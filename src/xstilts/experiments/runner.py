@@ -40,6 +40,7 @@ from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.spec import TaskSpec
+from xstilts.train.checkpoint import copy_parameters
 from xstilts.train.loop import train
 from xstilts.train.samplers import interleave
 
@@ -85,10 +86,7 @@ def load_encoder_state(encoder: nn.Module, folder: Path) -> None:
     missing = [name for name in state if name not in dict(encoder.named_parameters())]
     if missing:
         raise XstiltsError(f"{folder}: checkpoint does not match the encoder ({missing[0]} ...)")
-    with torch.no_grad():
-        for name, parameter in encoder.named_parameters():
-            if name in state:
-                parameter.copy_(state[name])
+    copy_parameters(encoder, state)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,13 +205,6 @@ class StudySummary:
     rows_written: int
     store_path: Path
     seconds: float
-
-
-def _copy_parameters(model: nn.Module, values: dict[str, torch.Tensor]) -> None:
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if name in values:
-                parameter.copy_(values[name])
 
 
 def _oracle_steps(history: dict[str, dict[str, float]], metric: str) -> dict[str, int]:
@@ -468,9 +459,9 @@ class StudyRunner(StudyPlan):
         average = info.pop("average_state", None)
         if average:
             selected = {n: p.detach().clone() for n, p in model.named_parameters() if n in average}
-            _copy_parameters(model, average)
+            copy_parameters(model, average)
             scores.update({(*k, "ckpt_avg"): v for k, v in score_all().items()})
-            _copy_parameters(model, selected)
+            copy_parameters(model, selected)
         if study.oracle_selection and history:
             scores.update(_oracle_scores(history, spec.metric))
             info["oracle_steps"] = _oracle_steps(history, spec.metric)

@@ -38,6 +38,14 @@ class LoopState:
     averaged: int = 0  # evaluation points summed into the checkpoint average
 
 
+def copy_parameters(model: nn.Module, values: dict[str, torch.Tensor]) -> None:
+    """Overwrite the named parameters present in ``values`` (others are left as they are)."""
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name in values:
+                parameter.copy_(values[name])
+
+
 def _trainable(model: nn.Module) -> dict[str, torch.Tensor]:
     return {
         name: p.detach().contiguous().cpu()
@@ -109,11 +117,7 @@ def load_checkpoint(
     folder: Path, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any
 ) -> tuple[LoopState, dict[str, torch.Tensor] | None, dict[str, torch.Tensor] | None]:
     """Restore a :func:`save_checkpoint` folder; returns loop state, best and average sum."""
-    parameters = load_file(str(folder / "model.safetensors"))
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if name in parameters:
-                parameter.copy_(parameters[name])
+    copy_parameters(model, load_file(str(folder / "model.safetensors")))
     extra = torch.load(folder / "optimizer.pt", weights_only=False)
     optimizer.load_state_dict(extra["optimizer"])
     scheduler.load_state_dict(extra["scheduler"])

@@ -21,7 +21,13 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from xstilts.config import TrainConfig
-from xstilts.train.checkpoint import LoopState, find_checkpoint, load_checkpoint, save_checkpoint
+from xstilts.train.checkpoint import (
+    LoopState,
+    copy_parameters,
+    find_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 @dataclass
@@ -232,10 +238,7 @@ def train(
         accelerator.end_training()
     state.seconds += time.perf_counter() - clock
     if best_state is not None:
-        with torch.no_grad():
-            for name, parameter in model.named_parameters():
-                if name in best_state:
-                    parameter.copy_(best_state[name])
+        copy_parameters(model, best_state)
     else:
         state.best_step = state.step
     average = None
