@@ -53,33 +53,13 @@ _NO_MAJORITY = "-"
 
 def read_pawsx_tsv(path: str | Path) -> list[ClassificationExample]:
     """Read a PAWS-X release file (``id sentence1 sentence2 label``)."""
-    return _nonempty(
-        path,
-        [
-            ClassificationExample(
-                id=row["id"],
-                text_a=row["sentence1"],
-                text_b=row["sentence2"],
-                label=_binary(row["label"], path, line) if "label" in row else None,
-            )
-            for line, row in read_tsv_records(path, ("id", "sentence1", "sentence2"))
-        ],
-    )
+    return _nonempty(path, list(_binary_pair_rows(path, "id", "sentence1", "sentence2", "label")))
 
 
 def read_qqp_tsv(path: str | Path) -> list[ClassificationExample]:
     """Read GLUE QQP (``is_duplicate`` is the label; the test file has none)."""
     return _nonempty(
-        path,
-        [
-            ClassificationExample(
-                id=row["id"],
-                text_a=row["question1"],
-                text_b=row["question2"],
-                label=_binary(row["is_duplicate"], path, line) if "is_duplicate" in row else None,
-            )
-            for line, row in read_tsv_records(path, ("id", "question1", "question2"))
-        ],
+        path, list(_binary_pair_rows(path, "id", "question1", "question2", "is_duplicate"))
     )
 
 
@@ -194,6 +174,19 @@ def _nli_rows(
             continue
         yield ClassificationExample(
             id=row[id_column], text_a=row[premise], text_b=row[hypothesis], label=label
+        )
+
+
+def _binary_pair_rows(
+    path: str | Path, id_column: str, text_a: str, text_b: str, label_column: str
+) -> Iterator[ClassificationExample]:
+    """Sentence pairs with a 0/1 label; the label column is optional (unlabelled test files)."""
+    for line, row in read_tsv_records(path, (id_column, text_a, text_b)):
+        yield ClassificationExample(
+            id=row[id_column],
+            text_a=row[text_a],
+            text_b=row[text_b],
+            label=_binary(row[label_column], path, line) if label_column in row else None,
         )
 
 
