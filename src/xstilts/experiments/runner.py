@@ -40,7 +40,7 @@ from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.spec import TaskSpec
-from xstilts.train.checkpoint import copy_parameters
+from xstilts.train.checkpoint import atomic_folder, copy_parameters, trainable_state
 from xstilts.train.loop import train
 from xstilts.train.samplers import interleave
 
@@ -62,23 +62,14 @@ def build_encoder(study: StudyConfig) -> tuple[nn.Module, Any]:
 
 
 def save_encoder(encoder: nn.Module, folder: Path, meta: dict[str, Any]) -> None:
-    """Atomically write the encoder's trainable tensors and a meta.json next to them."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(folder.name + f".tmp-{os.getpid()}")
-    tmp.mkdir(parents=True, exist_ok=True)
-    state = {
-        name: p.detach().contiguous().cpu()
-        for name, p in encoder.named_parameters()
-        if p.requires_grad
-    }
-    save_file(state, str(tmp / "encoder.safetensors"))
-    (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-    try:
-        os.replace(tmp, folder)
-    except OSError:  # another process finished first; keep theirs (same content key)
-        for child in tmp.iterdir():
-            child.unlink()
-        tmp.rmdir()
+    """Atomically write the encoder's trainable tensors and a meta.json next to them.
+
+    The folder is keyed by content, so a copy another process wrote first is kept.
+    """
+    with atomic_folder(folder, keep_existing=True) as tmp:
+        save_file(trainable_state(encoder), str(tmp / "encoder.safetensors"))
+        meta_text = json.dumps(meta, indent=2, sort_keys=True)
+        (tmp / "meta.json").write_text(meta_text, encoding="utf-8")
 
 
 def load_encoder_state(encoder: nn.Module, folder: Path) -> None:

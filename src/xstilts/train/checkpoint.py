@@ -12,9 +12,11 @@ the previous checkpoint intact.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,12 +48,45 @@ def copy_parameters(model: nn.Module, values: dict[str, torch.Tensor]) -> None:
                 parameter.copy_(values[name])
 
 
-def _trainable(model: nn.Module) -> dict[str, torch.Tensor]:
+def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The trainable parameters as contiguous CPU tensors, ready for ``save_file``."""
     return {
         name: p.detach().contiguous().cpu()
         for name, p in model.named_parameters()
         if p.requires_grad
     }
+
+
+@contextlib.contextmanager
+def atomic_folder(folder: Path, *, keep_existing: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary sibling of ``folder`` to fill; on normal exit it becomes ``folder``.
+
+    Readers never see a half-written folder: a kill (or an exception) mid-write leaves only the
+    temporary one, which the next write under the same name clears. A directory cannot be renamed
+    over a non-empty one, so by default an existing ``folder`` is first renamed to ``.old``; a
+    kill between the two renames leaves that complete copy for :func:`find_checkpoint`. With
+    ``keep_existing`` the folder is content-addressed and several processes may write it at once:
+    the temporary name carries the pid, the first rename wins and the others drop their copy.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    suffix = f".tmp-{os.getpid()}" if keep_existing else ".tmp"
+    tmp = folder.with_name(folder.name + suffix)
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    yield tmp
+    if keep_existing:
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process finished first; keep theirs (same content key)
+            shutil.rmtree(tmp)
+        return
+    old = folder.with_name(folder.name + ".old")
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def save_checkpoint(
@@ -64,45 +99,35 @@ def save_checkpoint(
     average_sum: dict[str, torch.Tensor] | None = None,
 ) -> None:
     """Atomically replace ``folder`` with the current training state."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(folder.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    save_file(_trainable(model), str(tmp / "model.safetensors"))
-    if best_parameters is not None:
-        best = {k: v.contiguous().cpu() for k, v in best_parameters.items()}
-        save_file(best, str(tmp / "best.safetensors"))
-    if average_sum is not None:
-        summed = {k: v.contiguous().cpu() for k, v in average_sum.items()}
-        save_file(summed, str(tmp / "average_sum.safetensors"))
-    torch.save(
-        {
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-        },
-        tmp / "optimizer.pt",
-    )
-    (tmp / STATE_FILE).write_text(
-        json.dumps(
+    with atomic_folder(folder) as tmp:
+        save_file(trainable_state(model), str(tmp / "model.safetensors"))
+        if best_parameters is not None:
+            best = {k: v.contiguous().cpu() for k, v in best_parameters.items()}
+            save_file(best, str(tmp / "best.safetensors"))
+        if average_sum is not None:
+            summed = {k: v.contiguous().cpu() for k, v in average_sum.items()}
+            save_file(summed, str(tmp / "average_sum.safetensors"))
+        torch.save(
             {
-                "step": state.step,
-                "best_dev": state.best_dev,
-                "best_step": state.best_step,
-                "history": state.history,
-                "seconds": state.seconds,
-                "averaged": state.averaged,
-            }
-        ),
-        encoding="utf-8",
-    )
-    old = folder.with_name(folder.name + ".old")
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    if old.exists():
-        shutil.rmtree(old)
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+            },
+            tmp / "optimizer.pt",
+        )
+        (tmp / STATE_FILE).write_text(
+            json.dumps(
+                {
+                    "step": state.step,
+                    "best_dev": state.best_dev,
+                    "best_step": state.best_step,
+                    "history": state.history,
+                    "seconds": state.seconds,
+                    "averaged": state.averaged,
+                }
+            ),
+            encoding="utf-8",
+        )
 
 
 def find_checkpoint(folder: Path) -> Path | None:
