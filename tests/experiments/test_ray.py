@@ -7,10 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers import result_rows
 from xstilts.config import study_from_dict
-from xstilts.experiments.plan import STORE_NAME
 from xstilts.experiments.runner import run_study
-from xstilts.experiments.store import ResultStore
 
 ray = pytest.importorskip("ray")
 
@@ -25,12 +24,6 @@ def study(encoder: Path, data: Path, out: Path):  # type: ignore[no-untyped-def]
         "target": {"epochs": 1, "batch_size": 32, "max_length": 32, "max_train_examples": 64},
         "retrieval": {"layer": 1, "max_length": 32},
     })  # fmt: skip
-
-
-def rows(out: Path) -> pd.DataFrame:
-    with ResultStore(out / STORE_NAME, read_only=True) as store:
-        frame = store.frame().drop(columns=["started_at", "seconds", "config_json"])
-    return frame.sort_values(["run_id", "split", "language", "metric"]).reset_index(drop=True)
 
 
 @pytest.mark.slow
@@ -49,7 +42,7 @@ def test_ray_local_cluster_matches_in_process(
     finally:
         ray.shutdown()
     assert summary.runs_done == 12
-    pd.testing.assert_frame_equal(rows(tmp_path / "local"), rows(tmp_path / "ray"))
+    pd.testing.assert_frame_equal(result_rows(tmp_path / "local"), result_rows(tmp_path / "ray"))
     # each intermediate checkpoint (2 tasks x 2 seeds) was trained once, for both targets
     folders = (tmp_path / "ray" / "intermediate").iterdir()
     trained = sorted(p.name.split("-")[0] for p in folders if not p.name.endswith(".logs"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers import RESULT_KEY, result_rows
 from xstilts.experiments.runner import STORE_NAME
 from xstilts.experiments.store import ResultStore
 
@@ -75,17 +76,6 @@ def trainer_step(folder_glob: str, out: Path, at_least: int) -> Callable[[], boo
     return check
 
 
-def rows(out: Path) -> pd.DataFrame:
-    with ResultStore(out / STORE_NAME, read_only=True) as store:
-        frame = store.frame()
-    keys = ["run_id", "split", "language", "metric", "selection"]
-    return (
-        frame.drop(columns=["started_at", "seconds", "config_json"])
-        .sort_values(keys)
-        .reset_index(drop=True)
-    )
-
-
 def stored_runs(out: Path, at_least: int) -> Callable[[], bool]:
     def check() -> bool:
         if not (out / STORE_NAME).exists():
@@ -106,7 +96,7 @@ def test_sigkill_at_several_points_then_resume_equals_uninterrupted(
     reference_out = tmp_path / "reference"
     reference = write_study(tmp_path / "reference.yaml", tiny_encoder, demo_data, reference_out)
     assert start(reference).wait() == 0
-    expected = rows(reference_out)
+    expected = result_rows(reference_out)
     # xnli: 2 runs x 2 splits x 3 langs x (en_dev, oracle); tatoeba: 2 runs x (de, sw)
     assert len(expected) == 28
     out = tmp_path / "killed"
@@ -122,6 +112,6 @@ def test_sigkill_at_several_points_then_resume_equals_uninterrupted(
         kills += kill_when(start(config), condition)
     assert kills >= 3
     assert start(config).wait() == 0
-    resumed = rows(out)
+    resumed = result_rows(out)
     pd.testing.assert_frame_equal(expected, resumed)
-    assert not resumed.duplicated(["run_id", "split", "language", "metric", "selection"]).any()
+    assert not resumed.duplicated(RESULT_KEY).any()

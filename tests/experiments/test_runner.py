@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
+from helpers import result_rows
 from xstilts.config import study_from_dict
 from xstilts.errors import DataError, XstiltsError
+from xstilts.experiments import runner as runner_module
 from xstilts.experiments.runner import STORE_NAME, StudyRunner, run_study
-from xstilts.experiments.store import ResultStore
 
 XNLI_DEMO_LANGUAGES = {"en", "de", "fr", "es", "ru", "tr", "sw"}
 
@@ -34,16 +37,6 @@ def tiny_study(encoder: Path, data: Path, out: Path, **overrides: object) -> obj
     }  # fmt: skip
     config.update(overrides)
     return study_from_dict(config)
-
-
-def result_rows(out: Path) -> pd.DataFrame:
-    with ResultStore(out / STORE_NAME, read_only=True) as store:
-        frame = store.frame()
-    return (
-        frame.drop(columns=["started_at", "seconds", "config_json"])
-        .sort_values(["intermediate_task", "target_task", "split", "language", "metric"])
-        .reset_index(drop=True)
-    )
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +190,35 @@ def test_checkpoint_averaging_adds_ckpt_avg_rows(
     rows = result_rows(tmp_path)
     assert set(rows.selection) == {"en_dev", "oracle", "ckpt_avg"}
     assert len(rows[rows.selection == "ckpt_avg"]) == 2 * 7  # dev + test, 7 languages
+
+
+def test_bf16_study_is_evaluated_under_bf16_autocast(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``precision: bf16`` covers evaluation too (as ``Trainer --bf16`` does): the English-dev
+    selection passes and the final all-language pass run inside the bf16 autocast."""
+    seen: list[bool] = []
+    real_sets, real_dev = runner_module.predict_sets, runner_module.trainable_family
+
+    def predict_sets(*args: object, **kwargs: object) -> object:
+        seen.append(torch.is_autocast_enabled("cpu"))
+        return real_sets(*args, **kwargs)
+
+    def trainable_family(name: str) -> object:
+        family = real_dev(name)
+
+        def predict(*args: object) -> object:
+            seen.append(torch.is_autocast_enabled("cpu"))
+            return family.predict(*args)
+
+        return dataclasses.replace(family, predict=predict)
+
+    monkeypatch.setattr(runner_module, "predict_sets", predict_sets)
+    monkeypatch.setattr(runner_module, "trainable_family", trainable_family)
+    study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])
+    study.target_tasks = ["xnli"]
+    study.target.precision = "bf16"
+    run_study(study, progress=False)
+    assert seen and all(seen)
+    rows = result_rows(tmp_path)
+    assert len(rows[rows.selection == "en_dev"]) == 2 * 7 and rows.value.between(0, 100).all()

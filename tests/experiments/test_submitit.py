@@ -7,10 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers import result_rows
 from xstilts.config import study_from_dict
-from xstilts.experiments.plan import STORE_NAME
 from xstilts.experiments.runner import run_study
-from xstilts.experiments.store import ResultStore
 
 pytest.importorskip("submitit")
 
@@ -26,14 +25,6 @@ def study(encoder: Path, data: Path, out: Path):  # type: ignore[no-untyped-def]
     })  # fmt: skip
 
 
-def rows(out: Path) -> pd.DataFrame:
-    with ResultStore(out / STORE_NAME, read_only=True) as store:
-        frame = store.frame().drop(columns=["started_at", "seconds", "config_json"])
-    return frame.sort_values(["run_id", "split", "language", "metric", "selection"]).reset_index(
-        drop=True
-    )
-
-
 @pytest.mark.slow
 def test_submitit_local_cluster_matches_in_process(
     tiny_encoder: Path, demo_data: Path, tmp_path: Path
@@ -47,5 +38,5 @@ def test_submitit_local_cluster_matches_in_process(
         slurm_parameters={"timeout_min": 10},
     )
     assert summary.runs_done == 2
-    pd.testing.assert_frame_equal(rows(tmp_path / "local"), rows(tmp_path / "slurm"))
+    pd.testing.assert_frame_equal(result_rows(tmp_path / "local"), result_rows(tmp_path / "slurm"))
     assert list((tmp_path / "slurm" / "submitit").glob("*_result.pkl"))

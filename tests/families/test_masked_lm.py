@@ -19,12 +19,12 @@ import torch
 from safetensors.torch import load_file
 
 import xstilts.tasks.spec as spec_module
+from helpers import result_rows
 from tiny_models import DEMO_DATA, corpus
 from xstilts.config import EncoderConfig, TrainConfig, study_from_dict
 from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments.plan import TaskData
-from xstilts.experiments.runner import STORE_NAME, run_study, train_phase
-from xstilts.experiments.store import ResultStore
+from xstilts.experiments.runner import run_study, train_phase
 from xstilts.families import classification
 from xstilts.families import registry as family_registry
 from xstilts.models.encoder import load_encoder
@@ -357,22 +357,12 @@ def _study(encoder: Path, out: Path) -> Any:
     })  # fmt: skip
 
 
-def _rows(out: Path) -> pd.DataFrame:
-    with ResultStore(out / STORE_NAME, read_only=True) as store:
-        frame = store.frame()
-    return (
-        frame.drop(columns=["started_at", "seconds", "config_json"])
-        .sort_values(["intermediate_task", "split", "language", "metric", "selection"])
-        .reset_index(drop=True)
-    )
-
-
 def test_study_with_continued_mlm_end_to_end_and_deterministic(
     tiny_mlm_encoder: Path, registered: None, tmp_path: Path
 ) -> None:
     summary = run_study(_study(tiny_mlm_encoder, tmp_path / "a"), progress=False)
     assert summary.runs_done == 2
-    rows = _rows(tmp_path / "a")
+    rows = result_rows(tmp_path / "a")
     assert set(rows.intermediate_task) == {"none", "mnli+mlm"}
     assert set(rows.language) == {"en", "de", "fr", "es", "ru", "tr", "sw"}
     assert rows.value.between(0, 100).all()
@@ -386,4 +376,4 @@ def test_study_with_continued_mlm_end_to_end_and_deterministic(
     assert "embeddings.word_embeddings.weight" not in saved  # frozen: the tied decoder too
 
     run_study(_study(tiny_mlm_encoder, tmp_path / "b"), progress=False)
-    pd.testing.assert_frame_equal(rows, _rows(tmp_path / "b"))
+    pd.testing.assert_frame_equal(rows, result_rows(tmp_path / "b"))
