@@ -17,7 +17,8 @@ from xstilts.data.featurize import collate, evaluation_batches, featurize_classi
 from xstilts.models.heads import pool
 
 
-def _device(model: nn.Module) -> torch.device:
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the first parameter (where inputs must go)."""
     return next(model.parameters()).device
 
 
@@ -36,7 +37,7 @@ def predict_classification(
     features = featurize_classification(examples, tokenizer, labels, max_length)
     lengths = [len(f.input_ids) for f in features]
     predicted = np.empty(len(features), dtype=np.int64)
-    device = _device(model)
+    device = model_device(model)
     for indices in evaluation_batches(lengths, batch_size):
         batch = collate([features[i] for i in indices], tokenizer.pad_token_id)
         logits = model(task, batch["input_ids"].to(device), batch["attention_mask"].to(device))
@@ -64,7 +65,7 @@ def embed_sentences(
     ids = encoded["input_ids"]
     lengths = [len(x) for x in ids]
     out: np.ndarray | None = None
-    device = _device(encoder)
+    device = model_device(encoder)
     for indices in evaluation_batches(lengths, batch_size):
         width = max(lengths[i] for i in indices)
         input_ids = torch.full((len(indices), width), tokenizer.pad_token_id, dtype=torch.long)

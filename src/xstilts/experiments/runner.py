@@ -31,17 +31,18 @@ from xstilts.config import StudyConfig, TrainConfig
 from xstilts.data.cache import cached, tokenizer_digest
 from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
+from xstilts.evaluate.predict import model_device
 from xstilts.evaluate.score import file_suffix
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
-from xstilts.families.base import RetrievalFamily
+from xstilts.families.base import RetrievalFamily, predict_sets
 from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.checkpoint import atomic_folder, copy_parameters, trainable_state
-from xstilts.train.loop import train
+from xstilts.train.loop import precision_autocast, train
 from xstilts.train.samplers import interleave
 
 log = logging.getLogger("xstilts")
@@ -156,9 +157,10 @@ def train_phase(
             if not data.dev_en:
                 continue
             family = ops[data.spec.name]
-            predicted = family.predict(
-                model, data.spec.name, data.dev_en, tokenizer, data.spec, config.max_length, 64
-            )
+            with precision_autocast(config.precision, model_device(model).type):
+                predicted = family.predict(
+                    model, data.spec.name, data.dev_en, tokenizer, data.spec, config.max_length, 64
+                )
             scores.append(family.score(predicted, data.dev_en, data.spec, "en")[data.spec.metric])
         return sum(scores) / len(scores)
 
@@ -404,18 +406,12 @@ class StudyRunner(StudyPlan):
         max_length = study.target.max_length
 
         def score_all(write_to: Path | None = None) -> dict[tuple[str, str, str], float]:
-            # One prediction pass over every language and split: a single length-sorted stream
-            # wastes less padding and per-call overhead than a loop per language.
-            items = sorted(data.eval_sets.items())
-            pooled = [example for _, examples in items for example in examples]
-            pooled_predictions = family.predict(
-                model, spec.name, pooled, tokenizer, spec, max_length, 64
-            )
+            sets = dict(sorted(data.eval_sets.items()))
+            with precision_autocast(study.target.precision, model_device(model).type):
+                predictions = predict_sets(family, model, spec, sets, tokenizer, max_length)
             scores: dict[tuple[str, str, str], float] = {}
-            offset = 0
-            for (split, language), examples in items:
-                predicted = pooled_predictions[offset : offset + len(examples)]
-                offset += len(examples)
+            for (split, language), examples in sets.items():
+                predicted = predictions[(split, language)]
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
                 if write_to is not None and self.is_main:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
@@ -15,6 +15,7 @@ from xstilts.config import EncoderConfig, RetrievalConfig
 from xstilts.tasks.spec import TaskSpec
 
 Tokenizer = PreTrainedTokenizerBase
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,30 @@ class RetrievalFamily:
         [nn.Module, Tokenizer, dict[str, Sequence[Any]], TaskSpec, RetrievalConfig, str, Path],
         dict[tuple[str, str], float],
     ]
+
+
+def predict_sets(
+    family: Family,
+    model: nn.Module,
+    spec: TaskSpec,
+    sets: Mapping[Key, Sequence[Any]],
+    tokenizer: Tokenizer,
+    max_length: int,
+    batch_size: int = 64,
+) -> dict[Key, list[Any]]:
+    """Predictions for every evaluation set (every language and split) in one ``predict`` call.
+
+    Why one call: ``predict`` sorts its examples by length into batches, so one stream pooled over
+    all languages leaves fewer part-full batches and less padding than a call per language, and
+    pays the per-call set-up (tokenization, model switch to eval) once. The predictions are
+    split back per set, each in its examples' order.
+    """
+    keys = list(sets)
+    pooled = [example for key in keys for example in sets[key]]
+    predicted = family.predict(model, spec.name, pooled, tokenizer, spec, max_length, batch_size)
+    out: dict[Key, list[Any]] = {}
+    offset = 0
+    for key in keys:
+        out[key] = list(predicted[offset : offset + len(sets[key])])
+        offset += len(sets[key])
+    return out

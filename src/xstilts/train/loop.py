@@ -86,6 +86,16 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     return torch.optim.AdamW(groups, lr=config.learning_rate, eps=1e-8, fused=fused or None)
 
 
+def precision_autocast(precision: str, device_type: str) -> torch.autocast:
+    """The autocast context for ``precision`` (``fp32``: disabled; ``bf16``: bfloat16).
+
+    bf16 runs matmuls in bfloat16 with reductions and the loss in float32; unlike fp16 it needs no
+    loss scaling. Training and evaluation share it, as ``transformers.Trainer --bf16`` does, so a
+    bf16 study is also evaluated at bf16 speed. Off by default so CPU results stay bit-reproducible.
+    """
+    return torch.autocast(device_type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
 def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
     """A detached copy of the parameters that training changes (frozen ones equal the base)."""
     return {
@@ -153,9 +163,7 @@ def train(
     device_type = accelerator.device.type
 
     def autocast() -> Any:
-        # bf16 autocast: matmuls in bfloat16, reductions and the loss in float32; no loss scaling
-        # is needed (unlike fp16). Off by default so CPU results stay bit-reproducible.
-        return torch.autocast(device_type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+        return precision_autocast(config.precision, device_type)
 
     if config.compile:
         # nn.Module.compile() keeps parameter names, so checkpoints stay loadable without compile.

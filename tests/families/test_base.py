@@ -1,0 +1,92 @@
+"""families.base: pooled prediction over every evaluation set, and prediction under bf16."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from xstilts.config import EncoderConfig
+from xstilts.data.examples import MultipleChoiceExample
+from xstilts.families.base import predict_sets
+from xstilts.families.registry import trainable_family
+from xstilts.models.encoder import load_encoder
+from xstilts.models.heads import EncoderWithHeads
+from xstilts.tasks.registry import get_task
+from xstilts.train.loop import precision_autocast
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: more threads only contend on a shared CPU
+    yield
+    torch.set_num_threads(threads)
+
+
+def _model(encoder_dir: Path, task: str) -> tuple[EncoderWithHeads, object]:
+    encoder, tokenizer = load_encoder(str(encoder_dir))
+    spec = get_task(task)
+    family = trainable_family(spec.family)
+    torch.manual_seed(0)
+    head = family.new_head(encoder.config.hidden_size, spec, EncoderConfig(pooling="mean"))
+    return EncoderWithHeads(encoder, {task: head}).eval(), tokenizer
+
+
+def test_predict_sets_equals_one_predict_call_per_set(tiny_encoder: Path, demo_data: Path) -> None:
+    """Pooling languages into one length-sorted stream changes no prediction and no order."""
+    model, tokenizer = _model(tiny_encoder, "xnli")
+    spec = get_task("xnli")
+    family = trainable_family(spec.family)
+    sets = {
+        ("test", "de"): spec.load(demo_data / "xnli", "test", "de")[:37],
+        ("test", "sw"): spec.load(demo_data / "xnli", "test", "sw")[:5],
+        ("dev", "en"): spec.load(demo_data / "xnli", "dev", "en")[:70],
+    }
+    pooled = predict_sets(family, model, spec, sets, tokenizer, 48, batch_size=16)
+    assert list(pooled) == list(sets)
+    for key, examples in sets.items():
+        alone = family.predict(model, "xnli", examples, tokenizer, spec, 48, 16)
+        assert pooled[key] == alone
+    # a hand-reordered set gets its predictions reordered the same way
+    reversed_sets = {key: list(reversed(examples)) for key, examples in sets.items()}
+    again = predict_sets(family, model, spec, reversed_sets, tokenizer, 48, batch_size=16)
+    assert all(again[key] == list(reversed(pooled[key])) for key in sets)
+
+
+def _examples(task: str, demo_data: Path) -> list[object]:
+    if task == "xnli":
+        return get_task(task).load(demo_data / "xnli", "test", "de")[:12]
+    if task == "xquad":
+        return get_task(task).load(FIXTURES / "span_qa" / "xquad", "test", "de")[:4]
+    if task == "udpos":
+        return get_task(task).load(FIXTURES / "tagging" / "udpos", "test", "de")[:6]
+    # multiple choice: premise, question, two alternatives (XCOPA's shape)
+    return [
+        MultipleChoiceExample(f"q{i}", "The glass fell off the table.", "effect", choices, i % 2)
+        for i, choices in enumerate([("It broke.", "It sang."), ("It flew.", "It shattered.")] * 3)
+    ]
+
+
+@pytest.mark.parametrize("task", ["xnli", "xcopa", "xquad", "udpos"])
+def test_every_trainable_family_predicts_under_bf16_autocast(
+    task: str, tiny_encoder: Path, demo_data: Path
+) -> None:
+    """The runner evaluates a ``precision: bf16`` study inside this autocast: bf16 logits must
+    reach every family's post-processing (numpy has no bfloat16) and give one prediction each."""
+    model, tokenizer = _model(tiny_encoder, task)
+    spec = get_task(task)
+    family = trainable_family(spec.family)
+    examples = _examples(task, demo_data)
+    assert examples
+    with precision_autocast("bf16", "cpu"):
+        assert torch.is_autocast_enabled("cpu")
+        predicted = predict_sets(family, model, spec, {"de": examples}, tokenizer, 64, 4)["de"]
+    assert len(predicted) == len(examples)
+    fp32 = family.predict(model, task, examples, tokenizer, spec, 64, 4)
+    assert [type(p) for p in predicted] == [type(p) for p in fp32]
+    assert not torch.is_autocast_enabled("cpu")
