@@ -1,7 +1,7 @@
 """Masked-LM family and the ``mlm`` task: masking statistics, weight tying, resume, end to end.
 
-The conftest tiny tokenizer has no ``<mask>``, so this module builds its own tiny XLM-R (a copy of
-``tiny_models.build_tiny_encoder`` with a mask token, saved *with* its LM head so that loading a
+The conftest tiny tokenizer has no ``<mask>``, so this module builds its own tiny XLM-R
+(``tiny_models.build_tiny_encoder`` with a mask token, saved *with* its LM head so that loading a
 pretrained head is exercised too).
 """
 
@@ -20,7 +20,7 @@ from safetensors.torch import load_file
 
 import xstilts.tasks.spec as spec_module
 from helpers import result_rows
-from tiny_models import DEMO_DATA, corpus
+from tiny_models import DEMO_DATA, build_tiny_encoder, corpus
 from xstilts.config import EncoderConfig, TrainConfig, study_from_dict
 from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments.plan import TaskData
@@ -44,46 +44,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "mlm"
 MLM = mlm_tasks.SPECS[0]
 
 
-def build_tiny_encoder(folder: Path, texts: list[str], mask_token: str | None = "<mask>") -> Path:
-    """``tiny_models.build_tiny_encoder`` plus a mask token, saved as XLMRobertaForMaskedLM."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast, XLMRobertaConfig, XLMRobertaForMaskedLM
-
-    specials = ["<s>", "<pad>", "</s>", "<unk>"] + ([mask_token] if mask_token else [])
-    tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Whitespace(), pre_tokenizers.Punctuation()]
-    )
-    trainer = trainers.WordLevelTrainer(vocab_size=4000, special_tokens=specials, min_frequency=1)
-    tokenizer.train_from_iterator(texts, trainer)
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>",
-        pair="<s> $A </s> </s> $B </s>",
-        special_tokens=[("<s>", 0), ("</s>", 2)],
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>",
-        cls_token="<s>", sep_token="</s>", mask_token=mask_token, model_max_length=512,
-    )  # fmt: skip
-    config = XLMRobertaConfig(
-        vocab_size=tokenizer.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
-        num_attention_heads=2, intermediate_size=64, max_position_embeddings=256,
-        pad_token_id=1, bos_token_id=0, eos_token_id=2,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    model = XLMRobertaForMaskedLM(config)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder, safe_serialization=True)
-    fast.save_pretrained(folder)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def tiny_mlm_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     texts = corpus(DEMO_DATA) + corpus(FIXTURES)
-    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-xlmr-mlm"), texts)
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-xlmr-mlm"), texts, mask_token="<mask>")
 
 
 @pytest.fixture()
