@@ -70,6 +70,17 @@ def _store_file(argument: str) -> Path:
     return path / STORE_NAME if path.is_dir() else path
 
 
+def _add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional ``store`` positional of the commands that read results (see ``_store_file``);
+    its default is the demo's output folder, so they work right after ``xstilts demo``."""
+    parser.add_argument(
+        "store",
+        nargs="?",
+        default="xstilts-demo",
+        help="store file or study output folder (default: %(default)s)",
+    )
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from xstilts.config import load_study
     from xstilts.experiments.plan import StudyPlan
@@ -378,12 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=cmd_plan)
 
     results = sub.add_parser("results", help="per-language table from a results store")
-    results.add_argument(
-        "store",
-        nargs="?",
-        default="xstilts-demo",
-        help="store file or study output folder (default: %(default)s)",
-    )
+    _add_store_argument(results)
     results.add_argument("--task", help="only this target task")
     results.add_argument("--split", default="test", choices=["dev", "test"])
     results.add_argument("--study", help="only this study name")
@@ -412,12 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export", help="write test predictions in the XTREME submission layout (for `score`)"
     )
-    export.add_argument(
-        "store",
-        nargs="?",
-        default="xstilts-demo",
-        help="store file or study output folder (default: %(default)s)",
-    )
+    _add_store_argument(export)
     export.add_argument("--run", action="append", default=[], help="run id (or prefix); repeat")
     export.add_argument(
         "--intermediate",
@@ -454,12 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report", help="analysis report: volume and diversity vs transfer robustness"
     )
-    report.add_argument(
-        "store",
-        nargs="?",
-        default="xstilts-demo",
-        help="store file or study output folder (default: %(default)s)",
-    )
+    _add_store_argument(report)
     report.add_argument("--out", help="report folder (default: <store folder>/report)")
     report.add_argument(
         "--pretraining",
