@@ -40,10 +40,11 @@ class TrainConfig:
     # Also score the mean of the parameters at every evaluation point (selection "ckpt_avg",
     # Schmidt et al. 2023: averaging makes true zero-shot transfer more robust).
     average_checkpoints: bool = False
-    # GPU speed switches (each can be turned off): bf16 autocast, the fused AdamW kernel, and
-    # torch.compile of the encoder and heads. The CPU default (fp32) is bit-reproducible.
+    # Speed switches (each can be turned off): bf16 autocast (training and evaluation), the fused
+    # AdamW kernel (CPU and CUDA), and torch.compile of the encoder and heads. The fp32 default is
+    # bit-reproducible on CPU.
     precision: str = "fp32"  # fp32 | bf16
-    fused_optimizer: bool = True  # used only when every parameter is on CUDA
+    fused_optimizer: bool = True  # when all trainable parameters are on one CPU or CUDA device
     compile: bool = False
     # Resume points besides every dev evaluation (0 = only there); each costs a state save.
     checkpoint_every_steps: int = 0

@@ -1,4 +1,5 @@
-"""The training loop: exact resume, selection and averaging, bf16 autocast, gradient all-reduce."""
+"""The training loop: exact resume, selection and averaging, bf16 autocast, fused AdamW,
+gradient all-reduce."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 from torch import nn
 
 from xstilts.config import TrainConfig
-from xstilts.train.loop import average_gradients, train
+from xstilts.train.loop import average_gradients, make_optimizer, train
 
 
 class Toy(nn.Module):
@@ -102,6 +103,19 @@ def test_bf16_autocast_trains_on_cpu() -> None:
     result = train(model, batches, loss_fn, None, config, "bf16", progress=False)
     assert result.steps == 5
     assert torch.isfinite(model.linear.weight).all()
+
+
+def test_fused_adamw_on_cpu_by_default_and_same_training_as_unfused() -> None:
+    """The fused kernel (default, CPU too) and the per-tensor loop agree to float rounding."""
+    assert make_optimizer(Toy(), CONFIG).defaults["fused"] is True
+    off = TrainConfig(**{**vars(CONFIG), "fused_optimizer": False})
+    assert not make_optimizer(Toy(), off).defaults["fused"]
+    fused, unfused = Toy(), Toy()
+    for model, config in ((fused, CONFIG), (unfused, off)):
+        torch.manual_seed(1)  # same dropout masks
+        train(model, batches, loss_fn, None, config, "adamw", progress=False)
+    assert not torch.equal(fused.linear.weight, Toy().linear.weight)  # it trained
+    assert torch.allclose(fused.linear.weight, unfused.linear.weight, atol=1e-5)
 
 
 def test_average_gradients_fills_missing_and_averages() -> None:
