@@ -14,6 +14,7 @@ import torch
 from tiny_models import build_tiny_encoder
 from xstilts.config import RetrievalConfig, study_from_dict
 from xstilts.data.examples import EntityDescription, EntityMention, PoolCandidate, RetrievalPair
+from xstilts.errors import DataError
 from xstilts.evaluate import metrics
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES
 from xstilts.experiments.runner import STORE_NAME, run_study
@@ -368,6 +369,12 @@ def test_lareqa_pools_every_language_and_relevance_crosses_languages() -> None:
     assert german.relevant[0] == ("de_1_0", "en_1_0")
     spec = SPEC["lareqa"]
     assert spec.evaluation_languages(FIXTURES / "lareqa", "test", []) == ["de", "en"]
+
+
+def test_missing_mewslix_mentions_name_both_layouts(tmp_path: Path) -> None:
+    tried = r"expected one of: wikinews_mentions/test-sw\.jsonl, wikinews_mentions-test\.jsonl$"
+    with pytest.raises(DataError, match=rf"no Mewsli-X test mentions for 'sw'; {tried}"):
+        load_mewslix(tmp_path, "test", "sw")
 
 
 def test_rank_pool_orders_by_cosine() -> None:

@@ -468,6 +468,20 @@ def test_missing_squad_copy_names_the_fix(tmp_path: Path) -> None:
         XQUAD.load(tmp_path / "xquad", "test", "th")
 
 
+def test_missing_mlqa_and_tydiqa_files_name_every_layout_tried(tmp_path: Path) -> None:
+    mlqa = "test-context-th-question-th.json"
+    with pytest.raises(DataError, match=rf"expected one of: test/{mlqa}, MLQA_V1/test/{mlqa}$"):
+        MLQA.load(tmp_path, "test", "th")
+    dev = r"tydiqa-goldp-v1\.1-dev/"
+    tried = rf"{dev}tydiqa\.sw\.dev\.json, {dev}tydiqa\.goldp\.sw\.dev\.json, "
+    with pytest.raises(DataError, match=rf"{tried}{dev}tydiqa-goldp-dev-swahili\.json$"):
+        TYDIQA.load(tmp_path, "test", "sw")
+    release = r"tydiqa-goldp-v1\.1-train\.json"
+    tried = rf"tydiqa-goldp-v1\.1-train/tydiqa\.en\.train\.json, tydiqa-goldp-v1\.1-train/{release}"
+    with pytest.raises(DataError, match=rf"{tried}, {release}$"):
+        TYDIQA.load(tmp_path, "train", "en")
+
+
 def test_bad_answer_offset_in_a_test_file_is_a_one_line_data_error(tmp_path: Path) -> None:
     document = json.loads((FIXTURES / "xquad" / "xquad.de.json").read_text(encoding="utf-8"))
     document["data"][0]["paragraphs"][0]["qas"][0]["answers"][0]["answer_start"] += 3

@@ -42,6 +42,7 @@ from xstilts.data.retrieval_format import (
 )
 from xstilts.errors import DataError
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
+from xstilts.tasks.multiple_choice_tasks import first_file
 from xstilts.tasks.spec import TaskSpec
 
 
@@ -266,13 +267,9 @@ def _mewslix_mentions_by_language(
     return {language: tuple(mentions) for language, mentions in grouped.items()}
 
 
-def _mewslix_mention_file(task_dir: Path, split: str, language: str) -> Path | None:
+def _mewslix_mention_candidates(split: str, language: str) -> list[str]:
     """XTREME's per-language shard, else the release's file with every language."""
-    shard = task_dir / "wikinews_mentions" / f"{split}-{language}.jsonl"
-    if shard.is_file():
-        return shard
-    combined = task_dir / f"wikinews_mentions-{split}.jsonl"
-    return combined if combined.is_file() else None
+    return [f"wikinews_mentions/{split}-{language}.jsonl", f"wikinews_mentions-{split}.jsonl"]
 
 
 def _mewslix_mentions(path: Path, language: str) -> Sequence[EntityMention]:
@@ -292,9 +289,8 @@ def load_mewslix(task_dir: Path, split: str, language: str) -> list[RankingSet]:
     ``candidate_set_entities.jsonl`` (``evaluate_retrieval.py``, task ``mewslix``). A mention
     whose entity id is empty is predicted but not scored.
     """
-    path = _mewslix_mention_file(task_dir, split, language)
-    if path is None:
-        raise DataError(task_dir, None, f"no Mewsli-X {split} mentions for {language!r}")
+    candidates = _mewslix_mention_candidates(split, language)
+    path = first_file(task_dir, candidates, f"Mewsli-X {split} mentions for {language!r}")
     mentions = _mewslix_mentions(path, language)
     if not mentions:
         raise DataError(path, None, f"no mentions in language {language!r}")

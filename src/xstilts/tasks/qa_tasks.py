@@ -32,12 +32,14 @@ Languages are XTREME's (``evaluate/xtreme_score.TASK_LANGUAGES``); XQuAD adds XT
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from xstilts.data.examples import SpanQAExample
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
+from xstilts.tasks.multiple_choice_tasks import first_file
 from xstilts.tasks.spec import LanguagesFound, TaskSpec
 
 XQUAD_LANGUAGES = TASK_LANGUAGES[XTREME]["xquad"] + tuple(
@@ -119,12 +121,14 @@ def xquad_languages_found(task_dir: Path, split: str) -> list[str]:
     return ["en"] if (task_dir / SQUAD_V1_FILES.get(split, "-")).is_file() else []
 
 
-def _mlqa_path(task_dir: Path, split: str, language: str) -> Path:
+def _any_file(task_dir: Path, candidates: Sequence[str]) -> bool:
+    return any((task_dir / candidate).is_file() for candidate in candidates)
+
+
+def _mlqa_candidates(split: str, language: str) -> list[str]:
+    """The ``MLQA_V1.zip`` layout, at the top of the task folder or in an unzipped ``MLQA_V1/``."""
     name = f"{split}-context-{language}-question-{language}.json"
-    for root in (task_dir, task_dir / "MLQA_V1"):
-        if (root / split / name).is_file():
-            return root / split / name
-    return task_dir / split / name
+    return [f"{split}/{name}", f"MLQA_V1/{split}/{name}"]
 
 
 def load_mlqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
@@ -134,13 +138,14 @@ def load_mlqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
         return read_squad(_squad_copy(task_dir, "mlqa", split))
     if split not in ("dev", "test"):
         raise DataError(task_dir, None, f"mlqa has no {split!r} split; expected train, dev, test")
-    return read_squad(_mlqa_path(task_dir, split, language))
+    what = f"MLQA {split} file for {language!r}"
+    return read_squad(first_file(task_dir, _mlqa_candidates(split, language), what))
 
 
 def mlqa_languages_found(task_dir: Path, split: str) -> list[str]:
     if split == "train":
         return ["en"] if (task_dir / SQUAD_V1_FILES["train"]).is_file() else []
-    return [lang for lang in MLQA_LANGUAGES if _mlqa_path(task_dir, split, lang).is_file()]
+    return [lang for lang in MLQA_LANGUAGES if _any_file(task_dir, _mlqa_candidates(split, lang))]
 
 
 _TYDIQA_TRAIN_DIR = "tydiqa-goldp-v1.1-train"
@@ -148,53 +153,44 @@ _TYDIQA_DEV_DIR = "tydiqa-goldp-v1.1-dev"
 _TYDIQA_RELEASE_TRAIN = "tydiqa-goldp-v1.1-train.json"
 
 
-def _tydiqa_test_path(task_dir: Path, language: str) -> Path:
-    folder = task_dir / _TYDIQA_DEV_DIR
+# XTREME's English split first; else the release, whose English questions are split out on load.
+_TYDIQA_TRAIN_FILES = (
+    f"{_TYDIQA_TRAIN_DIR}/tydiqa.en.train.json",
+    f"{_TYDIQA_TRAIN_DIR}/{_TYDIQA_RELEASE_TRAIN}",
+    _TYDIQA_RELEASE_TRAIN,
+)
+
+
+def _tydiqa_test_candidates(language: str) -> list[str]:
     names = [f"tydiqa.{language}.dev.json", f"tydiqa.goldp.{language}.dev.json"]
     if language in TYDIQA_NAMES:
         names.append(f"tydiqa-goldp-dev-{TYDIQA_NAMES[language]}.json")
-    for name in names:
-        if (folder / name).is_file():
-            return folder / name
-    return folder / names[0]
-
-
-def _tydiqa_release_train(task_dir: Path) -> Path | None:
-    for path in (task_dir / _TYDIQA_TRAIN_DIR / _TYDIQA_RELEASE_TRAIN,
-                 task_dir / _TYDIQA_RELEASE_TRAIN):  # fmt: skip
-        if path.is_file():
-            return path
-    return None
+    return [f"{_TYDIQA_DEV_DIR}/{name}" for name in names]
 
 
 def load_tydiqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
     """Train: English GoldP train (XTREME's split file, else split from the release); test:
     the official GoldP dev file of ``language``."""
     if split == "test":
-        return read_squad(_tydiqa_test_path(task_dir, language))
+        what = f"TyDiQA-GoldP dev file for {language!r}"
+        return read_squad(first_file(task_dir, _tydiqa_test_candidates(language), what))
     if split != "train":
         raise DataError(task_dir, None, f"tydiqa has no {split!r} split; expected train, test")
     _english_only(task_dir, "tydiqa", split, language)
-    english = task_dir / _TYDIQA_TRAIN_DIR / "tydiqa.en.train.json"
-    if english.is_file():
-        return read_squad(english)
-    release = _tydiqa_release_train(task_dir)
-    if release is None:
-        raise DataError(
-            english, None,
-            f"file not found (nor the release's {_TYDIQA_RELEASE_TRAIN} to split it from)",
-        )  # fmt: skip
-    examples = [e for e in read_squad(release) if e.id.startswith("english-")]
+    what = "TyDiQA-GoldP English training file (or the release's to split it from)"
+    path = first_file(task_dir, _TYDIQA_TRAIN_FILES, what)
+    if path.name != _TYDIQA_RELEASE_TRAIN:
+        return read_squad(path)
+    examples = [e for e in read_squad(path) if e.id.startswith("english-")]
     if not examples:
-        raise DataError(release, None, "no English questions (ids starting with 'english-')")
+        raise DataError(path, None, "no English questions (ids starting with 'english-')")
     return examples
 
 
 def tydiqa_languages_found(task_dir: Path, split: str) -> list[str]:
     if split == "train":
-        has_train = (task_dir / _TYDIQA_TRAIN_DIR / "tydiqa.en.train.json").is_file()
-        return ["en"] if has_train or _tydiqa_release_train(task_dir) else []
-    return [lang for lang in TYDIQA_LANGUAGES if _tydiqa_test_path(task_dir, lang).is_file()]
+        return ["en"] if _any_file(task_dir, _TYDIQA_TRAIN_FILES) else []
+    return [lang for lang in TYDIQA_LANGUAGES if _any_file(task_dir, _tydiqa_test_candidates(lang))]
 
 
 def _english_files(files: dict[str, str]) -> LanguagesFound:
