@@ -42,7 +42,7 @@ from xstilts.data.classification_format import (
 )
 from xstilts.data.examples import ClassificationExample
 from xstilts.errors import DataError
-from xstilts.tasks.multiple_choice_tasks import first_file
+from xstilts.tasks.layout import any_file, first_file
 from xstilts.tasks.spec import TaskSpec
 
 # xtreme:evaluate.py language list for pawsx, in its order.
@@ -88,7 +88,7 @@ def load_pawsx(task_dir: Path, split: str, language: str) -> list[Classification
     if language not in PAWSX_LANGUAGES:
         raise DataError(task_dir, None, f"PAWS-X has no language {language!r}")
     candidates = pawsx_candidates(split, language)
-    if not any((task_dir / c).is_file() for c in candidates):
+    if not any_file(task_dir, candidates):
         rewritten = task_dir / f"{split}-{language}.tsv"
         if rewritten.is_file():
             raise DataError(
@@ -110,7 +110,7 @@ def pawsx_languages_found(task_dir: Path, split: str) -> list[str]:
     return [
         language
         for language in PAWSX_LANGUAGES
-        if any((task_dir / c).is_file() for c in pawsx_candidates(split, language))
+        if any_file(task_dir, pawsx_candidates(split, language))
     ]
 
 

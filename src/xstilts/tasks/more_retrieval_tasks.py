@@ -42,7 +42,7 @@ from xstilts.data.retrieval_format import (
 )
 from xstilts.errors import DataError
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
-from xstilts.tasks.multiple_choice_tasks import first_file
+from xstilts.tasks.layout import first_file
 from xstilts.tasks.spec import TaskSpec
 
 

@@ -43,6 +43,7 @@ from xstilts.data.multiple_choice_format import (
     read_siqa_jsonl,
 )
 from xstilts.errors import DataError
+from xstilts.tasks.layout import any_file, first_file
 from xstilts.tasks.spec import TaskSpec
 
 # xtreme:evaluate.py (XTREME-R) language list for xcopa, in its order.
@@ -55,15 +56,6 @@ _COPA_FILE = {"train": "train", "dev": "val", "test": "test"}
 _XTREME_R_MC = {"learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128}
 # jiant/proj/simple/runscript.py intermediate defaults (as for MNLI, QQP, ...).
 _JIANT_INTERMEDIATE = {"learning_rate": 1e-5, "epochs": 3, "max_length": 256}
-
-
-def first_file(task_dir: Path, candidates: Sequence[str], what: str) -> Path:
-    """The first candidate (relative to ``task_dir``) that exists; else one error naming all."""
-    for candidate in candidates:
-        path = task_dir / candidate
-        if path.is_file():
-            return path
-    raise DataError(task_dir, None, f"no {what}; expected one of: {', '.join(candidates)}")
 
 
 def _split_file(task_dir: Path, split: str, files: dict[str, str]) -> str:
@@ -114,7 +106,7 @@ def xcopa_languages_found(task_dir: Path, split: str) -> list[str]:
     return [
         language
         for language in languages
-        if any((task_dir / c).is_file() for c in xcopa_candidates(_COPA_FILE[split], language))
+        if any_file(task_dir, xcopa_candidates(_COPA_FILE[split], language))
     ]
 
 

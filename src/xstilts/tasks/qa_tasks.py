@@ -32,14 +32,13 @@ Languages are XTREME's (``evaluate/xtreme_score.TASK_LANGUAGES``); XQuAD adds XT
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from xstilts.data.examples import SpanQAExample
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
-from xstilts.tasks.multiple_choice_tasks import first_file
+from xstilts.tasks.layout import any_file, first_file
 from xstilts.tasks.spec import LanguagesFound, TaskSpec
 
 XQUAD_LANGUAGES = TASK_LANGUAGES[XTREME]["xquad"] + tuple(
@@ -121,10 +120,6 @@ def xquad_languages_found(task_dir: Path, split: str) -> list[str]:
     return ["en"] if (task_dir / SQUAD_V1_FILES.get(split, "-")).is_file() else []
 
 
-def _any_file(task_dir: Path, candidates: Sequence[str]) -> bool:
-    return any((task_dir / candidate).is_file() for candidate in candidates)
-
-
 def _mlqa_candidates(split: str, language: str) -> list[str]:
     """The ``MLQA_V1.zip`` layout, at the top of the task folder or in an unzipped ``MLQA_V1/``."""
     name = f"{split}-context-{language}-question-{language}.json"
@@ -145,7 +140,7 @@ def load_mlqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
 def mlqa_languages_found(task_dir: Path, split: str) -> list[str]:
     if split == "train":
         return ["en"] if (task_dir / SQUAD_V1_FILES["train"]).is_file() else []
-    return [lang for lang in MLQA_LANGUAGES if _any_file(task_dir, _mlqa_candidates(split, lang))]
+    return [lang for lang in MLQA_LANGUAGES if any_file(task_dir, _mlqa_candidates(split, lang))]
 
 
 _TYDIQA_TRAIN_DIR = "tydiqa-goldp-v1.1-train"
@@ -189,8 +184,8 @@ def load_tydiqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample
 
 def tydiqa_languages_found(task_dir: Path, split: str) -> list[str]:
     if split == "train":
-        return ["en"] if _any_file(task_dir, _TYDIQA_TRAIN_FILES) else []
-    return [lang for lang in TYDIQA_LANGUAGES if _any_file(task_dir, _tydiqa_test_candidates(lang))]
+        return ["en"] if any_file(task_dir, _TYDIQA_TRAIN_FILES) else []
+    return [lang for lang in TYDIQA_LANGUAGES if any_file(task_dir, _tydiqa_test_candidates(lang))]
 
 
 def _english_files(files: dict[str, str]) -> LanguagesFound:
