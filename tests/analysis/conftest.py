@@ -7,11 +7,12 @@ runner would leave behind, and the expected numbers are fixed by construction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from xstilts.experiments.store import ResultStore
@@ -31,6 +32,14 @@ DEFAULTS: dict[str, Any] = {
 def score(**fields: Any) -> dict[str, Any]:
     """One store row: the defaults above overridden by ``fields`` (run_id filled on write)."""
     return {**DEFAULTS, **fields}
+
+
+def rows_of(header: str, *values: Sequence[Any], **shared: Any) -> list[dict[str, Any]]:
+    """Store rows from a header and one tuple per row, e.g.
+    ``rows_of("language seed value", ("de", 0, 70.0), ("sw", 0, 55.0), target_task="xnli")``:
+    what a test varies reads as a table, what it fixes is said once."""
+    names = header.split()
+    return [score(**shared, **dict(zip(names, row, strict=True))) for row in values]
 
 
 def write_store(path: Path, records: Iterable[Mapping[str, Any]]) -> Path:
@@ -55,6 +64,23 @@ def store_factory(tmp_path: Path) -> Callable[[Iterable[Mapping[str, Any]], str]
         return write_store(tmp_path / name, records)
 
     return make
+
+
+@pytest.fixture()
+def store_rows(store_factory) -> Callable[..., pd.DataFrame]:
+    """Write records through the real store and read them back, as the analysis reads them."""
+
+    def read(records: Iterable[Mapping[str, Any]], name: str = "results.duckdb") -> pd.DataFrame:
+        with ResultStore(store_factory(records, name), read_only=True) as store:
+            return store.frame()
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def rows() -> Callable[..., list[dict[str, Any]]]:
+    """:func:`rows_of`, as a fixture."""
+    return rows_of
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 from xstilts.analysis.report import CONTENT_SECURITY_POLICY, write_report
 from xstilts.languages.table import pretraining_volume
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"  # tests/artifacts
 LANGUAGES = ["en", "de", "fr", "es", "ru", "zh", "ar", "hi", "sw", "ur", "th", "tr"]
 SEED_OFFSETS = (-1.0, 0.0, 1.0)
 
