@@ -90,3 +90,76 @@ def test_every_trainable_family_predicts_under_bf16_autocast(
     fp32 = family.predict(model, task, examples, tokenizer, spec, 64, 4)
     assert [type(p) for p in predicted] == [type(p) for p in fp32]
     assert not torch.is_autocast_enabled("cpu")
+
+
+_SHARDED_SCRIPT = """
+import json, sys
+from pathlib import Path
+import torch
+import torch.distributed as dist
+from xstilts.config import EncoderConfig
+from xstilts.families.base import predict_sets
+from xstilts.families.registry import trainable_family
+from xstilts.models.encoder import load_encoder
+from xstilts.models.heads import EncoderWithHeads
+from xstilts.tasks.registry import get_task
+
+encoder_dir, data_dir, out = (Path(a) for a in sys.argv[1:4])
+dist.init_process_group("gloo")
+encoder, tokenizer = load_encoder(str(encoder_dir))
+spec = get_task("xnli")
+family = trainable_family(spec.family)
+torch.manual_seed(0)
+head = family.new_head(encoder.config.hidden_size, spec, EncoderConfig(pooling="mean"))
+model = EncoderWithHeads(encoder, {"xnli": head}).eval()
+sets = {f"{split}-{lang}": spec.load(data_dir / "xnli", split, lang)[:n]
+        for split, lang, n in (("test", "de", 37), ("test", "sw", 5), ("dev", "en", 70))}
+sizes = {}
+original = family.predict
+def counting(model, task, examples, *args):
+    sizes.setdefault("n", len(examples))
+    return original(model, task, examples, *args)
+family = family.__class__(**{**family.__dict__, "predict": counting})
+predicted = predict_sets(family, model, spec, sets, tokenizer, 48, batch_size=16)
+out.joinpath(f"rank{dist.get_rank()}.json").write_text(json.dumps({"predicted": predicted,
+    "predicted_here": sizes["n"]}))
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.slow
+def test_predict_sets_shards_over_torchrun_processes_and_gathers_the_same_predictions(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path
+) -> None:
+    """Two gloo processes each predict half of the pooled examples; both get every prediction,
+    equal to one process predicting everything."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = tmp_path / "sharded.py"
+    script.write_text(_SHARDED_SCRIPT, encoding="utf-8")
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        torchrun = Path(shutil.which("torchrun") or "torchrun")
+    result = subprocess.run(
+        [str(torchrun), "--nproc_per_node", "2", str(script), str(tiny_encoder), str(demo_data),
+         str(tmp_path)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert ranks[0]["predicted"] == ranks[1]["predicted"]
+
+    model, tokenizer = _model(tiny_encoder, "xnli")
+    spec = get_task("xnli")
+    sets = {
+        f"{split}-{lang}": spec.load(demo_data / "xnli", split, lang)[:n]
+        for split, lang, n in (("test", "de", 37), ("test", "sw", 5), ("dev", "en", 70))
+    }
+    alone = predict_sets(trainable_family("classification"), model, spec, sets, tokenizer, 48, 16)
+    assert ranks[0]["predicted"] == alone
+    total = sum(len(examples) for examples in sets.values())
+    assert [r["predicted_here"] for r in ranks] == [(total + 1) // 2, total // 2]

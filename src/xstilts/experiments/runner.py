@@ -158,9 +158,9 @@ def train_phase(
                 continue
             family = ops[data.spec.name]
             with precision_autocast(config.precision, model_device(model).type):
-                predicted = family.predict(
-                    model, data.spec.name, data.dev_en, tokenizer, data.spec, config.max_length, 64
-                )
+                predicted = predict_sets(
+                    family, model, data.spec, {"en": data.dev_en}, tokenizer, config.max_length
+                )["en"]
             scores.append(family.score(predicted, data.dev_en, data.spec, "en")[data.spec.metric])
         return sum(scores) / len(scores)
 
