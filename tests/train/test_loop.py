@@ -118,7 +118,7 @@ def test_fused_adamw_on_cpu_by_default_and_same_training_as_unfused() -> None:
     assert torch.allclose(fused.linear.weight, unfused.linear.weight, atol=1e-5)
 
 
-def test_average_gradients_fills_missing_and_averages() -> None:
+def test_average_gradients_averages_and_leaves_unused_parameters_alone() -> None:
     import torch.distributed as dist
 
     dist.init_process_group("gloo", init_method="tcp://127.0.0.1:29533", rank=0, world_size=1)
@@ -127,6 +127,50 @@ def test_average_gradients_fills_missing_and_averages() -> None:
         model[0].weight.grad = torch.ones(2, 2) * 4
         average_gradients(model, world=1)
         assert torch.equal(model[0].weight.grad, torch.ones(2, 2) * 4)
-        assert model[1].weight.grad is not None and not model[1].weight.grad.any()
+        assert model[1].weight.grad is None  # no process has it: the optimizer must skip it
     finally:
         dist.destroy_process_group()
+
+
+_TWO_RANKS = """
+import sys
+import torch
+import torch.distributed as dist
+from torch import nn
+from xstilts.train.loop import average_gradients
+
+dist.init_process_group("gloo")
+rank = dist.get_rank()
+model = nn.ModuleDict({"shared": nn.Linear(2, 2), "a": nn.Linear(2, 1), "b": nn.Linear(2, 1),
+                       "c": nn.Linear(2, 1)})
+model["shared"].weight.grad = torch.full((2, 2), float(rank + 1))
+(model["a"] if rank == 0 else model["b"]).weight.grad = torch.full((1, 2), 6.0)
+average_gradients(model, world=2)
+assert torch.equal(model["shared"].weight.grad, torch.full((2, 2), 1.5))
+assert torch.equal(model["a"].weight.grad, torch.full((1, 2), 3.0))  # zeros from rank 1
+assert torch.equal(model["b"].weight.grad, torch.full((1, 2), 3.0))
+assert model["c"].weight.grad is None and model["c"].bias.grad is None  # on no rank
+assert model["shared"].bias.grad is None
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.slow
+def test_average_gradients_over_two_processes(tmp_path: Path) -> None:
+    """Two gloo processes: shared gradients averaged, a head used on one rank gets the other's
+    zeros (DDP semantics), a head used on none keeps ``grad=None``."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = tmp_path / "two_ranks.py"
+    script.write_text(_TWO_RANKS, encoding="utf-8")
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        torchrun = Path(shutil.which("torchrun") or "torchrun")
+    result = subprocess.run(
+        [str(torchrun), "--nproc_per_node", "2", str(script)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]

@@ -52,15 +52,25 @@ def _flat(config: TrainConfig) -> dict[str, Any]:
 def average_gradients(model: nn.Module, world: int) -> None:
     """All-reduce (mean) every gradient across data-parallel processes, in one flat buffer.
 
-    A parameter without a gradient here (another task's head in multi-task training) contributes
-    zeros, so every process reduces a buffer of the same layout.
+    A parameter that has a gradient on some process but not here (another task's head in
+    multi-task training) contributes zeros, so every process reduces the same layout, as DDP
+    does. One that has no gradient on *any* process keeps ``grad=None``, so AdamW skips it (no
+    weight decay, no momentum step) exactly as a single process would.
     """
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        return
+    present = torch.tensor([float(p.grad is not None) for p in params], device=params[0].device)
+    torch.distributed.all_reduce(present)
     grads = []
-    for parameter in model.parameters():
-        if parameter.requires_grad:
-            if parameter.grad is None:
-                parameter.grad = torch.zeros_like(parameter)
-            grads.append(parameter.grad)
+    for parameter, count in zip(params, present.tolist(), strict=True):
+        if count == 0:
+            continue
+        if parameter.grad is None:
+            parameter.grad = torch.zeros_like(parameter)
+        grads.append(parameter.grad)
+    if not grads:
+        return
     flat = torch.cat([g.reshape(-1) for g in grads])
     torch.distributed.all_reduce(flat)
     flat /= world
