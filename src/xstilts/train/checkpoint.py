@@ -97,8 +97,13 @@ def save_checkpoint(
     state: LoopState,
     best_parameters: dict[str, torch.Tensor] | None,
     average_sum: dict[str, torch.Tensor] | None = None,
+    rng_states: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Atomically replace ``folder`` with the current training state."""
+    """Atomically replace ``folder`` with the current training state.
+
+    ``rng_states`` holds every data-parallel process's :func:`rng_state` (rank order); by
+    default this process's alone.
+    """
     with atomic_folder(folder) as tmp:
         save_file(trainable_state(model), str(tmp / "model.safetensors"))
         if best_parameters is not None:
@@ -111,7 +116,7 @@ def save_checkpoint(
             {
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
-                "torch_rng": torch.get_rng_state(),
+                "rng": rng_states if rng_states is not None else [rng_state()],
             },
             tmp / "optimizer.pt",
         )
@@ -138,15 +143,39 @@ def find_checkpoint(folder: Path) -> Path | None:
     return None
 
 
+def rng_state() -> dict[str, Any]:
+    """This process's random state: the CPU generator and, once CUDA is in use, every GPU's
+    (dropout on a GPU draws from the CUDA generator, so a resumed GPU run needs it too)."""
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
 def load_checkpoint(
-    folder: Path, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any
+    folder: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    rank: int = 0,
 ) -> tuple[LoopState, dict[str, torch.Tensor] | None, dict[str, torch.Tensor] | None]:
-    """Restore a :func:`save_checkpoint` folder; returns loop state, best and average sum."""
+    """Restore a :func:`save_checkpoint` folder; returns loop state, best and average sum.
+
+    Process ``rank`` gets its own saved random state (rank 0's if the run was saved with fewer
+    processes: training goes on, though no longer bit-identical to an uninterrupted run).
+    """
     copy_parameters(model, load_file(str(folder / "model.safetensors")))
     extra = torch.load(folder / "optimizer.pt", weights_only=False)
     optimizer.load_state_dict(extra["optimizer"])
     scheduler.load_state_dict(extra["scheduler"])
-    torch.set_rng_state(extra["torch_rng"])
+    states = extra.get("rng") or [{"torch": extra["torch_rng"]}]  # older checkpoints: CPU only
+    set_rng_state(states[rank] if rank < len(states) else states[0])
     raw = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
     state = LoopState(
         step=raw["step"],

@@ -26,6 +26,7 @@ from xstilts.train.checkpoint import (
     copy_parameters,
     find_checkpoint,
     load_checkpoint,
+    rng_state,
     save_checkpoint,
 )
 
@@ -190,14 +191,24 @@ def train(
     state, best_state, average_sum = LoopState(), None, None
     resume_from = find_checkpoint(checkpoint_dir) if checkpoint_dir is not None else None
     if resume_from is not None:
-        state, best_state, average_sum = load_checkpoint(resume_from, model, optimizer, scheduler)
+        state, best_state, average_sum = load_checkpoint(
+            resume_from, model, optimizer, scheduler, rank=rank
+        )
 
     def save() -> None:
-        if checkpoint_dir is not None and accelerator.is_main_process:
+        if checkpoint_dir is None:
+            return
+        # every process's random state (each draws its own dropout masks), saved by the main one
+        states: list[Any] = [rng_state()]
+        if world > 1:
+            states = [None] * world
+            torch.distributed.all_gather_object(states, rng_state())
+        if accelerator.is_main_process:
             state.seconds += time.perf_counter() - clock
             save_checkpoint(
-                checkpoint_dir, model, optimizer, scheduler, state, best_state, average_sum
-            )
+                checkpoint_dir, model, optimizer, scheduler, state, best_state, average_sum,
+                rng_states=states,
+            )  # fmt: skip
 
     clock = time.perf_counter()
     bar = tqdm(total=total_steps, initial=state.step, desc=description, unit="step", leave=False,
