@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from xstilts.config import EncoderConfig
 from xstilts.data.examples import MultipleChoiceExample
+from xstilts.evaluate.predict import embed_sentences
 from xstilts.families.base import predict_sets
 from xstilts.families.registry import trainable_family
 from xstilts.models.encoder import load_encoder
@@ -121,8 +123,11 @@ def counting(model, task, examples, *args):
     return original(model, task, examples, *args)
 family = family.__class__(**{**family.__dict__, "predict": counting})
 predicted = predict_sets(family, model, spec, sets, tokenizer, 48, batch_size=16)
+from xstilts.evaluate.predict import embed_sentences
+texts = [e.text_a for e in sets["test-de"]][:9]
+vectors = embed_sentences(encoder, tokenizer, texts, layer=1, max_length=32, batch_size=4)
 out.joinpath(f"rank{dist.get_rank()}.json").write_text(json.dumps({"predicted": predicted,
-    "predicted_here": sizes["n"]}))
+    "predicted_here": sizes["n"], "vectors": vectors.tolist()}))
 dist.destroy_process_group()
 """
 
@@ -131,8 +136,8 @@ dist.destroy_process_group()
 def test_predict_sets_shards_over_torchrun_processes_and_gathers_the_same_predictions(
     tiny_encoder: Path, demo_data: Path, tmp_path: Path
 ) -> None:
-    """Two gloo processes each predict half of the pooled examples; both get every prediction,
-    equal to one process predicting everything."""
+    """Two gloo processes each predict (and embed) half of the pooled examples; both get every
+    prediction and every vector, equal to one process doing everything."""
     import json
     import os
     import shutil
@@ -163,3 +168,8 @@ def test_predict_sets_shards_over_torchrun_processes_and_gathers_the_same_predic
     assert ranks[0]["predicted"] == alone
     total = sum(len(examples) for examples in sets.values())
     assert [r["predicted_here"] for r in ranks] == [(total + 1) // 2, total // 2]
+    # retrieval embeddings: 9 sentences split 5 + 4, gathered in order on both processes
+    texts = [e.text_a for e in sets["test-de"]][:9]
+    vectors = embed_sentences(model.encoder, tokenizer, texts, layer=1, max_length=32, batch_size=4)
+    for rank in ranks:
+        assert np.allclose(np.array(rank["vectors"]), vectors, atol=1e-5)

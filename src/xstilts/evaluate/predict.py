@@ -14,6 +14,7 @@ from transformers import PreTrainedTokenizerBase
 
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.featurize import collate, evaluation_batches, featurize_classification
+from xstilts.evaluate.distributed import sharded
 from xstilts.models.heads import pool
 
 
@@ -45,7 +46,6 @@ def predict_classification(
     return [labels[i] for i in predicted]
 
 
-@torch.inference_mode()
 def embed_sentences(
     encoder: nn.Module,
     tokenizer: PreTrainedTokenizerBase,
@@ -58,8 +58,28 @@ def embed_sentences(
 
     This is the XTREME retrieval representation (``pool_skip_special_token`` off by default in
     google-research/xtreme ``third_party/run_retrieval.py``); ``hidden_states[0]`` is the
-    embedding output, so jiant's ``layer=14`` is the 14th transformer layer.
+    embedding output, so jiant's ``layer=14`` is the 14th transformer layer. Under torchrun each
+    process embeds a ``1/w`` share and every process gets all rows (``distributed.sharded``).
     """
+    if not texts:
+        raise ValueError("embed_sentences: no sentences to embed")
+    rows = sharded(
+        list(texts),
+        lambda mine: _embed_here(encoder, tokenizer, mine, layer, max_length, batch_size),
+    )
+    return np.stack(rows).astype(np.float32, copy=False)
+
+
+@torch.inference_mode()
+def _embed_here(
+    encoder: nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    layer: int,
+    max_length: int,
+    batch_size: int,
+) -> np.ndarray:
+    """:func:`embed_sentences` in this process alone."""
     encoder.eval()
     encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
     ids = encoded["input_ids"]

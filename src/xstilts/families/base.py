@@ -12,6 +12,7 @@ from torch import nn
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.config import EncoderConfig, RetrievalConfig
+from xstilts.evaluate.distributed import sharded
 from xstilts.tasks.spec import TaskSpec
 
 Tokenizer = PreTrainedTokenizerBase
@@ -62,13 +63,6 @@ class RetrievalFamily:
     ]
 
 
-def _rank_and_world() -> tuple[int, int]:
-    """This process's rank and the number of processes (``0, 1`` outside torchrun/accelerate)."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
-
-
 def predict_sets(
     family: Family,
     model: nn.Module,
@@ -85,26 +79,17 @@ def predict_sets(
     pays the per-call set-up (tokenization, model switch to eval) once. The predictions are
     split back per set, each in its examples' order.
 
-    Under torchrun/accelerate (every process calls this at the same point with the same model,
-    as the training loop keeps the replicas identical), process ``r`` of ``w`` predicts examples
-    ``r, r + w, ...`` (every process gets the same mix of lengths) and the predictions are
-    gathered to all processes: evaluation is ``w`` times faster instead of repeated ``w`` times.
+    Under torchrun/accelerate each process predicts a ``1/w`` share and all get every
+    prediction (:func:`xstilts.evaluate.distributed.sharded`): evaluation is ``w`` times faster
+    instead of repeated ``w`` times.
     """
     keys = list(sets)
     pooled = [example for key in keys for example in sets[key]]
-    rank, world = _rank_and_world()
-    mine = pooled[rank::world]
-    predicted = list(
-        family.predict(model, spec.name, mine, tokenizer, spec, max_length, batch_size)
-        if mine
-        else []
-    )
-    if world > 1:
-        parts: list[list[Any] | None] = [None] * world
-        torch.distributed.all_gather_object(parts, predicted)
-        predicted = [None] * len(pooled)
-        for part_rank, part in enumerate(parts):
-            predicted[part_rank::world] = part or []
+
+    def predict(examples: Sequence[Any]) -> list[Any]:
+        return family.predict(model, spec.name, examples, tokenizer, spec, max_length, batch_size)
+
+    predicted = sharded(pooled, predict)
     out: dict[Key, list[Any]] = {}
     offset = 0
     for key in keys:
