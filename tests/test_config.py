@@ -34,6 +34,7 @@ def test_valid_study_resolves_paths_against_the_yaml(tmp_path: Path) -> None:
             "target.learning_rate: expected a number",
         ),
         ("target_tasks: [xnli]\ntarget: {batch_sise: 3}\n", "target.batch_sise: unknown key"),
+        ("target_tasks: [xnli]\ntarget: {eval_batch_size: 0}\n", "target.eval_batch_size: must be"),
         ("target_tasks: [xnlii]\n", "target_tasks[0]: unknown task 'xnlii'"),
         (
             "target_tasks: [xnli]\nintermediate_tasks: [none, mlni]\n",

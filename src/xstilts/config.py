@@ -34,6 +34,9 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     max_train_examples: int | None = None  # cap, for quick studies
     eval_every_epochs: float = 1.0  # English-dev model selection points
+    # Prediction batch (dev selection and zero-shot test): inference keeps no activations for a
+    # backward pass, so on a GPU it can be several times batch_size. Does not change results.
+    eval_batch_size: int = 64
     # Multi-task intermediate training: how tasks are mixed (jiant's samplers).
     sampler: str = "proportional"  # proportional | uniform | temperature
     temperature: float = 2.0  # for sampler "temperature": p_t ∝ n_t^(1/T)
@@ -235,6 +238,8 @@ def validate_study(study: StudyConfig) -> None:
             raise ConfigError(f"{phase}.epochs: must be > 0")
         if train.batch_size < 1:
             raise ConfigError(f"{phase}.batch_size: must be >= 1")
+        if train.eval_batch_size < 1:
+            raise ConfigError(f"{phase}.eval_batch_size: must be >= 1")
         if train.max_length < 8:
             raise ConfigError(f"{phase}.max_length: must be >= 8")
         if train.sampler not in ("proportional", "uniform", "temperature"):

@@ -84,3 +84,22 @@ output_dir: out
         "xstilts: 16 runs: 16 done, 0 to run; 0 intermediate checkpoint(s) to train"
     )
     assert (tmp_path / "out" / STORE_NAME).is_file()
+
+
+def test_batch_sizes_of_prediction_and_resume_points_do_not_change_run_ids(
+    demo_data: Path, tmp_path: Path
+) -> None:
+    """A finished study stays finished when only eval_batch_size or checkpoint_every_steps
+    change; a result-relevant setting (max_length) gives new run ids."""
+
+    def run_ids(**target: object) -> set[str]:
+        study = grid(demo_data, tmp_path, 1)
+        for key, value in target.items():
+            setattr(study.target, key, value)
+        # (tatoeba runs score the intermediate checkpoint: target settings never touch them)
+        items = StudyPlan(study).plan()
+        return {item["run_id"] for item in items if item["target_task"] == "xnli"}
+
+    base = run_ids()
+    assert run_ids(eval_batch_size=512, checkpoint_every_steps=100) == base
+    assert not run_ids(max_length=64) & base

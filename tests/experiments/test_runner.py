@@ -222,3 +222,21 @@ def test_bf16_study_is_evaluated_under_bf16_autocast(
     assert seen and all(seen)
     rows = result_rows(tmp_path)
     assert len(rows[rows.selection == "en_dev"]) == 2 * 7 and rows.value.between(0, 100).all()
+
+
+def test_eval_batch_size_reaches_every_prediction(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+    real = runner_module.predict_sets
+
+    def predict_sets(*args: object) -> object:
+        seen.append(args[6])  # (family, model, spec, sets, tokenizer, max_length, batch_size)
+        return real(*args)
+
+    monkeypatch.setattr(runner_module, "predict_sets", predict_sets)
+    study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])
+    study.target_tasks = ["xnli"]
+    study.target.eval_batch_size = 7
+    run_study(study, progress=False)
+    assert seen and set(seen) == {7}

@@ -104,9 +104,11 @@ def load_examples(data: TaskData, train_config: TrainConfig) -> None:
 
 
 def _result_relevant(config: TrainConfig) -> dict[str, Any]:
-    """Train settings that change results (how often we save a resume point does not)."""
+    """Train settings that change results (how often we save a resume point, or how many
+    examples one prediction batch holds, does not)."""
     settings = dataclasses.asdict(config)
     settings.pop("checkpoint_every_steps")
+    settings.pop("eval_batch_size")
     return settings
 
 

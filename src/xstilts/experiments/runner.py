@@ -159,8 +159,9 @@ def train_phase(
             family = ops[data.spec.name]
             with precision_autocast(config.precision, model_device(model).type):
                 predicted = predict_sets(
-                    family, model, data.spec, {"en": data.dev_en}, tokenizer, config.max_length
-                )["en"]
+                    family, model, data.spec, {"en": data.dev_en}, tokenizer, config.max_length,
+                    config.eval_batch_size,
+                )["en"]  # fmt: skip
             scores.append(family.score(predicted, data.dev_en, data.spec, "en")[data.spec.metric])
         return sum(scores) / len(scores)
 
@@ -408,7 +409,9 @@ class StudyRunner(StudyPlan):
         def score_all(write_to: Path | None = None) -> dict[tuple[str, str, str], float]:
             sets = dict(sorted(data.eval_sets.items()))
             with precision_autocast(study.target.precision, model_device(model).type):
-                predictions = predict_sets(family, model, spec, sets, tokenizer, max_length)
+                predictions = predict_sets(
+                    family, model, spec, sets, tokenizer, max_length, study.target.eval_batch_size
+                )
             scores: dict[tuple[str, str, str], float] = {}
             for (split, language), examples in sets.items():
                 predicted = predictions[(split, language)]
