@@ -1,0 +1,358 @@
+"""XTREME from the Hugging Face Hub (``google/xtreme``, parquet) → the official file layouts.
+
+Why a converter and not a second set of loaders: every task loader in :mod:`xstilts.tasks` reads
+the *official* release layout, and the data fingerprint of a run is the content of its task
+folder. Writing Hub rows back into those layouts keeps one reading path, one set of format checks
+and one provenance rule, whether the files came from the original releases or from the Hub.
+
+Two entry points:
+
+* :func:`convert_rows` — pure and offline: rows of one Hub config and split (dicts in the Hub
+  schema, e.g. from ``datasets.load_dataset``) → files under ``{out_dir}/{task}/``.
+* :func:`fetch` — calls ``datasets.load_dataset(repo, config, split=...)`` for every config and
+  split a task needs (see :func:`hub_plan`), then :func:`convert_rows`. Only the user runs it; the
+  tests never touch the network. It never asks for loading scripts (``google/xtreme`` is parquet
+  since Feb 2024; no ``trust_remote_code``).
+
+The Hub schema is that of the ``xtreme.py`` loading script the parquet files were generated from
+(``huggingface/datasets`` ``datasets/xtreme/xtreme.py``, last version 91e797c, 2022; the Hub
+card's ``dataset_info`` lists the same features and splits). What it implies per task:
+
+==========  =====================================  ============================================
+task        Hub config → split                     files written under ``{out_dir}/{task}/``
+==========  =====================================  ============================================
+xnli        ``XNLI`` validation / test             ``xnli.dev.tsv`` / ``xnli.test.tsv``
+pawsx       ``PAWS-X.{l}`` train/validation/test   ``{l}/train.tsv`` (en) or
+                                                   ``{l}/translated_train.tsv``,
+                                                   ``{l}/dev_2k.tsv``, ``{l}/test_2k.tsv``
+panx        ``PAN-X.{l}`` train/validation/test    ``{l}-train``, ``{l}-dev``, ``{l}-test``
+                                                   (raw WikiANN layout, ``{l}:token<TAB>tag``)
+udpos       ``udpos.{Name}`` train/validation/     ``train-{l}.tsv``, ``dev-{l}.tsv``,
+            test (see :func:`hub_splits`)          ``test-{l}.tsv`` (``token<TAB>tag``)
+xquad       ``SQuAD`` train/validation,            ``train-v1.1.json``, ``dev-v1.1.json``,
+            ``XQuAD.{l}`` validation               ``xquad.{l}.json``
+mlqa        ``SQuAD`` train,                       ``train-v1.1.json``,
+            ``MLQA.{l}.{l}`` validation / test     ``dev/dev-context-{l}-question-{l}.json``,
+                                                   ``test/test-context-{l}-question-{l}.json``
+tydiqa      ``tydiqa`` train / validation          ``tydiqa-goldp-v1.1-train/tydiqa.{l}.train
+                                                   .json``, ``tydiqa-goldp-v1.1-dev/tydiqa.{l}
+                                                   .dev.json`` (language = id prefix)
+bucc2018    ``bucc18.{l}`` validation / test       ``{l}-en.dev.{l,en,gold}``,
+                                                   ``{l}-en.test.{l,en,gold}``
+tatoeba     ``tatoeba.{xxx}`` validation           ``tatoeba.{xxx}-eng.{xxx}``,
+                                                   ``tatoeba.{xxx}-eng.eng``
+squad       ``SQuAD`` train / validation           ``train-v1.1.json``, ``dev-v1.1.json``
+==========  =====================================  ============================================
+
+Where the Hub differs from the official releases (read in the loading script; see the notes in
+:data:`HUB_CONFIGS` and what :func:`fetch` reports):
+
+* **xnli** has no training set (the Hub config is XNLI-1.0 dev/test only) and no ``pairID``
+  column; ``pairID`` is written as the row's position among its language's rows.
+* **pawsx** rows have no ``id`` (written as the row position, from 1); the script parsed the tsv
+  with quote handling and dropped rows that did not split into 4 fields, so the English training
+  set has 49,175 rows on the Hub against 49,401 in the release (dev/test keep their 2,000).
+* **udpos** is *not* XTREME's UD-POS: the script keeps the syntactic words of multiword tokens
+  (XTREME fuses them), picks treebanks by the substring ``_{Name}`` of their folder (so e.g.
+  ``udpos.French`` may also pool ``UD_Old_French-*``), and does not strip ZWNJ. For numbers
+  comparable with XTREME, use the UD v2.5 ``.conllu`` release instead.
+* **bucc2018** holds only the *gold pairs* of each split, not the two monolingual corpora: the
+  mining task then has no distractors and its F1 is not BUCC's. :func:`fetch` refuses it unless
+  asked explicitly (``allow_bucc_gold_only``).
+* **tatoeba** sentences keep the file's line ending, which is stripped here.
+* **QA**: the script strips contexts and answer texts, which can shift an ``answer_start`` by the
+  stripped whitespace; offsets that no longer match are moved to the nearest occurrence of the
+  answer within :data:`MAX_OFFSET_SHIFT` characters, else the answer is dropped, and so is a
+  question left without answers (with a warning).
+
+Text fields that hold a tab or a line break (impossible to write in a tsv row) have them replaced
+by a space, with a warning counting them. Every file is written atomically (temporary file +
+rename) and only when its content changes, so converting the same rows twice is a no-op.
+
+The package: this module holds the two entry points; :mod:`.configs` what the Hub holds and
+which configs a task needs; :mod:`.rows` row access, warnings and atomic writing; one module per
+task family writes the files (:mod:`.classification`, :mod:`.tagging`, :mod:`.span_qa`,
+:mod:`.retrieval`). The public names of each are re-exported here (``xstilts.data.hub`` was
+one module).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from xstilts.data.hub.classification import write_pawsx, write_xnli
+from xstilts.data.hub.configs import (
+    BUCC_HUB_LANGUAGES,
+    DEFAULT_REPO,
+    HUB_CONFIGS,
+    MLQA_HUB_LANGUAGES,
+    NOTES,
+    PANX_HUB_LABELS,
+    PANX_HUB_LANGUAGES,
+    PAWSX_HUB_LANGUAGES,
+    TATOEBA_HUB_CODES,
+    TYDIQA_ID_LANGUAGES,
+    UDPOS_HUB_NAMES,
+    UPOS_HUB_LABELS,
+    XNLI_HUB_LANGUAGES,
+    XQUAD_HUB_LANGUAGES,
+    hub_languages,
+    hub_plan,
+    hub_splits,
+    select_languages,
+)
+from xstilts.data.hub.retrieval import write_bucc, write_tatoeba
+from xstilts.data.hub.rows import Conversion, HubConversionWarning, Row, write_text
+from xstilts.data.hub.span_qa import (
+    MAX_OFFSET_SHIFT,
+    write_mlqa,
+    write_squad,
+    write_tydiqa,
+    write_xquad,
+)
+from xstilts.data.hub.tagging import write_panx, write_udpos
+from xstilts.errors import XstiltsError
+
+__all__ = [
+    "BUCC_HUB_LANGUAGES",
+    "DEFAULT_REPO",
+    "HUB_CONFIGS",
+    "MAX_OFFSET_SHIFT",
+    "MLQA_HUB_LANGUAGES",
+    "PANX_HUB_LABELS",
+    "PANX_HUB_LANGUAGES",
+    "PAWSX_HUB_LANGUAGES",
+    "SOURCE_FILE",
+    "TATOEBA_HUB_CODES",
+    "TYDIQA_ID_LANGUAGES",
+    "UDPOS_HUB_NAMES",
+    "UPOS_HUB_LABELS",
+    "XNLI_HUB_LANGUAGES",
+    "XQUAD_HUB_LANGUAGES",
+    "FetchResult",
+    "HubConversionWarning",
+    "LoadDataset",
+    "Row",
+    "convert_rows",
+    "fetch",
+    "hub_languages",
+    "hub_plan",
+    "hub_splits",
+    "select_languages",
+]
+
+# --------------------------------------------------------------------------------------------
+# Rows → files
+# --------------------------------------------------------------------------------------------
+
+
+class _Converter(NamedTuple):
+    """How one task's files are written, and from which config families (``PAN-X`` of
+    ``PAN-X.de``): a config of another task is a user error, not a file in the wrong place."""
+
+    families: tuple[str, ...]
+    write: Callable[[Conversion, list[Row]], list[Path]]
+
+
+_CONVERTERS: dict[str, _Converter] = {
+    "xnli": _Converter(("XNLI",), write_xnli),
+    "pawsx": _Converter(("PAWS-X",), write_pawsx),
+    "panx": _Converter(("PAN-X",), write_panx),
+    "udpos": _Converter(("udpos",), write_udpos),
+    "xquad": _Converter(("SQuAD", "XQuAD"), write_xquad),
+    "mlqa": _Converter(("SQuAD", "MLQA"), write_mlqa),
+    "tydiqa": _Converter(("tydiqa",), write_tydiqa),
+    "bucc2018": _Converter(("bucc18",), write_bucc),
+    "tatoeba": _Converter(("tatoeba",), write_tatoeba),
+    "squad": _Converter(("SQuAD",), write_squad),
+}
+
+
+def convert_rows(
+    task: str,
+    config: str,
+    split: str,
+    rows: Iterable[Row],
+    out_dir: str | Path,
+    *,
+    languages: Collection[str] | None = None,
+) -> list[Path]:
+    """Write the rows of one Hub ``config``/``split`` into ``{out_dir}/{task}/`` (see the module
+    table); return the files written or confirmed unchanged.
+
+    ``out_dir`` is the study's ``data_dir``. ``languages`` restricts configs that hold several
+    languages (``XNLI``, ``tydiqa``); other configs hold one language, named by the config.
+    Rows are dicts in the Hub schema; ClassLabel columns may hold ids or names.
+    """
+    if split not in hub_splits(config):
+        raise XstiltsError(
+            f"{DEFAULT_REPO} config {config!r} has no split {split!r}; "
+            f"it has {', '.join(hub_splits(config))}"
+        )
+    converter = _CONVERTERS.get(task)
+    if converter is None:
+        raise XstiltsError(
+            f"task {task!r} cannot be converted from {DEFAULT_REPO}; "
+            f"convertible: {', '.join(HUB_CONFIGS)}"
+        )
+    rows = list(rows)
+    _expect_family(config, task, converter.families)
+    wanted = None if languages is None else set(languages)
+    job = Conversion(config, split, Path(out_dir) / task, wanted)
+    paths = converter.write(job, rows)
+    job.warn_changes()  # called from here, so that its stacklevel names our caller
+    return paths
+
+
+def _expect_family(config: str, task: str, families: tuple[str, ...]) -> None:
+    """A config of another task is refused before anything is written for this one."""
+    family = config.partition(".")[0]
+    if family not in families:
+        raise XstiltsError(
+            f"config {config!r} does not belong to task {task!r}; "
+            f"expected a config of {' or '.join(families)}"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Fetching (network; only when the user asks)
+# --------------------------------------------------------------------------------------------
+
+SOURCE_FILE = "hub-source.json"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What :func:`fetch` wrote, and what the user should know about it."""
+
+    task_dir: Path
+    files: tuple[Path, ...]
+    notes: tuple[str, ...]
+
+
+LoadDataset = Callable[..., Iterable[Row]]
+
+
+def fetch(
+    task: str,
+    languages: Collection[str] = (),
+    out_dir: str | Path = "data",
+    repo: str = DEFAULT_REPO,
+    *,
+    revision: str | None = None,
+    allow_bucc_gold_only: bool = False,
+    load_dataset: LoadDataset | None = None,
+) -> FetchResult:
+    """Download ``task`` from the Hub and write it in the official layout under ``out_dir``.
+
+    ``languages`` are ISO 639-1 codes (all the Hub has when empty; English is added to tasks
+    trained on English). ``revision`` pins a Hub commit, for a reproducible study.
+    ``load_dataset`` replaces ``datasets.load_dataset`` (tests pass a fake one). Every file is
+    listed with its config and split in ``{out_dir}/{task}/hub-source.json``.
+    """
+    plan = hub_plan(task, languages)
+    if task == "bucc2018" and not allow_bucc_gold_only:
+        raise XstiltsError(
+            NOTES["bucc2018"] + "; pass allow_bucc_gold_only (--allow-bucc-gold-only) to "
+            "write these files anyway"
+        )
+    loader = load_dataset or _datasets_loader()
+    chosen = select_languages(task, languages)
+    task_dir = Path(out_dir) / task
+    files: list[Path] = []
+    sources: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    for config, split in plan:
+        rows = _load(loader, repo, config, split, revision)
+        with _warnings_as_notes(notes):
+            written = convert_rows(task, config, split, rows, out_dir, languages=chosen)
+        for path in written:
+            files.append(path)
+            sources[path.relative_to(task_dir).as_posix()] = {"config": config, "split": split}
+    _record_sources(task_dir, repo, revision, sources)
+    notes.extend(_task_notes(task, task_dir))
+    return FetchResult(task_dir=task_dir, files=tuple(files), notes=tuple(notes))
+
+
+@contextmanager
+def _warnings_as_notes(notes: list[str]) -> Iterator[None]:
+    """:class:`HubConversionWarning` messages of the block appended to ``notes``: :func:`fetch`
+    reports them to the user with its other notes instead of the warnings machinery."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", HubConversionWarning)
+        yield
+    notes.extend(str(w.message) for w in caught if issubclass(w.category, HubConversionWarning))
+
+
+def _task_notes(task: str, task_dir: Path) -> list[str]:
+    """The task's note on where the Hub differs, unless the user has already done what the
+    note asks (XNLI's training file in place)."""
+    note = NOTES.get(task)
+    if not note or (task == "xnli" and (task_dir / "multinli.train.en.tsv").is_file()):
+        return []
+    return [note.format(task_dir=task_dir)]
+
+
+def _datasets_loader() -> LoadDataset:
+    """``datasets.load_dataset``, imported only here: the package is optional, needed by
+    :func:`fetch` alone."""
+    try:
+        import datasets
+    except ImportError:
+        raise XstiltsError(
+            "fetching from the Hugging Face Hub needs the 'datasets' package "
+            "(pip install datasets); the official releases need no extra package"
+        ) from None
+    return datasets.load_dataset
+
+
+def _load(
+    loader: LoadDataset, repo: str, config: str, split: str, revision: str | None
+) -> Iterable[Row]:
+    """``load_dataset`` with its many failure types turned into one user-facing line."""
+    kwargs: dict[str, Any] = {"split": split}
+    if revision is not None:
+        kwargs["revision"] = revision
+    try:
+        return loader(repo, config, **kwargs)
+    except (ConnectionError, OSError) as error:
+        raise XstiltsError(
+            f"could not download {repo} config {config!r} split {split!r} "
+            f"({type(error).__name__}: {_first_line(error)}); fetching needs access to "
+            "huggingface.co, or a filled Hugging Face cache with HF_DATASETS_OFFLINE=1"
+        ) from None
+    except Exception as error:
+        raise XstiltsError(
+            f"could not load {repo} config {config!r} split {split!r} "
+            f"({type(error).__name__}: {_first_line(error)})"
+        ) from None
+
+
+def _first_line(error: BaseException) -> str:
+    """Enough of a library error for a one-line message (their messages can run over many lines)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "no message"
+
+
+def _record_sources(
+    task_dir: Path, repo: str, revision: str | None, sources: dict[str, dict[str, Any]]
+) -> None:
+    """Merge this fetch into ``hub-source.json`` (no timestamps: refetching changes nothing)."""
+    path = task_dir / SOURCE_FILE
+    record: dict[str, Any] = {"files": {}}
+    if path.is_file():
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {"files": {}}
+    files = dict(record.get("files", {}))
+    for name, source in sources.items():
+        files[name] = {"repo": repo, "revision": revision, **source}
+    record = {"files": dict(sorted(files.items()))}
+    write_text(path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
