@@ -15,6 +15,7 @@ from xstilts.config import study_from_dict
 from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments import runner as runner_module
 from xstilts.experiments.runner import STORE_NAME, StudyRunner, run_study
+from xstilts.tasks.registry import get_task
 
 XNLI_DEMO_LANGUAGES = {"en", "de", "fr", "es", "ru", "tr", "sw"}
 
@@ -240,3 +241,51 @@ def test_eval_batch_size_reaches_every_prediction(
     study.target.eval_batch_size = 7
     run_study(study, progress=False)
     assert seen and set(seen) == {7}
+
+
+def test_oracle_rows_equal_scoring_every_set_at_every_step(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oracle selection scores only dev sets during training and each language's test sets
+    once, from the kept parameters of its best step; the rows must equal what scoring every set
+    at every evaluation point (the straightforward way, done here by a spy) gives."""
+    real = runner_module.predict_sets
+    every_step: list[dict[tuple[str, str], list[object]]] = []
+
+    def spy(family, model, spec, sets, tokenizer, max_length, batch_size):  # type: ignore[no-untyped-def]
+        keys = list(sets)
+        if keys and all(isinstance(k, tuple) and k[0] == "dev" for k in keys):  # an oracle point
+            every_step.append(
+                real(family, model, spec, data_sets, tokenizer, max_length, batch_size)
+            )
+        return real(family, model, spec, sets, tokenizer, max_length, batch_size)
+
+    monkeypatch.setattr(runner_module, "predict_sets", spy)
+    study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])
+    study.target_tasks = ["xnli"]
+    study.target.epochs = 2
+    study.target.eval_every_epochs = 1 / 3  # every step: 6 evaluation points
+    study.target.learning_rate = 1e-4  # languages then peak at different steps
+    spec = get_task("xnli")
+    data_sets = {
+        (split, language): spec.load(demo_data / "xnli", split, language)
+        for split in ("dev", "test")
+        for language in sorted(XNLI_DEMO_LANGUAGES)
+    }
+    run_study(study, progress=False)
+
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    info = json.loads((run_dir / "train.json").read_text())
+    steps = [step for step, _ in info["dev_history"]]
+    assert len(every_step) == len(steps) == 6
+    oracle_steps = info["oracle_steps"]
+    assert set(oracle_steps.values()) - {info["best_step"]}, "no language left the en-dev step"
+    assert not (run_dir / "oracle_states").exists()  # kept parameters removed once stored
+    rows = result_rows(tmp_path)
+    oracle = rows[rows.selection == "oracle"]
+    assert len(oracle) == 2 * 7
+    for row in oracle.itertuples():
+        predicted = every_step[steps.index(oracle_steps[row.language])][(row.split, row.language)]
+        gold = [e.label for e in data_sets[(row.split, row.language)]]
+        expected = 100.0 * sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(gold)
+        assert row.value == pytest.approx(expected), (row.split, row.language)

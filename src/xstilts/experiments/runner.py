@@ -201,28 +201,89 @@ class StudySummary:
     seconds: float
 
 
-def _oracle_steps(history: dict[str, dict[str, float]], metric: str) -> dict[str, int]:
-    """For each language, the evaluation step where its own dev headline metric peaked."""
-    languages = {key.split("\t")[1] for scores in history.values() for key in scores}
+ORACLE_STATES = "oracle_states"
+
+
+def _oracle_steps(
+    history: dict[str, dict[str, float]], metric: str, dev_split: str = "dev"
+) -> dict[str, int]:
+    """For each language with a dev set, the evaluation step where its dev headline metric
+    peaked (the earliest among ties)."""
+    prefix = f"{dev_split}\t"
+    languages = {
+        key.split("\t")[1]
+        for scores in history.values()
+        for key in scores
+        if key.startswith(prefix)
+    }
     best: dict[str, int] = {}
     for language in sorted(languages):
-        key = f"dev\t{language}\t{metric}"
+        key = f"{dev_split}\t{language}\t{metric}"
         steps = [(scores.get(key, float("-inf")), -int(step)) for step, scores in history.items()]
-        best[language] = -max(steps)[1]  # the earliest step among ties
+        best[language] = -max(steps)[1]
     return best
 
 
-def _oracle_scores(
-    history: dict[str, dict[str, float]], metric: str
-) -> dict[tuple[str, str, str, str], float]:
-    """All scores of each language at its oracle step, with selection ``oracle``."""
-    steps = _oracle_steps(history, metric)
-    out: dict[tuple[str, str, str, str], float] = {}
-    for key, value in history[str(max(map(int, history)))].items():
-        split, language, name = key.split("\t")
-        at = history[str(steps[language])]
-        out[(split, language, name, "oracle")] = at.get(key, value)
+def _languages_by_step(steps: dict[str, int]) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for language, step in steps.items():
+        out.setdefault(step, set()).add(language)
     return out
+
+
+class _OracleTracker:
+    """Per-language ("oracle") checkpoint selection without scoring test sets at every step.
+
+    At each evaluation point only the dev sets of every language are scored (the history, kept
+    in ``oracle_history.json``), and the trainable parameters are kept on disk
+    (``oracle_states/step-N.safetensors``) only while the step is some language's best so far.
+    After training, each language's test sets are scored once, with the parameters of its own
+    best step: the same rows as scoring every set at every step, for a fraction of the cost.
+    Both files survive a killed run, so a resumed run selects as an uninterrupted one would.
+    """
+
+    def __init__(self, run_dir: Path, metric: str, dev_split: str, is_main: bool) -> None:
+        self.metric, self.dev_split, self.is_main = metric, dev_split, is_main
+        self.history_path = run_dir / "oracle_history.json"
+        self.states = run_dir / ORACLE_STATES
+        self.history: dict[str, dict[str, float]] = {}
+        if self.history_path.is_file():
+            self.history = json.loads(self.history_path.read_text(encoding="utf-8"))
+
+    def steps(self) -> dict[str, int]:
+        return _oracle_steps(self.history, self.metric, self.dev_split)
+
+    def state_path(self, step: int) -> Path:
+        return self.states / f"step-{step}.safetensors"
+
+    def record(self, step: int, dev_scores: dict[tuple[str, str, str], float], model: nn.Module):
+        self.history[str(step)] = {"\t".join(key): value for key, value in dev_scores.items()}
+        if not self.is_main:
+            return
+        needed = set(self.steps().values())
+        if step in needed:  # written before the history names it
+            self.states.mkdir(parents=True, exist_ok=True)
+            tmp = self.state_path(step).with_suffix(".tmp")
+            save_file(trainable_state(model), str(tmp))
+            os.replace(tmp, self.state_path(step))
+        tmp = self.history_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.history), encoding="utf-8")
+        os.replace(tmp, self.history_path)
+        for path in self.states.glob("step-*.safetensors"):
+            if int(path.stem.removeprefix("step-")) not in needed:
+                path.unlink()
+
+    def state(self, step: int) -> dict[str, torch.Tensor]:
+        return load_file(str(self.state_path(step)))
+
+    def scores_at(self, step: int, languages: set[str]) -> dict[tuple[str, str, str], float]:
+        """The recorded scores of ``languages`` at ``step`` (their dev sets)."""
+        out = {}
+        for key, value in self.history[str(step)].items():
+            split, language, metric = key.split("\t")
+            if language in languages:
+                out[(split, language, metric)] = value
+        return out
 
 
 def _row(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -373,6 +434,7 @@ class StudyRunner(StudyPlan):
         if self.is_main:
             (run_dir / "train.json").write_text(json.dumps(train_info, indent=2), encoding="utf-8")
             shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
+            shutil.rmtree(run_dir / ORACLE_STATES, ignore_errors=True)
         base = {
             "run_id": run_id,
             "study": study.name,
@@ -394,10 +456,9 @@ class StudyRunner(StudyPlan):
     ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any]]:
         """Train on English, select on English dev; score every (split, language).
 
-        With ``oracle_selection``, every dev evaluation also scores every target-language set, and
-        each language additionally gets the scores at the step where *its own* dev score peaked
-        (selection ``oracle``, Keung et al. 2020). That history is persisted next to the training
-        checkpoint, so a resumed run keeps it.
+        With ``oracle_selection``, every dev evaluation also scores every language's dev set, and
+        each language additionally gets its scores at the step where *its own* dev score peaked
+        (selection ``oracle``, Keung et al. 2020; see :class:`_OracleTracker`).
         """
         study = self.study
         spec = data.spec
@@ -406,14 +467,18 @@ class StudyRunner(StudyPlan):
         model = EncoderWithHeads(encoder, {spec.name: new_head(study, encoder, spec)})
         max_length = study.target.max_length
 
-        def score_all(write_to: Path | None = None) -> dict[tuple[str, str, str], float]:
-            sets = dict(sorted(data.eval_sets.items()))
+        sets = dict(sorted(data.eval_sets.items()))
+        dev_sets = {key: examples for key, examples in sets.items() if key[0] == spec.dev_split}
+
+        def score_all(
+            chosen: dict[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
+        ) -> dict[tuple[str, str, str], float]:
             with precision_autocast(study.target.precision, model_device(model).type):
                 predictions = predict_sets(
-                    family, model, spec, sets, tokenizer, max_length, study.target.eval_batch_size
+                    family, model, spec, chosen, tokenizer, max_length, study.target.eval_batch_size
                 )
             scores: dict[tuple[str, str, str], float] = {}
-            for (split, language), examples in sets.items():
+            for (split, language), examples in chosen.items():
                 predicted = predictions[(split, language)]
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
@@ -424,18 +489,10 @@ class StudyRunner(StudyPlan):
                     )
             return scores
 
-        history_path = run_dir / "oracle_history.json"
-        history: dict[str, dict[str, float]] = {}
-        if history_path.is_file():
-            history = json.loads(history_path.read_text(encoding="utf-8"))
+        oracle = _OracleTracker(run_dir, spec.metric, spec.dev_split or "dev", self.is_main)
 
         def record(step: int) -> None:
-            history[str(step)] = {"\t".join(k): v for k, v in score_all().items()}
-            if not self.is_main:
-                return
-            tmp = history_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(history), encoding="utf-8")
-            os.replace(tmp, history_path)
+            oracle.record(step, score_all(dev_sets), model)
 
         info = train_phase(
             model, [data], tokenizer, study.target, seed, f"target {spec.name}",
@@ -445,16 +502,42 @@ class StudyRunner(StudyPlan):
         )  # fmt: skip
         predictions_dir = run_dir / "predictions"
         predictions_dir.mkdir(exist_ok=True)
-        scores = {(*key, "en_dev"): value for key, value in score_all(predictions_dir).items()}
+        en_dev = score_all(sets, predictions_dir)
+        scores = {(*key, "en_dev"): value for key, value in en_dev.items()}
         average = info.pop("average_state", None)
         if average:
             selected = {n: p.detach().clone() for n, p in model.named_parameters() if n in average}
             copy_parameters(model, average)
             scores.update({(*k, "ckpt_avg"): v for k, v in score_all().items()})
             copy_parameters(model, selected)
-        if study.oracle_selection and history:
-            scores.update(_oracle_scores(history, spec.metric))
-            info["oracle_steps"] = _oracle_steps(history, spec.metric)
+        if study.oracle_selection and oracle.history:
+            steps = oracle.steps()
+            selected = {
+                n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad
+            }
+            for step, languages in sorted(_languages_by_step(steps).items()):
+                others = {
+                    key: examples for key, examples in sets.items()
+                    if key[1] in languages and key[0] != spec.dev_split
+                }  # fmt: skip
+                if step == info["best_step"]:  # the English-dev model: scored already
+                    at_step = {key: en_dev[key] for key in en_dev if key[:2] in others}
+                elif oracle.state_path(step).is_file():
+                    copy_parameters(model, oracle.state(step))
+                    at_step = score_all(others)
+                else:  # a run begun by an earlier version, whose history holds every set
+                    at_step = {}
+                at_step.update(oracle.scores_at(step, languages))
+                missing = set(others) - {key[:2] for key in at_step}
+                if missing:
+                    raise XstiltsError(
+                        f"{run_dir}: oracle parameters of step {step} are missing "
+                        f"({oracle.state_path(step)}), needed for {sorted(missing)}; delete "
+                        "the run folder to run it again"
+                    )
+                scores.update({(*key, "oracle"): value for key, value in at_step.items()})
+            copy_parameters(model, selected)
+            info["oracle_steps"] = steps
         return scores, info
 
     def _retrieval_scores(
