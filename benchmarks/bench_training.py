@@ -234,7 +234,8 @@ def run(
                 "xstilts": lambda: bench.xstilts(fixed, "fixed"),
                 "trainer": lambda: bench.trainer(fixed, fixed=True),
             },
-            repeats,
+            # two steps a side: more repeats, so the median is not one noisy run's
+            settings.get("fixed_repeats", repeats),
         )
         log("training: realistic length distribution")
         sides = {

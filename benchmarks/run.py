@@ -55,6 +55,7 @@ FULL: dict[str, Any] = {
         "batch_size": 16,
         "max_length": 96,
         "fixed_examples": 32,
+        "fixed_repeats": 7,  # both sides run the same model code: a ratio near 1, keep it steady
         "realistic_examples": 320,
     },
     # the whole demo test split (7 x 120 pairs; fewer leave one part-full batch per language)
