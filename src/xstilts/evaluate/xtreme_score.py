@@ -23,77 +23,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from xstilts.errors import XstiltsError
-
-XTREME = "xtreme"
-XTREME_R = "xtreme-r"
-VERSIONS: tuple[str, ...] = (XTREME, XTREME_R)
-
-QA_TASKS = frozenset({"xquad", "mlqa", "tydiqa"})
-
-
-def _langs(codes: str) -> tuple[str, ...]:
-    return tuple(codes.split(","))
-
-
-_PANX = (
-    "ar,he,vi,id,jv,ms,tl,eu,ml,ta,te,af,nl,en,de,el,bn,hi,mr,ur,fa,fr,"
-    "it,pt,es,bg,ru,ja,ka,ko,th,sw,yo,my,zh,kk,tr,et,fi,hu"
+from xstilts.tasks.benchmarks import (  # noqa: F401  (re-exported: the scoring API)
+    QA_TASKS,
+    TASK_GROUPS,
+    TASK_LANGUAGES,
+    VERSIONS,
+    XTREME,
+    XTREME_R,
 )
-_UDPOS = (
-    "af,ar,bg,de,el,en,es,et,eu,fa,fi,fr,he,hi,hu,id,it,ja,kk,ko,mr,"
-    "nl,pt,ru,ta,te,th,tl,tr,ur,vi,yo,zh"
-)
-_TATOEBA = (
-    "ar,he,vi,id,jv,tl,eu,ml,ta,te,af,nl,de,el,bn,hi,mr,ur,fa,fr,it,"
-    "pt,es,bg,ru,ja,ka,ko,th,sw,zh,kk,tr,et,fi,hu"
-)
-_XNLI = "ar,bg,de,el,en,es,fr,hi,ru,sw,th,tr,ur,vi,zh"
-_XQUAD = "en,es,de,el,ru,tr,ar,vi,th,zh,hi"
-_MLQA = "en,es,de,ar,hi,vi,zh"
-_TYDIQA = "en,ar,bn,fi,id,ko,ru,sw,te"
-
-# Task order follows evaluate.py; it is also the order of the output.
-TASK_LANGUAGES: dict[str, dict[str, tuple[str, ...]]] = {
-    XTREME: {
-        "pawsx": _langs("de,en,es,fr,ja,ko,zh"),
-        "xnli": _langs(_XNLI),
-        "panx": _langs(_PANX),
-        "udpos": _langs(_UDPOS),
-        "bucc2018": _langs("de,fr,ru,zh"),
-        "tatoeba": _langs(_TATOEBA),
-        "xquad": _langs(_XQUAD),
-        "mlqa": _langs(_MLQA),
-        "tydiqa": _langs(_TYDIQA),
-    },
-    XTREME_R: {
-        "xnli": _langs(_XNLI),
-        "panx": _langs(_PANX + ",qu,pl,uk,az,lt,pa,gu,ro"),
-        "udpos": _langs(_UDPOS + ",lt,pl,uk,wo,ro"),
-        "tatoeba": _langs(_TATOEBA + ",az,lt,pl,uk,ro"),
-        "xcopa": _langs("et,ht,id,it,qu,sw,ta,th,tr,vi,zh"),
-        "lareqa": _langs("ar,de,el,en,es,hi,ru,th,tr,vi,zh"),
-        "mewslix": _langs("ar,de,en,es,fa,ja,pl,ro,ta,tr,uk"),
-        "xquad": _langs(_XQUAD + ",ro"),
-        "mlqa": _langs(_MLQA),
-        "tydiqa": _langs(_TYDIQA),
-    },
-}
-
-TASK_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
-    XTREME: {
-        "classification": ("pawsx", "xnli"),
-        "tagging": ("udpos", "panx"),
-        "qa": ("xquad", "mlqa", "tydiqa"),
-        "retrieval": ("bucc2018", "tatoeba"),
-    },
-    XTREME_R: {
-        "classification": ("xnli", "xcopa"),
-        "tagging": ("udpos", "panx"),
-        "qa": ("xquad", "mlqa", "tydiqa"),
-        "retrieval": ("tatoeba", "mewslix"),
-        "multi_choice": ("xcopa",),
-    },
-}
 
 # Which averaged metric becomes a non-QA task's headline, in evaluate.py's order of preference.
 _HEADLINE_PREFERENCE = ("avg_f1", "avg_accuracy", "avg_map@20")

@@ -41,7 +41,7 @@ from xstilts.data.retrieval_format import (
     read_mewslix_mentions,
 )
 from xstilts.errors import DataError
-from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
+from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
 from xstilts.tasks.layout import first_file
 from xstilts.tasks.spec import TaskSpec
 

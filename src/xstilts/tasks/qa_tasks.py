@@ -27,7 +27,7 @@ per task under the study's ``data_dir``; the layouts are the official releases' 
   (XTREME's ``scripts/predict_qa.sh`` names the dev files ``tydiqa.goldp.{lang}.dev.json``,
   which its own preprocessing never writes; that name is accepted as well.)
 
-Languages are XTREME's (``evaluate/xtreme_score.TASK_LANGUAGES``); XQuAD adds XTREME-R's ``ro``.
+Languages are XTREME's (``tasks/benchmarks.TASK_LANGUAGES``); XQuAD adds XTREME-R's ``ro``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pathlib import Path
 from xstilts.data.examples import SpanQAExample
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
-from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
+from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
 from xstilts.tasks.layout import any_file, first_file
 from xstilts.tasks.spec import LanguagesFound, TaskSpec
 

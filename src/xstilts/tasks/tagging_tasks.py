@@ -56,7 +56,7 @@ from xstilts.data.tagging_format import (
     read_tagging_tsv,
 )
 from xstilts.errors import DataError
-from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME_R
+from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
 from xstilts.tasks.spec import TaskSpec
 
 #: The 17 UPOS tags in XTREME's ``labels.txt`` order (alphabetical).
