@@ -174,3 +174,22 @@ def test_average_gradients_over_two_processes(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_mlflow_tracker_receives_loss_lr_dev_score_and_hyper_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``trackers: [mlflow]`` goes through accelerate's MLflow tracker (local file store here)."""
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"file://{tmp_path}/mlruns")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    model = Toy()
+    train(model, batches, loss_fn, lambda step: dev_score(model), CONFIG, "target xnli",
+          log_dir=tmp_path / "logs", trackers=["mlflow"], progress=False)  # fmt: skip
+    runs = mlflow.search_runs(search_all_experiments=True)
+    assert len(runs) == 1 and runs.loc[0, "status"] == "FINISHED"
+    client = mlflow.tracking.MlflowClient()
+    run_id = runs.loc[0, "run_id"]
+    assert len(client.get_metric_history(run_id, "train/loss")) == 15  # 3 epochs x 5 batches
+    assert [m.step for m in client.get_metric_history(run_id, "dev/en")] == [5, 10, 15]
+    assert runs.loc[0, "params.learning_rate"] == "0.05"
