@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -26,3 +30,17 @@ def result_rows(out: Path) -> pd.DataFrame:
         .sort_values(RESULT_KEY)
         .reset_index(drop=True)
     )
+
+
+def torchrun(*args: str, processes: int = 2, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``torchrun --nproc_per_node N args...`` with one thread per process (gloo on CPU), its
+    output captured; asserts a zero exit status and shows the end of stderr when not."""
+    launcher = Path(sys.executable).with_name("torchrun")
+    if not launcher.exists():
+        launcher = Path(shutil.which("torchrun") or "torchrun")
+    result = subprocess.run(
+        [str(launcher), "--nproc_per_node", str(processes), *args],
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result

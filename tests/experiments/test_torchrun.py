@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers import torchrun
 from xstilts.experiments.plan import STORE_NAME
 from xstilts.experiments.store import ResultStore
 
 
 @pytest.mark.slow
 def test_torchrun_two_processes(tiny_encoder: Path, demo_data: Path, tmp_path: Path) -> None:
-    torchrun = Path(sys.executable).with_name("torchrun")
-    if not torchrun.exists():
-        torchrun = Path(shutil.which("torchrun") or "torchrun")
     out = tmp_path / "out"
     config = tmp_path / "study.yaml"
     config.write_text(
@@ -38,13 +32,7 @@ retrieval: {{layer: 1, max_length: 32}}
 """,
         encoding="utf-8",
     )
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(
-        [str(torchrun), "--nproc_per_node", "2", "-m", "xstilts.cli", "run", str(config),
-         "--quiet"],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = torchrun("-m", "xstilts.cli", "run", str(config), "--quiet")
     assert result.stdout.count("run(s) done") == 1  # only rank 0 reports
     with ResultStore(out / STORE_NAME, read_only=True) as store:
         rows = store.frame()

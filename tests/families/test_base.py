@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import torchrun
 from xstilts.config import EncoderConfig
 from xstilts.data.examples import MultipleChoiceExample
 from xstilts.evaluate.predict import embed_sentences
@@ -139,22 +140,10 @@ def test_predict_sets_shards_over_torchrun_processes_and_gathers_the_same_predic
     """Two gloo processes each predict (and embed) half of the pooled examples; both get every
     prediction and every vector, equal to one process doing everything."""
     import json
-    import os
-    import shutil
-    import subprocess
-    import sys
 
     script = tmp_path / "sharded.py"
     script.write_text(_SHARDED_SCRIPT, encoding="utf-8")
-    torchrun = Path(sys.executable).with_name("torchrun")
-    if not torchrun.exists():
-        torchrun = Path(shutil.which("torchrun") or "torchrun")
-    result = subprocess.run(
-        [str(torchrun), "--nproc_per_node", "2", str(script), str(tiny_encoder), str(demo_data),
-         str(tmp_path)],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    torchrun(str(script), str(tiny_encoder), str(demo_data), str(tmp_path))
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert ranks[0]["predicted"] == ranks[1]["predicted"]
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from helpers import torchrun
 from xstilts.config import TrainConfig
 from xstilts.train.loop import average_gradients, make_optimizer, train
 
@@ -159,21 +160,9 @@ dist.destroy_process_group()
 def test_average_gradients_over_two_processes(tmp_path: Path) -> None:
     """Two gloo processes: shared gradients averaged, a head used on one rank gets the other's
     zeros (DDP semantics), a head used on none keeps ``grad=None``."""
-    import os
-    import shutil
-    import subprocess
-    import sys
-
     script = tmp_path / "two_ranks.py"
     script.write_text(_TWO_RANKS, encoding="utf-8")
-    torchrun = Path(sys.executable).with_name("torchrun")
-    if not torchrun.exists():
-        torchrun = Path(shutil.which("torchrun") or "torchrun")
-    result = subprocess.run(
-        [str(torchrun), "--nproc_per_node", "2", str(script)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    torchrun(str(script), timeout=120)
 
 
 def test_mlflow_tracker_receives_loss_lr_dev_score_and_hyper_parameters(
