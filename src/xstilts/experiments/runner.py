@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.predict import model_device
 from xstilts.evaluate.score import file_suffix
+from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
@@ -199,91 +199,6 @@ class StudySummary:
     rows_written: int
     store_path: Path
     seconds: float
-
-
-ORACLE_STATES = "oracle_states"
-
-
-def _oracle_steps(
-    history: dict[str, dict[str, float]], metric: str, dev_split: str = "dev"
-) -> dict[str, int]:
-    """For each language with a dev set, the evaluation step where its dev headline metric
-    peaked (the earliest among ties)."""
-    prefix = f"{dev_split}\t"
-    languages = {
-        key.split("\t")[1]
-        for scores in history.values()
-        for key in scores
-        if key.startswith(prefix)
-    }
-    best: dict[str, int] = {}
-    for language in sorted(languages):
-        key = f"{dev_split}\t{language}\t{metric}"
-        steps = [(scores.get(key, float("-inf")), -int(step)) for step, scores in history.items()]
-        best[language] = -max(steps)[1]
-    return best
-
-
-def _languages_by_step(steps: dict[str, int]) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    for language, step in steps.items():
-        out.setdefault(step, set()).add(language)
-    return out
-
-
-class _OracleTracker:
-    """Per-language ("oracle") checkpoint selection without scoring test sets at every step.
-
-    At each evaluation point only the dev sets of every language are scored (the history, kept
-    in ``oracle_history.json``), and the trainable parameters are kept on disk
-    (``oracle_states/step-N.safetensors``) only while the step is some language's best so far.
-    After training, each language's test sets are scored once, with the parameters of its own
-    best step: the same rows as scoring every set at every step, for a fraction of the cost.
-    Both files survive a killed run, so a resumed run selects as an uninterrupted one would.
-    """
-
-    def __init__(self, run_dir: Path, metric: str, dev_split: str, is_main: bool) -> None:
-        self.metric, self.dev_split, self.is_main = metric, dev_split, is_main
-        self.history_path = run_dir / "oracle_history.json"
-        self.states = run_dir / ORACLE_STATES
-        self.history: dict[str, dict[str, float]] = {}
-        if self.history_path.is_file():
-            self.history = json.loads(self.history_path.read_text(encoding="utf-8"))
-
-    def steps(self) -> dict[str, int]:
-        return _oracle_steps(self.history, self.metric, self.dev_split)
-
-    def state_path(self, step: int) -> Path:
-        return self.states / f"step-{step}.safetensors"
-
-    def record(self, step: int, dev_scores: dict[tuple[str, str, str], float], model: nn.Module):
-        self.history[str(step)] = {"\t".join(key): value for key, value in dev_scores.items()}
-        if not self.is_main:
-            return
-        needed = set(self.steps().values())
-        if step in needed:  # written before the history names it
-            self.states.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_path(step).with_suffix(".tmp")
-            save_file(trainable_state(model), str(tmp))
-            os.replace(tmp, self.state_path(step))
-        tmp = self.history_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.history), encoding="utf-8")
-        os.replace(tmp, self.history_path)
-        for path in self.states.glob("step-*.safetensors"):
-            if int(path.stem.removeprefix("step-")) not in needed:
-                path.unlink()
-
-    def state(self, step: int) -> dict[str, torch.Tensor]:
-        return load_file(str(self.state_path(step)))
-
-    def scores_at(self, step: int, languages: set[str]) -> dict[tuple[str, str, str], float]:
-        """The recorded scores of ``languages`` at ``step`` (their dev sets)."""
-        out = {}
-        for key, value in self.history[str(step)].items():
-            split, language, metric = key.split("\t")
-            if language in languages:
-                out[(split, language, metric)] = value
-        return out
 
 
 def _row(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -458,7 +373,7 @@ class StudyRunner(StudyPlan):
 
         With ``oracle_selection``, every dev evaluation also scores every language's dev set, and
         each language additionally gets its scores at the step where *its own* dev score peaked
-        (selection ``oracle``, Keung et al. 2020; see :class:`_OracleTracker`).
+        (selection ``oracle``, Keung et al. 2020; see ``experiments/oracle.py``).
         """
         study = self.study
         spec = data.spec
@@ -489,7 +404,7 @@ class StudyRunner(StudyPlan):
                     )
             return scores
 
-        oracle = _OracleTracker(run_dir, spec.metric, spec.dev_split or "dev", self.is_main)
+        oracle = OracleTracker(run_dir, spec.metric, spec.dev_split or "dev", self.is_main)
 
         def record(step: int) -> None:
             oracle.record(step, score_all(dev_sets), model)
@@ -511,33 +426,8 @@ class StudyRunner(StudyPlan):
             scores.update({(*k, "ckpt_avg"): v for k, v in score_all().items()})
             copy_parameters(model, selected)
         if study.oracle_selection and oracle.history:
-            steps = oracle.steps()
-            selected = {
-                n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad
-            }
-            for step, languages in sorted(_languages_by_step(steps).items()):
-                others = {
-                    key: examples for key, examples in sets.items()
-                    if key[1] in languages and key[0] != spec.dev_split
-                }  # fmt: skip
-                if step == info["best_step"]:  # the English-dev model: scored already
-                    at_step = {key: en_dev[key] for key in en_dev if key[:2] in others}
-                elif oracle.state_path(step).is_file():
-                    copy_parameters(model, oracle.state(step))
-                    at_step = score_all(others)
-                else:  # a run begun by an earlier version, whose history holds every set
-                    at_step = {}
-                at_step.update(oracle.scores_at(step, languages))
-                missing = set(others) - {key[:2] for key in at_step}
-                if missing:
-                    raise XstiltsError(
-                        f"{run_dir}: oracle parameters of step {step} are missing "
-                        f"({oracle.state_path(step)}), needed for {sorted(missing)}; delete "
-                        "the run folder to run it again"
-                    )
-                scores.update({(*key, "oracle"): value for key, value in at_step.items()})
-            copy_parameters(model, selected)
-            info["oracle_steps"] = steps
+            scores.update(oracle.final_scores(model, sets, en_dev, info["best_step"], score_all))
+            info["oracle_steps"] = oracle.steps()
         return scores, info
 
     def _retrieval_scores(
