@@ -14,7 +14,7 @@ from transformers import PreTrainedTokenizerBase
 
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.featurize import collate, evaluation_batches, featurize_classification
-from xstilts.evaluate.distributed import sharded
+from xstilts.evaluate.distributed import rank_and_world, sharded
 from xstilts.models.heads import pool
 
 
@@ -63,6 +63,8 @@ def embed_sentences(
     """
     if not texts:
         raise ValueError("embed_sentences: no sentences to embed")
+    if rank_and_world()[1] == 1:  # no row-by-row gather: 10^6 candidates are gigabytes
+        return _embed_here(encoder, tokenizer, texts, layer, max_length, batch_size)
     rows = sharded(
         list(texts),
         lambda mine: _embed_here(encoder, tokenizer, mine, layer, max_length, batch_size),
