@@ -4,7 +4,7 @@
 ``score_all``): ``families.base.predict_sets`` (every language pooled into one
 ``FAMILY.predict`` call: tokenize, sort by length, batches of 64 padded to their longest,
 ``torch.inference_mode``, restore input order), then ``FAMILY.score`` (accuracy) per language;
-once in fp32 and once inside ``precision_autocast("bf16")`` (a ``precision: bf16`` study).
+once in fp32 and once with ``precision="bf16"`` (a ``precision: bf16`` study: bf16 autocast).
 
 **References**, the loop one writes from the transformers examples, for each language in turn:
 
@@ -60,11 +60,9 @@ def xstilts_evaluate(
     from xstilts.families.base import predict_sets
     from xstilts.families.classification import FAMILY
     from xstilts.tasks.registry import get_task
-    from xstilts.train.loop import precision_autocast
 
     spec = get_task(TASK)
-    with precision_autocast(precision, "cpu"):
-        out = predict_sets(FAMILY, model, spec, sets, tokenizer, max_length, BATCH)
+    out = predict_sets(FAMILY, model, spec, sets, tokenizer, max_length, BATCH, precision)
     for language, examples in sets.items():
         FAMILY.score(out[language], examples, spec, language)
     return out

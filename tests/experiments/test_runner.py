@@ -201,9 +201,9 @@ def test_bf16_study_is_evaluated_under_bf16_autocast(
     seen: list[bool] = []
     real_sets, real_dev = runner_module.predict_sets, runner_module.trainable_family
 
-    def predict_sets(*args: object, **kwargs: object) -> object:
-        seen.append(torch.is_autocast_enabled("cpu"))
-        return real_sets(*args, **kwargs)
+    def predict_sets(*args: object) -> object:
+        seen.append(args[7] == "bf16")  # (..., max_length, batch_size, precision)
+        return real_sets(*args)
 
     def trainable_family(name: str) -> object:
         family = real_dev(name)
@@ -252,13 +252,12 @@ def test_oracle_rows_equal_scoring_every_set_at_every_step(
     real = runner_module.predict_sets
     every_step: list[dict[tuple[str, str], list[object]]] = []
 
-    def spy(family, model, spec, sets, tokenizer, max_length, batch_size):  # type: ignore[no-untyped-def]
+    def spy(family, model, spec, sets, tokenizer, max_length, batch_size, precision):  # type: ignore[no-untyped-def]
         keys = list(sets)
+        args = (tokenizer, max_length, batch_size, precision)
         if keys and all(isinstance(k, tuple) and k[0] == "dev" for k in keys):  # an oracle point
-            every_step.append(
-                real(family, model, spec, data_sets, tokenizer, max_length, batch_size)
-            )
-        return real(family, model, spec, sets, tokenizer, max_length, batch_size)
+            every_step.append(real(family, model, spec, data_sets, *args))
+        return real(family, model, spec, sets, *args)
 
     monkeypatch.setattr(runner_module, "predict_sets", spy)
     study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,6 @@ from xstilts.families.registry import trainable_family
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.registry import get_task
-from xstilts.train.loop import precision_autocast
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -79,18 +79,24 @@ def _examples(task: str, demo_data: Path) -> list[object]:
 def test_every_trainable_family_predicts_under_bf16_autocast(
     task: str, tiny_encoder: Path, demo_data: Path
 ) -> None:
-    """The runner evaluates a ``precision: bf16`` study inside this autocast: bf16 logits must
-    reach every family's post-processing (numpy has no bfloat16) and give one prediction each."""
+    """A ``precision: bf16`` study predicts inside the bf16 autocast: bf16 logits must reach
+    every family's post-processing (numpy has no bfloat16) and give one prediction each."""
     model, tokenizer = _model(tiny_encoder, task)
     spec = get_task(task)
-    family = trainable_family(spec.family)
+    real = trainable_family(spec.family)
+    autocast: list[bool] = []
+
+    def predict(*args: object) -> list[object]:
+        autocast.append(torch.is_autocast_enabled("cpu"))
+        return real.predict(*args)
+
+    family = dataclasses.replace(real, predict=predict)
     examples = _examples(task, demo_data)
     assert examples
-    with precision_autocast("bf16", "cpu"):
-        assert torch.is_autocast_enabled("cpu")
-        predicted = predict_sets(family, model, spec, {"de": examples}, tokenizer, 64, 4)["de"]
+    predicted = predict_sets(family, model, spec, {"de": examples}, tokenizer, 64, 4, "bf16")["de"]
+    assert autocast == [True]
     assert len(predicted) == len(examples)
-    fp32 = family.predict(model, task, examples, tokenizer, spec, 64, 4)
+    fp32 = real.predict(model, task, examples, tokenizer, spec, 64, 4)
     assert [type(p) for p in predicted] == [type(p) for p in fp32]
     assert not torch.is_autocast_enabled("cpu")
 

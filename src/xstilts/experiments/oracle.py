@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from xstilts.errors import XstiltsError
-from xstilts.train.checkpoint import copy_parameters, trainable_state
+from xstilts.train.checkpoint import swapped_parameters, trainable_state
 
 ORACLE_STATES = "oracle_states"
 
@@ -120,7 +120,6 @@ class OracleTracker:
         ``selected_scores``) and holds it again on return; ``score`` scores sets with the model's
         current parameters.
         """
-        selected = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
         out: dict[tuple[str, str, str, str], float] = {}
         for step, languages in sorted(languages_by_step(self.steps()).items()):
             others = {
@@ -130,8 +129,8 @@ class OracleTracker:
             if step == selected_step:  # the English-dev model: scored already
                 at_step = {key: v for key, v in selected_scores.items() if key[:2] in others}
             elif self.state_path(step).is_file():
-                copy_parameters(model, load_file(str(self.state_path(step))))
-                at_step = score(others)
+                with swapped_parameters(model, load_file(str(self.state_path(step)))):
+                    at_step = score(others)
             else:  # a run begun by an earlier version, whose history holds every set
                 at_step = {}
             at_step.update(self.recorded(step, languages))
@@ -143,7 +142,6 @@ class OracleTracker:
                     "folder to run it again"
                 )
             out.update({(*key, "oracle"): value for key, value in at_step.items()})
-        copy_parameters(model, selected)
         return out
 
 

@@ -30,7 +30,6 @@ from xstilts.config import StudyConfig, TrainConfig
 from xstilts.data.cache import cached, tokenizer_digest
 from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
-from xstilts.evaluate.predict import model_device
 from xstilts.evaluate.score import file_suffix
 from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
@@ -41,8 +40,13 @@ from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.spec import TaskSpec
-from xstilts.train.checkpoint import atomic_folder, copy_parameters, trainable_state
-from xstilts.train.loop import precision_autocast, train
+from xstilts.train.checkpoint import (
+    atomic_folder,
+    copy_parameters,
+    swapped_parameters,
+    trainable_state,
+)
+from xstilts.train.loop import train
 from xstilts.train.samplers import interleave
 
 log = logging.getLogger("xstilts")
@@ -157,11 +161,10 @@ def train_phase(
             if not data.dev_en:
                 continue
             family = ops[data.spec.name]
-            with precision_autocast(config.precision, model_device(model).type):
-                predicted = predict_sets(
-                    family, model, data.spec, {"en": data.dev_en}, tokenizer, config.max_length,
-                    config.eval_batch_size,
-                )["en"]  # fmt: skip
+            predicted = predict_sets(
+                family, model, data.spec, {"en": data.dev_en}, tokenizer, config.max_length,
+                config.eval_batch_size, config.precision,
+            )["en"]  # fmt: skip
             scores.append(family.score(predicted, data.dev_en, data.spec, "en")[data.spec.metric])
         return sum(scores) / len(scores)
 
@@ -388,10 +391,10 @@ class StudyRunner(StudyPlan):
         def score_all(
             chosen: dict[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
-            with precision_autocast(study.target.precision, model_device(model).type):
-                predictions = predict_sets(
-                    family, model, spec, chosen, tokenizer, max_length, study.target.eval_batch_size
-                )
+            predictions = predict_sets(
+                family, model, spec, chosen, tokenizer, max_length,
+                study.target.eval_batch_size, study.target.precision,
+            )  # fmt: skip
             scores: dict[tuple[str, str, str], float] = {}
             for (split, language), examples in chosen.items():
                 predicted = predictions[(split, language)]
@@ -421,10 +424,8 @@ class StudyRunner(StudyPlan):
         scores = {(*key, "en_dev"): value for key, value in en_dev.items()}
         average = info.pop("average_state", None)
         if average:
-            selected = {n: p.detach().clone() for n, p in model.named_parameters() if n in average}
-            copy_parameters(model, average)
-            scores.update({(*k, "ckpt_avg"): v for k, v in score_all().items()})
-            copy_parameters(model, selected)
+            with swapped_parameters(model, average):
+                scores.update({(*k, "ckpt_avg"): v for k, v in score_all().items()})
         if study.oracle_selection and oracle.history:
             scores.update(oracle.final_scores(model, sets, en_dev, info["best_step"], score_all))
             info["oracle_steps"] = oracle.steps()

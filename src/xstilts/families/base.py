@@ -13,6 +13,8 @@ from transformers import PreTrainedTokenizerBase
 
 from xstilts.config import EncoderConfig, RetrievalConfig
 from xstilts.evaluate.distributed import sharded
+from xstilts.evaluate.predict import model_device
+from xstilts.models.encoder import precision_autocast
 from xstilts.tasks.spec import TaskSpec
 
 Tokenizer = PreTrainedTokenizerBase
@@ -71,8 +73,10 @@ def predict_sets(
     tokenizer: Tokenizer,
     max_length: int,
     batch_size: int = 64,
+    precision: str = "fp32",
 ) -> dict[Key, list[Any]]:
-    """Predictions for every evaluation set (every language and split) in one ``predict`` call.
+    """Predictions for every evaluation set (every language and split) in one ``predict`` call,
+    under the study's ``precision`` (bf16 autocast, as in training).
 
     Why one call: ``predict`` sorts its examples by length into batches, so one stream pooled over
     all languages leaves fewer part-full batches and less padding than a call per language, and
@@ -87,7 +91,10 @@ def predict_sets(
     pooled = [example for key in keys for example in sets[key]]
 
     def predict(examples: Sequence[Any]) -> list[Any]:
-        return family.predict(model, spec.name, examples, tokenizer, spec, max_length, batch_size)
+        with precision_autocast(precision, model_device(model).type):
+            return family.predict(
+                model, spec.name, examples, tokenizer, spec, max_length, batch_size
+            )
 
     predicted = sharded(pooled, predict)
     out: dict[Key, list[Any]] = {}

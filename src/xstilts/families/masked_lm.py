@@ -46,6 +46,7 @@ from xstilts.config import EncoderConfig
 from xstilts.data.featurize import evaluation_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import accuracy
+from xstilts.evaluate.predict import model_device
 from xstilts.families.base import Family, Tokenizer
 from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.spec import TaskSpec
@@ -366,7 +367,7 @@ def predict(
         corrupted_rows.append(corrupted[0])
         selected_rows.append(selected[0])
     predicted: list[list[int]] = [[] for _ in features]
-    device = next(model.parameters()).device
+    device = model_device(model)
     lengths = [len(f.input_ids) for f in features]
     for indices in evaluation_batches(lengths, batch_size):
         if not any(selected_rows[i].any() for i in indices):

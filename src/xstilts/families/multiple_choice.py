@@ -36,6 +36,7 @@ from xstilts.data.examples import MultipleChoiceExample
 from xstilts.data.featurize import evaluation_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import accuracy
+from xstilts.evaluate.predict import model_device
 from xstilts.families.base import Family, Tokenizer
 from xstilts.models.heads import pool
 from xstilts.tasks.spec import TaskSpec
@@ -193,7 +194,7 @@ def predict(
     most_choices = max(len(f.choices) for f in features)
     per_batch = max(1, batch_size // most_choices)
     predicted = np.empty(len(features), dtype=np.int64)
-    device = next(model.parameters()).device
+    device = model_device(model)
     lengths = [feature_length(f) for f in features]
     for indices in evaluation_batches(lengths, per_batch):
         batch = collate([features[i] for i in indices], tokenizer.pad_token_id)

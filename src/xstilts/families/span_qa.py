@@ -45,6 +45,7 @@ from xstilts.data.examples import SpanQAExample
 from xstilts.data.featurize import evaluation_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import mlqa_scores, squad_v1_scores, squad_v2_scores
+from xstilts.evaluate.predict import model_device
 from xstilts.families.base import Family, Tokenizer
 from xstilts.tasks.spec import TaskSpec
 
@@ -357,7 +358,7 @@ def predict(
         return []
     model.eval()
     features = make_features(examples, tokenizer, spec, max_length, training=False)
-    device = next(model.parameters()).device
+    device = model_device(model)
     start_logits: list[np.ndarray] = [np.empty(0)] * len(features)
     end_logits: list[np.ndarray] = [np.empty(0)] * len(features)
     lengths = [len(f.input_ids) for f in features]

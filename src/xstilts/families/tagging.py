@@ -40,6 +40,7 @@ from xstilts.data.examples import TaggingExample
 from xstilts.data.featurize import evaluation_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import tagging_f1
+from xstilts.evaluate.predict import model_device
 from xstilts.families.base import Family, Tokenizer
 from xstilts.tasks.spec import TaskSpec
 
@@ -248,7 +249,7 @@ def predict(
     model.eval()
     features = featurize(examples, tokenizer, spec, max_length)
     predicted: list[list[int]] = [[-1] * len(example.tokens) for example in examples]
-    device = next(model.parameters()).device
+    device = model_device(model)
     lengths = [len(f.input_ids) for f in features]
     for indices in evaluation_batches(lengths, batch_size):
         batch = collate([features[i] for i in indices], tokenizer.pad_token_id)

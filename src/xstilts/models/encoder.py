@@ -11,6 +11,7 @@ import functools
 import os
 from pathlib import Path
 
+import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from xstilts.errors import XstiltsError
@@ -58,3 +59,13 @@ def load_encoder(
             "a Hugging Face id with network access, or 'multilingual-e5-small' (offline)"
         ) from None
     return encoder, tokenizer
+
+
+def precision_autocast(precision: str, device_type: str) -> torch.autocast:
+    """The autocast context for ``precision`` (``fp32``: disabled; ``bf16``: bfloat16).
+
+    bf16 runs matmuls in bfloat16 with reductions and the loss in float32; unlike fp16 it needs no
+    loss scaling. Training and evaluation share it, as ``transformers.Trainer --bf16`` does, so a
+    bf16 study is also evaluated at bf16 speed. Off by default so CPU results stay bit-reproducible.
+    """
+    return torch.autocast(device_type, dtype=torch.bfloat16, enabled=precision == "bf16")

@@ -48,6 +48,18 @@ def copy_parameters(model: nn.Module, values: dict[str, torch.Tensor]) -> None:
                 parameter.copy_(values[name])
 
 
+@contextlib.contextmanager
+def swapped_parameters(model: nn.Module, values: dict[str, torch.Tensor]) -> Iterator[None]:
+    """Inside the block the named parameters hold ``values``; afterwards their own values again
+    (scoring an averaged or another step's checkpoint without losing the selected one)."""
+    kept = {n: p.detach().clone() for n, p in model.named_parameters() if n in values}
+    copy_parameters(model, values)
+    try:
+        yield
+    finally:
+        copy_parameters(model, kept)
+
+
 def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
     """The trainable parameters as contiguous CPU tensors, ready for ``save_file``."""
     return {

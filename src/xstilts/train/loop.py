@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from xstilts.config import TrainConfig
+from xstilts.models.encoder import precision_autocast
 from xstilts.train.checkpoint import (
     LoopState,
     copy_parameters,
@@ -98,16 +99,6 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     kinds = {p.device.type for group in groups for p in group["params"]}
     fused = config.fused_optimizer and len(kinds) == 1 and kinds <= {"cuda", "cpu"}
     return torch.optim.AdamW(groups, lr=config.learning_rate, eps=1e-8, fused=fused or None)
-
-
-def precision_autocast(precision: str, device_type: str) -> torch.autocast:
-    """The autocast context for ``precision`` (``fp32``: disabled; ``bf16``: bfloat16).
-
-    bf16 runs matmuls in bfloat16 with reductions and the loss in float32; unlike fp16 it needs no
-    loss scaling. Training and evaluation share it, as ``transformers.Trainer --bf16`` does, so a
-    bf16 study is also evaluated at bf16 speed. Off by default so CPU results stay bit-reproducible.
-    """
-    return torch.autocast(device_type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
