@@ -65,14 +65,14 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
     )
     assert main(["run", str(config), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert "2 run(s) done" in printed
+    assert "2 runs done" in printed
     table = printed.split("xnli (test, accuracy")[1].splitlines()
     header = table[1].split()
     assert header == ["none", "sst2", "Δ", "sst2"]
     assert [line.split()[0] for line in table[2:6]] == ["en", "de", "sw", "avg"]
 
     assert main(["results", str(tmp_path / "out"), "--selection", "oracle"]) == 0
-    assert "xnli (test, accuracy, oracle selection, mean of 1 seed(s)" in capsys.readouterr().out
+    assert "xnli (test, accuracy, oracle selection, mean of 1 seed" in capsys.readouterr().out
 
     out = tmp_path / "rows.csv"
     assert main(["results", str(tmp_path / "out"), "--export", str(out)]) == 0

@@ -31,6 +31,11 @@ def _configure_quiet_libraries() -> None:
     hf_logging.disable_progress_bar()
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 run``, ``2 runs``, ``0 runs``: the messages count things a user reads at a glance."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from xstilts.config import load_study
 
@@ -102,8 +107,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 f"{item['run_id']:16s}  {item['intermediate']:10s}  {item['status']}"
             )
     print(
-        f"xstilts: {len(items)} runs: {len(items) - len(pending)} done, {len(pending)} to run; "
-        f"{len(to_train)} intermediate checkpoint(s) to train"
+        f"xstilts: {_count(len(items), 'run')}: {len(items) - len(pending)} done, "
+        f"{len(pending)} to run; {_count(len(to_train), 'intermediate checkpoint')} to train"
     )
     return 0
 
@@ -138,8 +143,9 @@ def _run_and_report(  # type: ignore[no-untyped-def]
     if not main_process:
         return 0
     print(
-        f"xstilts: {summary.runs_done} run(s) done, {summary.runs_skipped} already in the store, "
-        f"{summary.rows_written} rows written in {summary.seconds:.0f} s -> {summary.store_path}"
+        f"xstilts: {_count(summary.runs_done, 'run')} done, {summary.runs_skipped} already in "
+        f"the store, {_count(summary.rows_written, 'row')} written in {summary.seconds:.0f} s "
+        f"-> {summary.store_path}"
     )
     with ResultStore(summary.store_path, read_only=True) as store:
         rows = store.frame("study = ?", [study.name])
@@ -167,12 +173,20 @@ def _print_tables(  # type: ignore[no-untyped-def]
                 if table.empty:
                     continue
                 seeds = seeds_per_cell(rows, target, split)
-                chosen = "" if selection == "en_dev" else f", {selection} selection"
                 print(
-                    f"\n{target} ({split}, {metric}{chosen}, mean of {seeds} seed(s); "
-                    "Δ = gain over none)"
+                    f"\n{target} ({split}, {metric}{_selection_label(rows, target, selection)}, "
+                    f"mean of {_count(seeds, 'seed')}; Δ = gain over none)"
                 )
                 print(table.round(1).to_string(na_rep="-"))
+
+
+def _selection_label(rows, target: str, selection: str) -> str:  # type: ignore[no-untyped-def]
+    """How the table's checkpoints were chosen: retrieval rows (scored straight from the
+    encoder, selection ``none``) were never selected, whatever ``--selection`` asked for."""
+    selections = set(rows.loc[rows["target_task"] == target, "selection"])
+    if selections == {"none"}:
+        return ", no model selection"
+    return "" if selection == "en_dev" else f", {selection} selection"
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -375,12 +389,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--executor",
         default="local",
-        choices=["local", "ray"],
-        help="local: in this process; ray: spread runs over a Ray cluster",
+        choices=["local", "ray", "slurm"],
+        help="local: in this process; ray: spread runs over a Ray cluster; "
+        "slurm: submitit job arrays",
     )
     run.add_argument("--ray-address", default=None, help="Ray cluster address (default: local)")
     run.add_argument("--cpus-per-run", type=float, default=1, help="Ray resources per run")
     run.add_argument("--gpus-per-run", type=float, default=0, help="Ray resources per run")
+    run.add_argument(
+        "--slurm",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="submitit parameter for --executor slurm (repeat), e.g. timeout_min=720",
+    )
+    run.add_argument(
+        "--slurm-cluster",
+        default=None,
+        help="submitit cluster: slurm (default: detected), local or debug",
+    )
     run.set_defaults(func=cmd_run)
 
     plan = sub.add_parser("plan", help="show what `run` would do and what is already done")

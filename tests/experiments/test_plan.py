@@ -81,7 +81,7 @@ output_dir: out
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "xstilts: 16 runs: 16 done, 0 to run; 0 intermediate checkpoint(s) to train"
+        "xstilts: 16 runs: 16 done, 0 to run; 0 intermediate checkpoints to train"
     )
     assert (tmp_path / "out" / STORE_NAME).is_file()
 

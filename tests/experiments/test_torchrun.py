@@ -33,7 +33,7 @@ retrieval: {{layer: 1, max_length: 32}}
         encoding="utf-8",
     )
     result = torchrun("-m", "xstilts.cli", "run", str(config), "--quiet")
-    assert result.stdout.count("run(s) done") == 1  # only rank 0 reports
+    assert result.stdout.count("runs done") == 1  # only rank 0 reports
     with ResultStore(out / STORE_NAME, read_only=True) as store:
         rows = store.frame()
     assert rows["run_id"].nunique() == 4
