@@ -324,19 +324,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from xstilts.data import hub
+    from xstilts.tasks.registry import TASKS
 
+    sources = {name: spec.hub for name, spec in TASKS.items() if spec.hub is not None}
     if args.list:
-        for task, description in hub.HUB_CONFIGS.items():
-            print(f"{task:10s} {description}")
+        for task, source in sources.items():
+            print(f"{task:10s} {source.description}")
         return 0
     if not args.task or not args.out:
         raise XstiltsError("fetch needs TASK and --out DATA_DIR (or --list)")
-    if args.task not in hub.HUB_CONFIGS:
-        raise XstiltsError(
-            f"fetch: unknown task {args.task!r}; known: {', '.join(hub.HUB_CONFIGS)}"
-        )
+    if args.task not in sources:
+        raise XstiltsError(f"fetch: unknown task {args.task!r}; known: {', '.join(sources)}")
     result = hub.fetch(
-        args.task, args.lang, args.out, args.repo, revision=args.revision,
+        sources[args.task], args.lang, args.out, args.repo, revision=args.revision,
         allow_bucc_gold_only=args.allow_bucc_gold_only,
     )  # fmt: skip
     print(f"xstilts: wrote {len(result.files)} files under {result.task_dir}")
@@ -462,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("task", nargs="?", help="xnli, pawsx, panx, udpos, xquad, mlqa, ...")
     fetch.add_argument("--lang", nargs="*", default=[], help="languages (default: all)")
     fetch.add_argument("--out", type=Path, metavar="DATA_DIR", help="the study's data_dir")
-    fetch.add_argument("--repo", default="google/xtreme", help="dataset repo (parquet, no scripts)")
+    fetch.add_argument("--repo", help="dataset repo (default: the task's own, google/xtreme)")
     fetch.add_argument("--revision", default=None, help="pin a dataset revision")
     fetch.add_argument(
         "--allow-bucc-gold-only",

@@ -14,6 +14,7 @@ import pytest
 from xstilts.errors import DataError, XstiltsError
 from xstilts.evaluate.score import file_suffix, score_file, score_folder
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES
+from xstilts.tasks.registry import get_task
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -300,3 +301,18 @@ def test_score_folder_layout_errors(tmp_path: Path) -> None:
         score_folder(tmp_path / "absent", gold_root, "xtreme")
     with pytest.raises(XstiltsError, match="unknown XTREME version"):
         score_folder(pred_root, gold_root, "xtreme-3")
+
+
+@pytest.mark.parametrize("task", sorted(PERFECT))
+def test_each_task_scorer_reports_its_spec_headline_metric_at_100(
+    task: str, tmp_path: Path
+) -> None:
+    """The spec's headline metric (what selection and robustness read) is a key its official
+    scorer returns: the two facts live in one spec and must agree."""
+    spec = get_task(task)
+    gold_text, pred_text = PERFECT[task]
+    language = spec.languages[0]
+    name = f"test-{language}.{spec.prediction_suffix}"
+    gold = _write(tmp_path / f"gold-{name}", gold_text)
+    pred = _write(tmp_path / f"pred-{name}", pred_text)
+    assert score_file(task, language, pred, gold)[spec.metric] == pytest.approx(100.0)

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from xstilts.experiments.schema import BASELINE
+from xstilts.tasks.registry import TASKS
 
 SOURCE_LANGUAGE = "en"
 CONFIDENCE = 0.95
@@ -34,27 +35,6 @@ CELL: list[str] = ["encoder", "intermediate_task", "target_task"]
 """One fine-tuning configuration; the unit over which languages are compared."""
 KEY: list[str] = [*CELL, "language"]
 """One configuration in one language; the unit over which seeds are compared."""
-
-HEADLINE_METRIC: dict[str, str] = {
-    "xnli": "accuracy",
-    "pawsx": "accuracy",
-    "xcopa": "accuracy",
-    "udpos": "f1",
-    "panx": "f1",
-    "xquad": "f1",
-    "mlqa": "f1",
-    "tydiqa": "f1",
-    "bucc2018": "f1",
-    "tatoeba": "accuracy",
-    "mewslix": "map@20",
-    "lareqa": "map@20",
-}
-"""The one metric per target task that robustness is measured on.
-
-QA tasks report F1 and exact match; F1 is the headline (XTREME's QA score mixes both, but the
-per-language analysis needs one number per language, and F1 is the less noisy of the two).
-Tasks not listed fall back to the alphabetically first metric present (see ``headline_metric``).
-"""
 
 NO_CHOICE_SELECTIONS: tuple[str, ...] = ("none", "last")
 """Selections that involve no checkpoint choice (retrieval scored straight from the encoder; QA
@@ -65,13 +45,16 @@ selection the analysis asks for."""
 def headline_metric(target_task: str, available: Iterable[str]) -> str | None:
     """The headline metric of ``target_task`` among the ``available`` ones (``None`` if none).
 
-    Falls back to the alphabetically first available metric so that a new task still gets
-    analysed, deterministically, before anyone adds it to :data:`HEADLINE_METRIC`.
+    The headline is the task spec's ``metric`` (QA reports F1 and exact match; F1 is the
+    headline: the per-language analysis needs one number per language, and F1 is the less noisy
+    of the two). A task no longer registered (rows of an old store) falls back to the
+    alphabetically first available metric, so that it is still analysed, deterministically.
     """
     metrics = sorted({str(m) for m in available})
     if not metrics:
         return None
-    preferred = HEADLINE_METRIC.get(target_task)
+    spec = TASKS.get(target_task)
+    preferred = spec.metric if spec is not None else None
     return preferred if preferred in metrics else metrics[0]
 
 

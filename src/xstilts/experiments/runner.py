@@ -30,7 +30,6 @@ from xstilts.config import StudyConfig, TrainConfig
 from xstilts.data.cache import cached, tokenizer_digest
 from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
-from xstilts.evaluate.score import file_suffix
 from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.schema import BASELINE
@@ -401,7 +400,7 @@ class StudyRunner(StudyPlan):
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
                 if write_to is not None and self.is_main:
-                    suffix = file_suffix(spec.name)
+                    suffix = spec.prediction_suffix
                     (write_to / f"{split}-{language}.{suffix}").write_text(
                         family.format_predictions(examples, predicted), encoding="utf-8"
                     )

@@ -21,6 +21,9 @@ from xstilts.data.classification_format import (
     read_xnli_tsv,
 )
 from xstilts.data.examples import ClassificationExample
+from xstilts.data.hub.classification import write_xnli
+from xstilts.data.hub.configs import XNLI_HUB_LANGUAGES
+from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import read_tsv_records
 from xstilts.errors import DataError
 from xstilts.tasks.spec import TaskSpec
@@ -76,6 +79,10 @@ SPECS = [
         test_split=None,
         description="MultiNLI, English natural language inference (GLUE tsv)",
         defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256},
+        citation=(
+            "Williams, Nangia & Bowman 2018. A Broad-Coverage Challenge Corpus for "
+            "Sentence Understanding through Inference. NAACL"
+        ),
         source="https://cims.nyu.edu/~sbowman/multinli/ (GLUE copy)",
     ),
     TaskSpec(
@@ -90,6 +97,10 @@ SPECS = [
         text_pair=False,
         description="SST-2, English binary sentiment (GLUE tsv)",
         defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256},
+        citation=(
+            "Socher et al. 2013. Recursive Deep Models for Semantic Compositionality Over "
+            "a Sentiment Treebank. EMNLP"
+        ),
         source="GLUE SST-2",
     ),
     TaskSpec(
@@ -99,9 +110,27 @@ SPECS = [
         load=load_xnli,
         languages_found=xnli_languages_found,
         metric="accuracy",
+        scorer="classification",
         labels=NLI_LABELS,
+        hub=HubSource(
+            task="xnli",
+            languages=XNLI_HUB_LANGUAGES,
+            config="XNLI",
+            families=("XNLI",),
+            write=write_xnli,
+            description="XNLI (validation, test) -> xnli.dev.tsv, xnli.test.tsv; the Hub has no "
+            "training set: add XNLI-MT-1.0's multinli/multinli.train.en.tsv yourself",
+            english_trained=True,
+            note="the Hub's XNLI has no training set: put XNLI-MT-1.0's multinli/"
+            "multinli.train.en.tsv (https://dl.fbaipublicfiles.com/XNLI/XNLI-MT-1.0.zip) into "
+            "{task_dir}",
+            note_done_when="multinli.train.en.tsv",
+        ),
         description="XNLI: train on English MNLI (XNLI-MT), test zero-shot in 15 languages",
         defaults={"learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128},
+        citation=(
+            "Conneau et al. 2018. XNLI: Evaluating Cross-lingual Sentence Representations. EMNLP"
+        ),
         source="XNLI-1.0 and XNLI-MT-1.0 (Conneau et al. 2018)",
     ),
 ]

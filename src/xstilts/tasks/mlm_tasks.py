@@ -123,6 +123,10 @@ SPECS = [
         description="masked-LM on multilingual plain text (continued MLM, Phang et al. 2020)",
         # jiant/proj/simple/runscript.py intermediate defaults; BERT's masking rate.
         defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256, "mask_probability": 0.15},
+        citation=(
+            "Phang et al. 2020. English Intermediate-Task Training Improves Zero-Shot "
+            "Cross-Lingual Transfer Too. AACL"
+        ),
         source="any sentence-per-line UTF-8 text per language (e.g. CC-100 or Wikipedia samples)",
     ),
 ]

@@ -41,6 +41,9 @@ from xstilts.data.classification_format import (
     read_snli_jsonl,
 )
 from xstilts.data.examples import ClassificationExample
+from xstilts.data.hub.classification import write_pawsx
+from xstilts.data.hub.configs import PAWSX_HUB_LANGUAGES
+from xstilts.data.hub.source import HubSource
 from xstilts.errors import DataError
 from xstilts.tasks.layout import any_file, first_file
 from xstilts.tasks.spec import TaskSpec
@@ -169,9 +172,27 @@ SPECS = [
         load=load_pawsx,
         languages_found=pawsx_languages_found,
         metric="accuracy",
+        scorer="classification",
         labels=BINARY_LABELS,
+        hub=HubSource(
+            task="pawsx",
+            languages=PAWSX_HUB_LANGUAGES,
+            config="PAWS-X.{language}",
+            families=("PAWS-X",),
+            write=write_pawsx,
+            description="PAWS-X.{de,en,es,fr,ja,ko,zh} (train, validation, test) -> "
+            "{lang}/train.tsv or translated_train.tsv, dev_2k.tsv, test_2k.tsv; Hub en train "
+            "has 49,175 of 49,401 rows",
+            english_trained=True,
+            note="the Hub's PAWS-X training sets lost rows to the loading script's quote-aware "
+            "tsv parsing (en: 49,175 of the release's 49,401)",
+        ),
         description="PAWS-X paraphrase identification: train on English, test in 7 languages",
         defaults=dict(_XTREME_PAWSX),
+        citation=(
+            "Yang, Zhang, Tar & Baldridge 2019. PAWS-X: A Cross-lingual Adversarial "
+            "Dataset for Paraphrase Identification. EMNLP"
+        ),
         source="PAWS-X x-final.tar.gz (Yang et al. 2019), google-research-datasets/paws",
     ),
     TaskSpec(
@@ -185,6 +206,10 @@ SPECS = [
         test_split=None,
         description="Quora Question Pairs, English duplicate-question detection (GLUE tsv)",
         defaults=dict(_JIANT_INTERMEDIATE),
+        citation=(
+            "Iyer, Dandekar & Csernai 2017. First Quora Dataset Release: Question Pairs; "
+            "in GLUE (Wang et al. 2019, ICLR)"
+        ),
         source="GLUE QQP-clean.zip",
     ),
     TaskSpec(
@@ -198,6 +223,10 @@ SPECS = [
         test_split=None,
         description="ANLI+: ANLI R1-R3 + MNLI + SNLI training, ANLI R1-R3 dev (X-STILTs)",
         defaults=dict(_JIANT_INTERMEDIATE),
+        citation=(
+            "Nie et al. 2020. Adversarial NLI: A New Benchmark for Natural Language "
+            "Understanding. ACL; ANLI+ as in Phang et al. 2020 (AACL)"
+        ),
         source="ANLI v1.0 (Nie et al. 2020), GLUE MNLI, SNLI 1.0",
     ),
 ]

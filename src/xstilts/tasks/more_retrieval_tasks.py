@@ -34,6 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xstilts.data.examples import EntityDescription, EntityMention, PoolCandidate, RetrievalPair
+from xstilts.data.hub.configs import BUCC_HUB_LANGUAGES
+from xstilts.data.hub.retrieval import write_bucc
+from xstilts.data.hub.source import HubSource
 from xstilts.data.retrieval_format import (
     read_bucc2018_files,
     read_lareqa,
@@ -341,14 +344,33 @@ SPECS = [
         load=load_bucc2018,
         languages_found=bucc2018_languages_found,
         metric="f1",
+        scorer="bucc",
         protocol="bucc",
         train_split=None,
         dev_split="dev",  # BUCC "sample": the margin threshold is tuned here
         test_split="test",  # BUCC "training": the threshold is applied here
+        hub=HubSource(
+            task="bucc2018",
+            languages=BUCC_HUB_LANGUAGES,
+            config="bucc18.{language}",
+            families=("bucc18",),
+            write=write_bucc,
+            description="bucc18.{de,fr,ru,zh} (validation, test) -> "
+            "{lang}-en.{dev,test}.{lang,en,gold}; gold pairs ONLY (no distractor sentences): "
+            "not the BUCC mining task",
+            note="the Hub's bucc18 holds only the gold pairs (no distractor sentences), so mining "
+            "F1 on these files is NOT BUCC 2018 F1; for that, use the original tarballs from "
+            "https://comparable.limsi.fr/bucc2018/",
+            gold_only=True,
+        ),
         description="BUCC 2018 parallel-sentence mining to English (ratio margin, max strategy)",
         # XTREME run_bucc2018.sh MAXL=512; utils_retrieve.mine_bitext neighborhood=4;
         # "drop": sentences repeated on one side yield no pair (utils_retrieve.read_sent2id).
         defaults={"max_length": 512, "neighbourhood": 4, "duplicates": "drop"},
+        citation=(
+            "Zweigenbaum, Sharoff & Rapp 2018. Overview of the Third BUCC Shared Task: "
+            "Spotting Parallel Sentences in Comparable Corpora. BUCC workshop, LREC"
+        ),
         source="BUCC 2018 shared task (Zweigenbaum et al. 2018), comparable.limsi.fr/bucc2018",
     ),
     TaskSpec(
@@ -358,12 +380,18 @@ SPECS = [
         load=load_lareqa,
         languages_found=lareqa_languages_found,
         metric="map@20",
+        scorer="ranking",
+        prediction_suffix="json",
         protocol="ranking",
         train_split=None,  # XTREME-R fine-tunes a dual encoder on SQuAD v1.1 first (not here)
         dev_split=None,
         test_split="test",
         description="LAReQA (XQuAD-R) answer-sentence retrieval from a pool of all languages",
         defaults={"query_max_length": 96, "candidate_max_length": 256},  # run_eval_lareqa.sh
+        citation=(
+            "Roy et al. 2020. LAReQA: Language-Agnostic Answer Retrieval from a "
+            "Multilingual Pool. EMNLP"
+        ),
         source="google-research-datasets/lareqa xquad-r (Roy et al. 2020)",
     ),
     TaskSpec(
@@ -373,12 +401,18 @@ SPECS = [
         load=load_mewslix,
         languages_found=mewslix_languages_found,
         metric="map@20",
+        scorer="ranking_one_gold",
+        prediction_suffix="json",
         protocol="ranking",
         train_split=None,  # XTREME-R trains a dual encoder on wikipedia_pairs-train (not here)
         dev_split="dev",
         test_split="test",
         description="Mewsli-X WikiNews entity linking as retrieval from ~1M entity descriptions",
         defaults={"query_max_length": 64, "candidate_max_length": 64},  # run_eval_mewslix.sh
+        citation=(
+            "Botha, Shan & Gillick 2020. Entity Linking in 100 Languages. EMNLP; Mewsli-X "
+            "as in Ruder et al. 2021 (XTREME-R, EMNLP)"
+        ),
         source="google-research dense_representations_for_entity_retrieval/mel (Botha et al. 2020)",
     ),
 ]

@@ -172,6 +172,7 @@ def _intermediate(
     description: str,
     source: str,
     defaults: dict[str, float | int],
+    citation: str = "",
 ) -> TaskSpec:
     return TaskSpec(
         name=name,
@@ -184,6 +185,7 @@ def _intermediate(
         description=description,
         defaults=dict(defaults),
         source=source,
+        citation=citation,
     )
 
 
@@ -195,11 +197,18 @@ SPECS = [
         load=load_xcopa,
         languages_found=xcopa_languages_found,
         metric="accuracy",
+        labels=("0", "1"),  # the submission's choice indices (``xstilts score`` checks them)
+        scorer="multiple_choice",
+        prediction_suffix="jsonl",
         description=(
             "XCOPA: train on English COPA, test zero-shot in 11 languages; XTREME-R's recipe "
             "adds SIQA first (use intermediate task siqa)"
         ),
         defaults=dict(_XTREME_R_MC),
+        citation=(
+            "Ponti et al. 2020. XCOPA: A Multilingual Dataset for Causal Commonsense "
+            "Reasoning. EMNLP"
+        ),
         source="SuperGLUE COPA (Roemmele et al. 2011) and cambridgeltl/xcopa (Ponti et al. 2020)",
     ),
     _intermediate(
@@ -208,6 +217,8 @@ SPECS = [
         "Social IQa, English social commonsense, 3 choices (XTREME-R's step before COPA)",
         "maartensap.github.io/social-iqa socialIQa_v1.4 (Sap et al. 2019); AI2 leaderboard copy",
         _XTREME_R_MC,
+        citation="Sap et al. 2019. Social IQa: Commonsense Reasoning about Social Interactions. "
+        "EMNLP",
     ),
     _intermediate(
         "hellaswag",
@@ -215,6 +226,7 @@ SPECS = [
         "HellaSwag, English commonsense sentence completion, 4 endings",
         "rowanz/hellaswag data/ (Zellers et al. 2019)",
         _JIANT_INTERMEDIATE,
+        citation="Zellers et al. 2019. HellaSwag: Can a Machine Really Finish Your Sentence? ACL",
     ),
     _intermediate(
         "cosmosqa",
@@ -222,6 +234,8 @@ SPECS = [
         "Cosmos QA, English commonsense reading comprehension, 4 answers",
         "wilburOne/cosmosqa data/ (Huang et al. 2019)",
         _JIANT_INTERMEDIATE,
+        citation="Huang et al. 2019. Cosmos QA: Machine Reading Comprehension with Contextual "
+        "Commonsense Reasoning. EMNLP",
     ),
     _intermediate(
         "commonsenseqa",
@@ -229,5 +243,7 @@ SPECS = [
         "CommonsenseQA, English commonsense questions, 5 answers (rand split)",
         "tau-nlp.org/commonsenseqa v1.11 rand split (Talmor et al. 2019)",
         _JIANT_INTERMEDIATE,
+        citation="Talmor et al. 2019. CommonsenseQA: A Question Answering Challenge Targeting "
+        "Commonsense Knowledge. NAACL",
     ),
 ]

@@ -35,6 +35,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from xstilts.data.examples import SpanQAExample
+from xstilts.data.hub.configs import MLQA_HUB_LANGUAGES, TYDIQA_ID_LANGUAGES, XQUAD_HUB_LANGUAGES
+from xstilts.data.hub.source import HubSource
+from xstilts.data.hub.span_qa import write_mlqa, write_squad, write_tydiqa, write_xquad
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
@@ -207,8 +210,20 @@ SPECS = [
         metric="f1",
         protocol="squad_v1",
         test_split=None,
+        hub=HubSource(
+            task="squad",
+            languages=("en",),
+            config="SQuAD",
+            families=("SQuAD",),
+            write=write_squad,
+            description="SQuAD (train, validation) -> train-v1.1.json, dev-v1.1.json (SQuAD v1.1)",
+        ),
         description="SQuAD v1.1, English extractive QA (also the training set of XQuAD and MLQA)",
         defaults=QA_INTERMEDIATE_DEFAULTS,
+        citation=(
+            "Rajpurkar et al. 2016. SQuAD: 100,000+ Questions for Machine Comprehension "
+            "of Text. EMNLP"
+        ),
         source="https://rajpurkar.github.io/SQuAD-explorer/ (train-v1.1.json, dev-v1.1.json)",
     ),
     TaskSpec(
@@ -222,6 +237,10 @@ SPECS = [
         test_split=None,
         description="SQuAD 2.0, English extractive QA with unanswerable questions",
         defaults=QA_INTERMEDIATE_DEFAULTS,
+        citation=(
+            "Rajpurkar, Jia & Liang 2018. Know What You Don't Know: Unanswerable "
+            "Questions for SQuAD. ACL"
+        ),
         source="https://rajpurkar.github.io/SQuAD-explorer/ (train-v2.0.json, dev-v2.0.json)",
     ),
     TaskSpec(
@@ -231,10 +250,27 @@ SPECS = [
         load=load_xquad,
         languages_found=xquad_languages_found,
         metric="f1",
+        scorer="squad_v1",
+        prediction_suffix="json",
         protocol="squad_v1",
+        hub=HubSource(
+            task="xquad",
+            languages=XQUAD_HUB_LANGUAGES,
+            config="XQuAD.{language}",
+            families=("SQuAD", "XQuAD"),
+            write=write_xquad,
+            description="SQuAD (train, validation) + XQuAD.{lang} (validation) -> "
+            "train-v1.1.json, dev-v1.1.json, xquad.{lang}.json",
+            english_trained=True,
+            squad_splits=("train", "validation"),
+        ),
         description="XQuAD: train on SQuAD v1.1 (English), test zero-shot on 1,190 translated "
         "SQuAD dev questions per language; dev = SQuAD v1.1 dev (English only)",
         defaults=QA_TARGET_DEFAULTS,
+        citation=(
+            "Artetxe, Ruder & Yogatama 2020. On the Cross-lingual Transferability of "
+            "Monolingual Representations. ACL"
+        ),
         source="https://github.com/deepmind/xquad (Artetxe et al. 2020) + SQuAD v1.1",
     ),
     TaskSpec(
@@ -244,9 +280,26 @@ SPECS = [
         load=load_mlqa,
         languages_found=mlqa_languages_found,
         metric="f1",
+        scorer="mlqa",
+        prediction_suffix="json",
         protocol="mlqa",
+        hub=HubSource(
+            task="mlqa",
+            languages=MLQA_HUB_LANGUAGES,
+            config="MLQA.{language}.{language}",
+            families=("SQuAD", "MLQA"),
+            write=write_mlqa,
+            description="SQuAD (train) + MLQA.{lang}.{lang} (validation, test) -> "
+            "train-v1.1.json, dev/dev-context-{lang}-question-{lang}.json, "
+            "test/test-context-...json",
+            english_trained=True,
+            squad_splits=("train",),
+        ),
         description="MLQA (same-language pairs): train on SQuAD v1.1 (English), dev/test MLQA_V1",
         defaults=QA_TARGET_DEFAULTS,
+        citation=(
+            "Lewis et al. 2020. MLQA: Evaluating Cross-lingual Extractive Question Answering. ACL"
+        ),
         source="https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip (Lewis et al. 2020) + SQuAD v1.1",
     ),
     TaskSpec(
@@ -256,10 +309,27 @@ SPECS = [
         load=load_tydiqa,
         languages_found=tydiqa_languages_found,
         metric="f1",
+        scorer="squad_v1",
+        prediction_suffix="json",
         protocol="squad_v1",
         dev_split=None,
+        hub=HubSource(
+            task="tydiqa",
+            languages=tuple(TYDIQA_ID_LANGUAGES.values()),
+            config="tydiqa",
+            families=("tydiqa",),
+            write=write_tydiqa,
+            description="tydiqa (train, validation; all 9 languages, split by id prefix) -> "
+            "tydiqa-goldp-v1.1-train/tydiqa.{lang}.train.json, "
+            "tydiqa-goldp-v1.1-dev/tydiqa.{lang}.dev.json",
+            english_trained=True,
+        ),
         description="TyDiQA-GoldP: train on its English train set, test = official GoldP dev",
         defaults=QA_TARGET_DEFAULTS,
+        citation=(
+            "Clark et al. 2020. TyDi QA: A Benchmark for Information-Seeking Question "
+            "Answering in Typologically Diverse Languages. TACL"
+        ),
         source="https://storage.googleapis.com/tydiqa/v1.1/ (Clark et al. 2020), XTREME layout",
     ),
 ]

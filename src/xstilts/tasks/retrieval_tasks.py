@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from xstilts.data.examples import RetrievalPair
+from xstilts.data.hub.configs import TATOEBA_HUB_CODES
+from xstilts.data.hub.retrieval import write_tatoeba
+from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import open_text
 from xstilts.errors import DataError
 from xstilts.tasks.spec import TaskSpec
@@ -76,12 +79,26 @@ SPECS = [
         load=load_tatoeba,
         languages_found=tatoeba_languages_found,
         metric="accuracy",
+        scorer="tatoeba",
         protocol="tatoeba",
         train_split=None,
         dev_split=None,
         test_split="test",
+        hub=HubSource(
+            task="tatoeba",
+            languages=tuple(TATOEBA_HUB_CODES),
+            config={iso: f"tatoeba.{code}" for iso, code in TATOEBA_HUB_CODES.items()},
+            families=("tatoeba",),
+            write=write_tatoeba,
+            description="tatoeba.{xxx} for the 36 XTREME languages (validation) -> "
+            "tatoeba.{xxx}-eng.{xxx}, tatoeba.{xxx}-eng.eng",
+        ),
         description="Tatoeba bitext retrieval; English queries the other side (XTREME direction)",
         defaults={"max_length": 512},
+        citation=(
+            "Artetxe & Schwenk 2019. Massively Multilingual Sentence Embeddings for "
+            "Zero-Shot Cross-Lingual Transfer and Beyond. TACL"
+        ),
         source="LASER Tatoeba test sets (Artetxe & Schwenk 2019), XTREME layout",
     ),
 ]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xstilts.data.hub.source import HubSource
+
 # loader(task_dir, split, language) -> list of examples from xstilts.data.examples
 Loader = Callable[[Path, str, str], list[Any]]
 # languages_found(task_dir, split) -> languages present locally for that split
@@ -29,7 +31,9 @@ class TaskSpec:
     languages: tuple[str, ...]  # the official evaluation languages (ISO 639-1)
     load: Loader
     languages_found: LanguagesFound
-    metric: str  # official key of the headline metric, e.g. "accuracy"
+    # Official key of the headline metric, e.g. "accuracy": the one model selection, the oracle
+    # and robustness use (QA reports F1 and EM; F1, the less noisy, is the headline).
+    metric: str
     labels: tuple[str, ...] = ()  # classification/tagging label set, fixed order
     train_split: str | None = "train"  # English training split; None for eval-only tasks
     dev_split: str | None = "dev"  # English dev (model selection) and target dev (oracle)
@@ -40,6 +44,12 @@ class TaskSpec:
     description: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)  # reference hyper-parameters
     source: str = ""  # where the official data comes from
+    # Official submission files (``xstilts score``): the scorer that reads them (a key of
+    # ``evaluate.score.SCORERS``; "" = the task has no submission format) and their extension.
+    scorer: str = ""
+    prediction_suffix: str = "tsv"
+    hub: HubSource | None = None  # where ``xstilts fetch`` finds it on the Hugging Face Hub
+    citation: str = ""  # the paper to cite for the data
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:

@@ -47,6 +47,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from xstilts.data.examples import TaggingExample
+from xstilts.data.hub.configs import PANX_HUB_LANGUAGES, UDPOS_HUB_NAMES
+from xstilts.data.hub.source import HubSource
+from xstilts.data.hub.tagging import write_panx, write_udpos
 from xstilts.data.tagging_format import (
     PANX_LABELS,
     UPOS_TAGS,
@@ -241,10 +244,30 @@ SPECS = [
         load=load_udpos,
         languages_found=udpos_languages_found,
         metric="f1",
+        scorer="tagging",
         labels=UPOS_LABELS,
+        hub=HubSource(
+            task="udpos",
+            languages=tuple(UDPOS_HUB_NAMES),
+            config={iso: f"udpos.{name}" for iso, name in UDPOS_HUB_NAMES.items()},
+            families=("udpos",),
+            write=write_udpos,
+            description="udpos.{LanguageName} for the 33 XTREME languages -> {split}-{lang}.tsv; "
+            "NOT XTREME's UD-POS (multiword tokens split, treebanks matched by name); use UD v2.5 "
+            "for comparable numbers",
+            english_trained=True,
+            note="the Hub's udpos is not XTREME's UD-POS (multiword tokens are split into words, "
+            "treebanks are matched by language name, ZWNJ is kept): scores are not comparable "
+            "with published XTREME POS numbers; for those, replace these files in {task_dir} by "
+            "the UD v2.5 .conllu release (a split found in both layouts is refused)",
+        ),
         description="Universal Dependencies POS tagging: train on English, test in 38 languages",
         # xtreme scripts/train_udpos.sh (XLM-R large: batch 2 x 16 accumulation)
         defaults=dict(_XTREME_TAGGING_DEFAULTS),
+        citation=(
+            "Nivre et al. 2020. Universal Dependencies v2: An Evergrowing Multilingual "
+            "Treebank Collection. LREC"
+        ),
         source="Universal Dependencies v2.5 (v2.7 for lt pl uk wo ro), via XTREME's download",
     ),
     TaskSpec(
@@ -254,9 +277,24 @@ SPECS = [
         load=load_panx,
         languages_found=panx_languages_found,
         metric="f1",
+        scorer="tagging",
         labels=PANX_LABELS,
+        hub=HubSource(
+            task="panx",
+            languages=PANX_HUB_LANGUAGES,
+            config="PAN-X.{language}",
+            families=("PAN-X",),
+            write=write_panx,
+            description="PAN-X.{lang} for the 40 XTREME languages (train, validation, test) -> "
+            "raw WikiANN files {lang}-train, {lang}-dev, {lang}-test (test tags included)",
+            english_trained=True,
+        ),
         description="WikiANN (PAN-X) NER: train on English, test in 48 languages",
         defaults=dict(_XTREME_TAGGING_DEFAULTS),  # xtreme scripts/train_panx.sh
+        citation=(
+            "Pan et al. 2017. Cross-lingual Name Tagging and Linking for 282 Languages. "
+            "ACL; splits of Rahimi, Li & Cohn 2019 (ACL)"
+        ),
         source="WikiANN (Pan et al. 2017) with Rahimi et al. 2019 splits, via XTREME's download",
     ),
     TaskSpec(
@@ -270,6 +308,11 @@ SPECS = [
         test_split=None,  # an intermediate task: trained on train, selected on dev (as mnli)
         description="CCGbank supertagging (ids from tags_to_id.json), English",
         defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256},
+        citation=(
+            "Hockenmaier & Steedman 2007. CCGbank: A Corpus of CCG Derivations and "
+            "Dependency Structures Extracted from the Penn Treebank. Computational "
+            "Linguistics"
+        ),
         source="CCGbank (LDC2005T13), in jiant's ccg.{train,dev,test} + tags_to_id.json layout",
     ),
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from xstilts.data.hub import HubSource
 from xstilts.tasks.registry import get_task
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -21,6 +22,13 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 def load(task: str, data_dir: Path, split: str, language: str) -> list[Any]:
     """Through the registry, as the runner does."""
     return get_task(task).load(data_dir / task, split, language)
+
+
+def hub_source(task: str) -> HubSource:
+    """The task spec's Hub source (what the ``xstilts fetch`` command passes to ``fetch``)."""
+    source = get_task(task).hub
+    assert source is not None, f"{task} has no Hub source"
+    return source
 
 
 def found(task: str, data_dir: Path, split: str) -> list[str]:

@@ -4,6 +4,7 @@ plan of configs and splits a task needs."""
 from __future__ import annotations
 
 import pytest
+from hub_helpers import hub_source
 
 from xstilts.data import hub
 from xstilts.data.hub import hub_plan, hub_splits
@@ -12,6 +13,7 @@ from xstilts.data.tagging_format import PANX_LABELS
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME
 from xstilts.tasks.qa_tasks import TYDIQA_NAMES
+from xstilts.tasks.registry import get_task
 from xstilts.tasks.retrieval_tasks import TATOEBA_CODES
 from xstilts.tasks.tagging_tasks import UPOS_LABELS
 
@@ -20,7 +22,7 @@ from xstilts.tasks.tagging_tasks import UPOS_LABELS
     "task", ["xnli", "pawsx", "panx", "udpos", "xquad", "mlqa", "tydiqa", "bucc2018", "tatoeba"]
 )
 def test_hub_covers_exactly_the_xtreme_languages(task: str) -> None:
-    assert set(hub.hub_languages(task)) == set(TASK_LANGUAGES[XTREME][task])
+    assert set(hub_source(task).languages) == set(TASK_LANGUAGES[XTREME][task])
 
 
 def test_language_code_tables_agree_with_the_task_modules() -> None:
@@ -48,32 +50,38 @@ def test_hub_splits_per_config() -> None:
 
 
 def test_plan_adds_english_and_squad_where_training_needs_them() -> None:
-    assert hub_plan("panx", ["de"]) == [
+    assert hub_plan(hub_source("panx"), ["de"]) == [
         ("PAN-X.de", "train"), ("PAN-X.de", "validation"), ("PAN-X.de", "test"),
         ("PAN-X.en", "train"), ("PAN-X.en", "validation"), ("PAN-X.en", "test"),
     ]  # fmt: skip
-    assert hub_plan("xquad", ["de"])[:2] == [("SQuAD", "train"), ("SQuAD", "validation")]
-    assert ("XQuAD.de", "validation") in hub_plan("xquad", ["de"])
-    assert hub_plan("mlqa", ["de"])[0] == ("SQuAD", "train")
-    assert ("MLQA.de.de", "test") in hub_plan("mlqa", ["de"])
-    assert hub_plan("udpos", ["th"]) == [
+    assert hub_plan(hub_source("xquad"), ["de"])[:2] == [
+        ("SQuAD", "train"),
+        ("SQuAD", "validation"),
+    ]
+    assert ("XQuAD.de", "validation") in hub_plan(hub_source("xquad"), ["de"])
+    assert hub_plan(hub_source("mlqa"), ["de"])[0] == ("SQuAD", "train")
+    assert ("MLQA.de.de", "test") in hub_plan(hub_source("mlqa"), ["de"])
+    assert hub_plan(hub_source("udpos"), ["th"]) == [
         ("udpos.English", "train"), ("udpos.English", "validation"), ("udpos.English", "test"),
         ("udpos.Thai", "test"),
     ]  # fmt: skip
-    assert hub_plan("tatoeba", ["sw"]) == [("tatoeba.swh", "validation")]  # no English config
-    assert len(hub_plan("tatoeba")) == 36
+    assert hub_plan(hub_source("tatoeba"), ["sw"]) == [
+        ("tatoeba.swh", "validation")
+    ]  # no English config
+    assert len(hub_plan(hub_source("tatoeba"))) == 36
 
 
 def test_plan_refuses_languages_and_tasks_not_on_the_hub() -> None:
     with pytest.raises(XstiltsError, match="xquad on google/xtreme has no language"):
-        hub_plan("xquad", ["ro"])  # an XTREME-R addition
-    with pytest.raises(XstiltsError, match="not on google/xtreme"):
-        hub_plan("xcopa")
+        hub_plan(hub_source("xquad"), ["ro"])  # an XTREME-R addition
+    assert get_task("xcopa").hub is None  # not on google/xtreme
 
 
 @pytest.mark.parametrize("task", ["pawsx", "panx", "udpos", "xquad", "mlqa", "bucc2018", "tatoeba"])
 def test_each_planned_config_names_the_language_it_was_planned_for(task: str) -> None:
     """The converters read a config's language back from its name (``udpos.German`` → de)."""
-    for language in hub.hub_languages(task):
-        configs = {config for config, _ in hub_plan(task, [language]) if config != "SQuAD"}
+    for language in hub_source(task).languages:
+        configs = {
+            config for config, _ in hub_plan(hub_source(task), [language]) if config != "SQuAD"
+        }
         assert language in {config_language(config) for config in configs}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hub_helpers import FIXTURES, found, load
+from hub_helpers import FIXTURES, found, hub_source, load
 
 from xstilts.data.hub import convert_rows
 from xstilts.errors import DataError
@@ -21,7 +21,7 @@ def test_tatoeba_round_trip_strips_line_endings(tmp_path: Path) -> None:
         for s, t in zip(source, target, strict=True)
     ]
     assert rows[0]["source_sentence"].endswith("\n")  # as the script yields them
-    convert_rows("tatoeba", "tatoeba.deu", "validation", rows, tmp_path)
+    convert_rows(hub_source("tatoeba"), "tatoeba.deu", "validation", rows, tmp_path)
     assert load("tatoeba", tmp_path, "test", "de") == get_task("tatoeba").load(
         official, "test", "de"
     )
@@ -44,7 +44,7 @@ def test_bucc_gold_pairs_become_the_three_files(tmp_path: Path) -> None:
         }
         for s, t in official.gold
     ]
-    convert_rows("bucc2018", "bucc18.de", "validation", rows, tmp_path)
+    convert_rows(hub_source("bucc2018"), "bucc18.de", "validation", rows, tmp_path)
     (ours,) = load("bucc2018", tmp_path, "dev", "de")
     assert ours.gold == official.gold
     assert set(ours.source_ids) == {s for s, _ in official.gold}  # no distractors on the Hub
@@ -52,4 +52,4 @@ def test_bucc_gold_pairs_become_the_three_files(tmp_path: Path) -> None:
     assert found("bucc2018", tmp_path, "dev") == ["de"]
     clash = [rows[0], {**rows[1], "source_lang": rows[0]["source_lang"]}]
     with pytest.raises(DataError, match="names two different sentences"):
-        convert_rows("bucc2018", "bucc18.de", "test", clash, tmp_path)
+        convert_rows(hub_source("bucc2018"), "bucc18.de", "test", clash, tmp_path)

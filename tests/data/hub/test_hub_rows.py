@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hub_helpers import load, squad_row
+from hub_helpers import hub_source, load, squad_row
 
 from xstilts.data import hub
 from xstilts.data.hub import HubConversionWarning, convert_rows
@@ -15,11 +15,11 @@ from xstilts.errors import DataError
 
 def test_converting_twice_changes_nothing(tmp_path: Path) -> None:
     rows = [{"tokens": ["Rom"], "ner_tags": [5], "langs": ["it"]}]
-    (path,) = convert_rows("panx", "PAN-X.it", "train", rows, tmp_path)
+    (path,) = convert_rows(hub_source("panx"), "PAN-X.it", "train", rows, tmp_path)
     stamp = path.stat().st_mtime_ns
-    assert convert_rows("panx", "PAN-X.it", "train", rows, tmp_path) == [path]
+    assert convert_rows(hub_source("panx"), "PAN-X.it", "train", rows, tmp_path) == [path]
     assert path.stat().st_mtime_ns == stamp
-    convert_rows("panx", "PAN-X.it", "train", [*rows, *rows], tmp_path)
+    convert_rows(hub_source("panx"), "PAN-X.it", "train", [*rows, *rows], tmp_path)
     assert path.read_text() == "it:Rom\tB-LOC\n\nit:Rom\tB-LOC\n\n"
     assert sorted(p.name for p in path.parent.iterdir()) == ["it-train"]  # no temporaries
 
@@ -27,7 +27,7 @@ def test_converting_twice_changes_nothing(tmp_path: Path) -> None:
 def test_tabs_and_line_breaks_in_tsv_fields_become_spaces(tmp_path: Path) -> None:
     rows = [{"sentence1": "a\tb", "sentence2": "c\nd", "label": "0"}]
     with pytest.warns(HubConversionWarning, match="2 text field"):
-        convert_rows("pawsx", "PAWS-X.fr", "test", rows, tmp_path)
+        convert_rows(hub_source("pawsx"), "PAWS-X.fr", "test", rows, tmp_path)
     (example,) = load("pawsx", tmp_path, "test", "fr")
     assert (example.text_a, example.text_b) == ("a b", "c d")
 
@@ -70,7 +70,7 @@ def test_tabs_and_line_breaks_in_tsv_fields_become_spaces(tmp_path: Path) -> Non
 )
 def test_bad_rows_name_config_split_and_row(task, config, split, rows, message, tmp_path) -> None:
     with pytest.raises(DataError, match=message):
-        convert_rows(task, config, split, rows, tmp_path)
+        convert_rows(hub_source(task), config, split, rows, tmp_path)
 
 
 def test_real_datasets_rows_if_installed(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_real_datasets_rows_if_installed(tmp_path: Path) -> None:
         {"tokens": [["Rom", "ist"]], "ner_tags": [[5, 0]], "langs": [["it", "it"]]},
         features=features,
     )
-    convert_rows("panx", "PAN-X.it", "validation", table, tmp_path)
+    convert_rows(hub_source("panx"), "PAN-X.it", "validation", table, tmp_path)
     assert load("panx", tmp_path, "dev", "it")[0].tags == ("B-LOC", "O")
     qa_features = datasets.Features(
         {
@@ -103,5 +103,5 @@ def test_real_datasets_rows_if_installed(tmp_path: Path) -> None:
     qa = datasets.Dataset.from_list(
         [squad_row("x1", "Rom ist alt.", "Was?", [(0, "Rom")])], features=qa_features
     )
-    convert_rows("xquad", "XQuAD.de", "validation", qa, tmp_path)
+    convert_rows(hub_source("xquad"), "XQuAD.de", "validation", qa, tmp_path)
     assert load("xquad", tmp_path, "test", "de")[0].answer_starts == (0,)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hub_helpers import FIXTURES, found, load, squad_row
+from hub_helpers import FIXTURES, found, hub_source, load, squad_row
 
 from xstilts.data.hub import HubConversionWarning, convert_rows
 from xstilts.data.squad_format import read_squad
@@ -36,10 +36,10 @@ def _hub_rows_from_squad(path: Path, *, title: bool = True) -> list[dict]:
 def test_xquad_round_trip_with_squad_train_and_dev(tmp_path: Path) -> None:
     squad_dev = FIXTURES / "squad" / "dev-v1.1.json"
     squad_rows = _hub_rows_from_squad(squad_dev)
-    convert_rows("xquad", "SQuAD", "train", squad_rows, tmp_path)
-    convert_rows("xquad", "SQuAD", "validation", squad_rows, tmp_path)
+    convert_rows(hub_source("xquad"), "SQuAD", "train", squad_rows, tmp_path)
+    convert_rows(hub_source("xquad"), "SQuAD", "validation", squad_rows, tmp_path)
     xquad_rows = _hub_rows_from_squad(FIXTURES / "squad" / "xquad.de.json", title=False)
-    convert_rows("xquad", "XQuAD.de", "validation", xquad_rows, tmp_path)
+    convert_rows(hub_source("xquad"), "XQuAD.de", "validation", xquad_rows, tmp_path)
     assert load("xquad", tmp_path, "train", "en") == read_squad(squad_dev)
     assert load("xquad", tmp_path, "dev", "en") == read_squad(squad_dev)
     assert load("xquad", tmp_path, "test", "de") == read_squad(FIXTURES / "squad" / "xquad.de.json")
@@ -53,7 +53,7 @@ def test_stripped_context_offsets_are_repaired_or_dropped(tmp_path: Path) -> Non
         squad_row("q2", "Paris is the capital.", "What?", [(0, "capital"), (0, "Paris")]),
     ]
     with pytest.warns(HubConversionWarning) as caught:
-        convert_rows("squad", "SQuAD", "validation", rows, tmp_path)
+        convert_rows(hub_source("squad"), "SQuAD", "validation", rows, tmp_path)
     messages = " ".join(str(w.message) for w in caught)
     assert "2 answer offset(s)" in messages  # q1 "Paris" 2 -> 0; q2 "capital" 0 -> 13
     assert "dropped" not in messages
@@ -66,7 +66,7 @@ def test_stripped_context_offsets_are_repaired_or_dropped(tmp_path: Path) -> Non
         squad_row("q4", "x" * 100 + " Paris", "Where?", [(0, "Rome"), (0, "xx")]),
     ]
     with pytest.warns(HubConversionWarning, match=r"dropped 2 answer.*q3, q4.*1 question"):
-        convert_rows("squad", "SQuAD", "train", far, tmp_path)
+        convert_rows(hub_source("squad"), "SQuAD", "train", far, tmp_path)
     (kept,) = load("squad", tmp_path, "train", "en")  # q3 had no answer left
     assert (kept.id, kept.answer_texts, kept.answer_starts) == ("q4", ("xx",), (0,))
 
@@ -78,9 +78,9 @@ def test_mlqa_same_language_configs(tmp_path: Path) -> None:
         squad_row("m3", "Die Elbe ist lang.", "Welcher?", [(4, "Elbe")], "E"),
     ]
     for split in ("validation", "test"):
-        convert_rows("mlqa", "MLQA.de.de", split, rows, tmp_path)
+        convert_rows(hub_source("mlqa"), "MLQA.de.de", split, rows, tmp_path)
     squad = _hub_rows_from_squad(FIXTURES / "squad" / "dev-v1.1.json")
-    convert_rows("mlqa", "SQuAD", "train", squad, tmp_path)
+    convert_rows(hub_source("mlqa"), "SQuAD", "train", squad, tmp_path)
     assert found("mlqa", tmp_path, "dev") == ["de"]
     assert found("mlqa", tmp_path, "train") == ["en"]
     test = load("mlqa", tmp_path, "test", "de")
@@ -89,7 +89,7 @@ def test_mlqa_same_language_configs(tmp_path: Path) -> None:
     document = json.loads((tmp_path / "mlqa/dev/dev-context-de-question-de.json").read_text())
     assert [len(a["paragraphs"]) for a in document["data"]] == [1, 1]  # shared context grouped
     with pytest.raises(XstiltsError, match="only same-language MLQA"):
-        convert_rows("mlqa", "MLQA.de.en", "test", rows, tmp_path)
+        convert_rows(hub_source("mlqa"), "MLQA.de.en", "test", rows, tmp_path)
 
 
 def test_tydiqa_split_by_id_prefix(tmp_path: Path) -> None:
@@ -98,14 +98,16 @@ def test_tydiqa_split_by_id_prefix(tmp_path: Path) -> None:
         squad_row("arabic-2-1", "باريس في فرنسا", "أين؟", [(9, "فرنسا")], "P"),
         squad_row("swahili-3-1", "Nairobi ni mji.", "Nini?", [(0, "Nairobi")], "N"),
     ]
-    convert_rows("tydiqa", "tydiqa", "train", rows, tmp_path, languages=["en", "ar"])
-    convert_rows("tydiqa", "tydiqa", "validation", rows, tmp_path)
+    convert_rows(hub_source("tydiqa"), "tydiqa", "train", rows, tmp_path, languages=["en", "ar"])
+    convert_rows(hub_source("tydiqa"), "tydiqa", "validation", rows, tmp_path)
     assert [e.id for e in load("tydiqa", tmp_path, "train", "en")] == ["english-1-1"]
     assert not (tmp_path / "tydiqa/tydiqa-goldp-v1.1-train/tydiqa.sw.train.json").exists()
     assert found("tydiqa", tmp_path, "test") == ["en", "ar", "sw"]
     assert load("tydiqa", tmp_path, "test", "ar")[0].answer_texts == ("فرنسا",)
     with pytest.raises(DataError, match=r"tydiqa\[train\]:1: id 'klingon-1'"):
-        convert_rows("tydiqa", "tydiqa", "train", [{**rows[0], "id": "klingon-1"}], tmp_path)
+        convert_rows(
+            hub_source("tydiqa"), "tydiqa", "train", [{**rows[0], "id": "klingon-1"}], tmp_path
+        )
 
 
 def test_a_moved_answer_goes_to_its_nearest_occurrence(tmp_path: Path) -> None:
@@ -117,5 +119,5 @@ def test_a_moved_answer_goes_to_its_nearest_occurrence(tmp_path: Path) -> None:
         squad_row("q2", context, "Which?", [(40, "Paris")]),
     ]
     with pytest.warns(HubConversionWarning, match="2 answer offset"):
-        convert_rows("squad", "SQuAD", "validation", rows, tmp_path)
+        convert_rows(hub_source("squad"), "SQuAD", "validation", rows, tmp_path)
     assert [e.answer_starts for e in load("squad", tmp_path, "dev", "en")] == [(10,), (60,)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hub_helpers import FIXTURES, found, load
+from hub_helpers import FIXTURES, found, hub_source, load
 
 from xstilts.data.hub import convert_rows
 from xstilts.data.tagging_format import PANX_LABELS, read_tagging_tsv
@@ -24,7 +24,7 @@ def test_panx_round_trip_of_the_raw_wikiann_fixture(tmp_path: Path) -> None:
         }
         for e in theirs
     ]
-    convert_rows("panx", "PAN-X.en", "validation", rows, tmp_path)
+    convert_rows(hub_source("panx"), "PAN-X.en", "validation", rows, tmp_path)
     assert (tmp_path / "panx" / "en-dev").read_text() == (FIXTURES / "panx" / "en-dev").read_text()
     assert load("panx", tmp_path, "dev", "en") == theirs
 
@@ -34,7 +34,7 @@ def test_panx_test_split_keeps_tags_and_accepts_label_names(tmp_path: Path) -> N
         {"tokens": ["Angela", "Merkel", "lacht"], "ner_tags": [1, 2, 0], "langs": ["de"] * 3},
         {"tokens": ["Berlin"], "ner_tags": ["B-LOC"], "langs": ["de"]},
     ]
-    convert_rows("panx", "PAN-X.de", "test", rows, tmp_path)
+    convert_rows(hub_source("panx"), "PAN-X.de", "test", rows, tmp_path)
     examples = load("panx", tmp_path, "test", "de")
     assert [e.tags for e in examples] == [("B-PER", "I-PER", "O"), ("B-LOC",)]
     assert examples[0].tokens == ("Angela", "Merkel", "lacht")
@@ -47,10 +47,10 @@ def test_udpos_configs_named_by_language(tmp_path: Path) -> None:
         {"tokens": list(e.tokens), "pos_tags": [UPOS_LABELS.index(t) for t in e.tags or ()]}
         for e in theirs
     ]
-    convert_rows("udpos", "udpos.English", "train", rows, tmp_path)
+    convert_rows(hub_source("udpos"), "udpos.English", "train", rows, tmp_path)
     assert load("udpos", tmp_path, "train", "en") == theirs
     thai = [{"tokens": ["แมว", "กิน"], "pos_tags": [7, 15]}]  # NOUN VERB
-    convert_rows("udpos", "udpos.Thai", "test", thai, tmp_path)
+    convert_rows(hub_source("udpos"), "udpos.Thai", "test", thai, tmp_path)
     assert load("udpos", tmp_path, "test", "th")[0].tags == ("NOUN", "VERB")
     with pytest.raises(XstiltsError, match="has no split 'validation'"):
-        convert_rows("udpos", "udpos.Thai", "validation", thai, tmp_path)
+        convert_rows(hub_source("udpos"), "udpos.Thai", "validation", thai, tmp_path)

@@ -45,7 +45,7 @@ squad       ``SQuAD`` train / validation           ``train-v1.1.json``, ``dev-v1
 ==========  =====================================  ============================================
 
 Where the Hub differs from the official releases (read in the loading script; see the notes in
-:data:`HUB_CONFIGS` and what :func:`fetch` reports):
+each task spec's ``hub.description`` and ``hub.note``, and what :func:`fetch` reports):
 
 * **xnli** has no training set (the Hub config is XNLI-1.0 dev/test only) and no ``pairID``
   column; ``pairID`` is written as the row's position among its language's rows.
@@ -69,8 +69,10 @@ Text fields that hold a tab or a line break (impossible to write in a tsv row) h
 by a space, with a warning counting them. Every file is written atomically (temporary file +
 rename) and only when its content changes, so converting the same rows twice is a no-op.
 
-The package: this module holds the two entry points; :mod:`.configs` what the Hub holds and
-which configs a task needs; :mod:`.rows` row access, warnings and atomic writing; one module per
+The package: this module holds the two entry points; :mod:`.configs` what the Hub holds;
+:mod:`.source` the :class:`HubSource` a task spec fills in (which configs, languages, notes and
+writer the task has) and the plan of configs and splits; :mod:`.rows` row access, warnings and
+atomic writing; one module per
 task family writes the files (:mod:`.classification`, :mod:`.tagging`, :mod:`.span_qa`,
 :mod:`.retrieval`). The public names of each are re-exported here (``xstilts.data.hub`` was
 one module).
@@ -84,15 +86,12 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from xstilts.data.hub.classification import write_pawsx, write_xnli
 from xstilts.data.hub.configs import (
     BUCC_HUB_LANGUAGES,
     DEFAULT_REPO,
-    HUB_CONFIGS,
     MLQA_HUB_LANGUAGES,
-    NOTES,
     PANX_HUB_LABELS,
     PANX_HUB_LANGUAGES,
     PAWSX_HUB_LANGUAGES,
@@ -102,27 +101,16 @@ from xstilts.data.hub.configs import (
     UPOS_HUB_LABELS,
     XNLI_HUB_LANGUAGES,
     XQUAD_HUB_LANGUAGES,
-    hub_languages,
-    hub_plan,
     hub_splits,
-    select_languages,
 )
-from xstilts.data.hub.retrieval import write_bucc, write_tatoeba
 from xstilts.data.hub.rows import Conversion, HubConversionWarning, Row, write_text
-from xstilts.data.hub.span_qa import (
-    MAX_OFFSET_SHIFT,
-    write_mlqa,
-    write_squad,
-    write_tydiqa,
-    write_xquad,
-)
-from xstilts.data.hub.tagging import write_panx, write_udpos
+from xstilts.data.hub.source import HubSource, hub_plan, select_languages
+from xstilts.data.hub.span_qa import MAX_OFFSET_SHIFT
 from xstilts.errors import XstiltsError
 
 __all__ = [
     "BUCC_HUB_LANGUAGES",
     "DEFAULT_REPO",
-    "HUB_CONFIGS",
     "MAX_OFFSET_SHIFT",
     "MLQA_HUB_LANGUAGES",
     "PANX_HUB_LABELS",
@@ -137,11 +125,11 @@ __all__ = [
     "XQUAD_HUB_LANGUAGES",
     "FetchResult",
     "HubConversionWarning",
+    "HubSource",
     "LoadDataset",
     "Row",
     "convert_rows",
     "fetch",
-    "hub_languages",
     "hub_plan",
     "hub_splits",
     "select_languages",
@@ -152,30 +140,8 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-class _Converter(NamedTuple):
-    """How one task's files are written, and from which config families (``PAN-X`` of
-    ``PAN-X.de``): a config of another task is a user error, not a file in the wrong place."""
-
-    families: tuple[str, ...]
-    write: Callable[[Conversion, list[Row]], list[Path]]
-
-
-_CONVERTERS: dict[str, _Converter] = {
-    "xnli": _Converter(("XNLI",), write_xnli),
-    "pawsx": _Converter(("PAWS-X",), write_pawsx),
-    "panx": _Converter(("PAN-X",), write_panx),
-    "udpos": _Converter(("udpos",), write_udpos),
-    "xquad": _Converter(("SQuAD", "XQuAD"), write_xquad),
-    "mlqa": _Converter(("SQuAD", "MLQA"), write_mlqa),
-    "tydiqa": _Converter(("tydiqa",), write_tydiqa),
-    "bucc2018": _Converter(("bucc18",), write_bucc),
-    "tatoeba": _Converter(("tatoeba",), write_tatoeba),
-    "squad": _Converter(("SQuAD",), write_squad),
-}
-
-
 def convert_rows(
-    task: str,
+    source: HubSource,
     config: str,
     split: str,
     rows: Iterable[Row],
@@ -183,8 +149,8 @@ def convert_rows(
     *,
     languages: Collection[str] | None = None,
 ) -> list[Path]:
-    """Write the rows of one Hub ``config``/``split`` into ``{out_dir}/{task}/`` (see the module
-    table); return the files written or confirmed unchanged.
+    """Write the rows of one Hub ``config``/``split`` of the task ``source`` describes into
+    ``{out_dir}/{task}/`` (see the module table); return the files written or confirmed unchanged.
 
     ``out_dir`` is the study's ``data_dir``. ``languages`` restricts configs that hold several
     languages (``XNLI``, ``tydiqa``); other configs hold one language, named by the config.
@@ -195,17 +161,11 @@ def convert_rows(
             f"{DEFAULT_REPO} config {config!r} has no split {split!r}; "
             f"it has {', '.join(hub_splits(config))}"
         )
-    converter = _CONVERTERS.get(task)
-    if converter is None:
-        raise XstiltsError(
-            f"task {task!r} cannot be converted from {DEFAULT_REPO}; "
-            f"convertible: {', '.join(HUB_CONFIGS)}"
-        )
     rows = list(rows)
-    _expect_family(config, task, converter.families)
+    _expect_family(config, source.task, source.families)
     wanted = None if languages is None else set(languages)
-    job = Conversion(config, split, Path(out_dir) / task, wanted)
-    paths = converter.write(job, rows)
+    job = Conversion(config, split, Path(out_dir) / source.task, wanted)
+    paths = source.write(job, rows)
     job.warn_changes()  # called from here, so that its stacklevel names our caller
     return paths
 
@@ -240,43 +200,47 @@ LoadDataset = Callable[..., Iterable[Row]]
 
 
 def fetch(
-    task: str,
+    source: HubSource,
     languages: Collection[str] = (),
     out_dir: str | Path = "data",
-    repo: str = DEFAULT_REPO,
+    repo: str | None = None,
     *,
     revision: str | None = None,
     allow_bucc_gold_only: bool = False,
     load_dataset: LoadDataset | None = None,
 ) -> FetchResult:
-    """Download ``task`` from the Hub and write it in the official layout under ``out_dir``.
+    """Download the task ``source`` describes (a task spec's ``hub``) and write it in the
+    official layout under ``out_dir``.
 
     ``languages`` are ISO 639-1 codes (all the Hub has when empty; English is added to tasks
-    trained on English). ``revision`` pins a Hub commit, for a reproducible study.
+    trained on English). ``repo`` and ``revision`` replace the source's own (``revision`` pins
+    a Hub commit, for a reproducible study).
     ``load_dataset`` replaces ``datasets.load_dataset`` (tests pass a fake one). Every file is
     listed with its config and split in ``{out_dir}/{task}/hub-source.json``.
     """
-    plan = hub_plan(task, languages)
-    if task == "bucc2018" and not allow_bucc_gold_only:
+    plan = hub_plan(source, languages)
+    if source.gold_only and not allow_bucc_gold_only:
         raise XstiltsError(
-            NOTES["bucc2018"] + "; pass allow_bucc_gold_only (--allow-bucc-gold-only) to "
+            source.note + "; pass allow_bucc_gold_only (--allow-bucc-gold-only) to "
             "write these files anyway"
         )
     loader = load_dataset or _datasets_loader()
-    chosen = select_languages(task, languages)
-    task_dir = Path(out_dir) / task
+    chosen = select_languages(source, languages)
+    repo = repo or source.repo
+    revision = revision or source.revision
+    task_dir = Path(out_dir) / source.task
     files: list[Path] = []
     sources: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
     for config, split in plan:
         rows = _load(loader, repo, config, split, revision)
         with _warnings_as_notes(notes):
-            written = convert_rows(task, config, split, rows, out_dir, languages=chosen)
+            written = convert_rows(source, config, split, rows, out_dir, languages=chosen)
         for path in written:
             files.append(path)
             sources[path.relative_to(task_dir).as_posix()] = {"config": config, "split": split}
     _record_sources(task_dir, repo, revision, sources)
-    notes.extend(_task_notes(task, task_dir))
+    notes.extend(_task_notes(source, task_dir))
     return FetchResult(task_dir=task_dir, files=tuple(files), notes=tuple(notes))
 
 
@@ -290,13 +254,13 @@ def _warnings_as_notes(notes: list[str]) -> Iterator[None]:
     notes.extend(str(w.message) for w in caught if issubclass(w.category, HubConversionWarning))
 
 
-def _task_notes(task: str, task_dir: Path) -> list[str]:
+def _task_notes(source: HubSource, task_dir: Path) -> list[str]:
     """The task's note on where the Hub differs, unless the user has already done what the
     note asks (XNLI's training file in place)."""
-    note = NOTES.get(task)
-    if not note or (task == "xnli" and (task_dir / "multinli.train.en.tsv").is_file()):
+    done = source.note_done_when and (task_dir / source.note_done_when).is_file()
+    if not source.note or done:
         return []
-    return [note.format(task_dir=task_dir)]
+    return [source.note.format(task_dir=task_dir)]
 
 
 def _datasets_loader() -> LoadDataset:

@@ -1,14 +1,13 @@
 """What ``google/xtreme`` holds, and which of its configs and splits a task needs.
 
 The tables are read from the ``xtreme.py`` loading script the parquet files were generated from
-(``_PAWSX_LANG``, ``_PAN_X_LANG``, ... and the parser classes). They live apart from the
-converters because both :func:`xstilts.data.hub.fetch` (what to download) and the converters
-(which language a config names, which label an id means) read them.
+(``_PAWSX_LANG``, ``_PAN_X_LANG``, ... and the parser classes). They are facts about the
+repository (its config names, splits and label ids), read by the task specs that build their
+:class:`~xstilts.data.hub.source.HubSource` from them and by the converters (which language a
+config names, which label an id means).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Collection, Sequence
 
 from xstilts.errors import XstiltsError
 
@@ -62,80 +61,7 @@ UPOS_HUB_LABELS: tuple[str, ...] = (
     "PUNCT", "SCONJ", "SYM", "VERB", "X",
 )  # fmt: skip
 
-HUB_CONFIGS: dict[str, str] = {
-    "xnli": "XNLI (validation, test) -> xnli.dev.tsv, xnli.test.tsv; the Hub has no training "
-    "set: add XNLI-MT-1.0's multinli/multinli.train.en.tsv yourself",
-    "pawsx": "PAWS-X.{de,en,es,fr,ja,ko,zh} (train, validation, test) -> {lang}/train.tsv or "
-    "translated_train.tsv, dev_2k.tsv, test_2k.tsv; Hub en train has 49,175 of 49,401 rows",
-    "panx": "PAN-X.{lang} for the 40 XTREME languages (train, validation, test) -> raw WikiANN "
-    "files {lang}-train, {lang}-dev, {lang}-test (test tags included)",
-    "udpos": "udpos.{LanguageName} for the 33 XTREME languages -> {split}-{lang}.tsv; NOT "
-    "XTREME's UD-POS (multiword tokens split, treebanks matched by name); use UD v2.5 for "
-    "comparable numbers",
-    "xquad": "SQuAD (train, validation) + XQuAD.{lang} (validation) -> train-v1.1.json, "
-    "dev-v1.1.json, xquad.{lang}.json",
-    "mlqa": "SQuAD (train) + MLQA.{lang}.{lang} (validation, test) -> train-v1.1.json, "
-    "dev/dev-context-{lang}-question-{lang}.json, test/test-context-...json",
-    "tydiqa": "tydiqa (train, validation; all 9 languages, split by id prefix) -> "
-    "tydiqa-goldp-v1.1-train/tydiqa.{lang}.train.json, "
-    "tydiqa-goldp-v1.1-dev/tydiqa.{lang}.dev.json",
-    "bucc2018": "bucc18.{de,fr,ru,zh} (validation, test) -> {lang}-en.{dev,test}.{lang,en,gold}; "
-    "gold pairs ONLY (no distractor sentences): not the BUCC mining task",
-    "tatoeba": "tatoeba.{xxx} for the 36 XTREME languages (validation) -> tatoeba.{xxx}-eng.{xxx}, "
-    "tatoeba.{xxx}-eng.eng",
-    "squad": "SQuAD (train, validation) -> train-v1.1.json, dev-v1.1.json (SQuAD v1.1)",
-}
-
-#: What the user should know after a fetch, where the Hub differs from the release that
-#: published numbers were computed on (``{task_dir}`` is filled in).
-NOTES: dict[str, str] = {
-    "xnli": "the Hub's XNLI has no training set: put XNLI-MT-1.0's multinli/"
-    "multinli.train.en.tsv (https://dl.fbaipublicfiles.com/XNLI/XNLI-MT-1.0.zip) into {task_dir}",
-    "pawsx": "the Hub's PAWS-X training sets lost rows to the loading script's quote-aware "
-    "tsv parsing (en: 49,175 of the release's 49,401)",
-    "udpos": "the Hub's udpos is not XTREME's UD-POS (multiword tokens are split into words, "
-    "treebanks are matched by language name, ZWNJ is kept): scores are not comparable with "
-    "published XTREME POS numbers; for those, replace these files in {task_dir} by the UD v2.5 "
-    ".conllu release (a split found in both layouts is refused)",
-    "bucc2018": "the Hub's bucc18 holds only the gold pairs (no distractor sentences), so mining "
-    "F1 on these files is NOT BUCC 2018 F1; for that, use the original tarballs from "
-    "https://comparable.limsi.fr/bucc2018/",
-}
-
-#: Tasks trained (and model-selected) on English: English is always fetched with them.
-_ENGLISH_TRAINED = ("xnli", "pawsx", "panx", "udpos", "xquad", "mlqa", "tydiqa")
-
 _HUB_SPLITS_UDPOS_TEST_ONLY = ("Tagalog", "Thai", "Yoruba")
-
-_LANGUAGES: dict[str, Sequence[str]] = {
-    "xnli": XNLI_HUB_LANGUAGES,
-    "pawsx": PAWSX_HUB_LANGUAGES,
-    "panx": PANX_HUB_LANGUAGES,
-    "udpos": tuple(UDPOS_HUB_NAMES),
-    "xquad": XQUAD_HUB_LANGUAGES,
-    "mlqa": MLQA_HUB_LANGUAGES,
-    "tydiqa": tuple(TYDIQA_ID_LANGUAGES.values()),
-    "bucc2018": BUCC_HUB_LANGUAGES,
-    "tatoeba": tuple(TATOEBA_HUB_CODES),
-    "squad": ("en",),
-}
-
-#: Tasks whose one config holds every language (rows are filtered by language instead).
-_SHARED_CONFIG = {"xnli": "XNLI", "tydiqa": "tydiqa", "squad": "SQuAD"}
-
-#: Tasks with one config per language: ISO 639-1 → config name.
-_CONFIG_OF_LANGUAGE: dict[str, Callable[[str], str]] = {
-    "pawsx": lambda language: f"PAWS-X.{language}",
-    "panx": lambda language: f"PAN-X.{language}",
-    "udpos": lambda language: f"udpos.{UDPOS_HUB_NAMES[language]}",
-    "xquad": lambda language: f"XQuAD.{language}",
-    "mlqa": lambda language: f"MLQA.{language}.{language}",
-    "bucc2018": lambda language: f"bucc18.{language}",
-    "tatoeba": lambda language: f"tatoeba.{TATOEBA_HUB_CODES[language]}",
-}
-
-#: The SQuAD splits fetched first for tasks that train (and select) on SQuAD v1.1.
-_SQUAD_SPLITS = {"xquad": ("train", "validation"), "mlqa": ("train",)}
 
 
 def hub_splits(config: str) -> tuple[str, ...]:
@@ -158,43 +84,6 @@ def hub_splits(config: str) -> tuple[str, ...]:
             return ("train", "test")
         return ("train", "validation", "test")
     raise XstiltsError(f"unknown {DEFAULT_REPO} config {config!r}")
-
-
-def hub_languages(task: str) -> tuple[str, ...]:
-    """The languages (ISO 639-1) the Hub holds for ``task``."""
-    if task not in _LANGUAGES:
-        raise XstiltsError(
-            f"task {task!r} is not on {DEFAULT_REPO}; fetchable: {', '.join(HUB_CONFIGS)}"
-        )
-    return tuple(_LANGUAGES[task])
-
-
-def select_languages(task: str, languages: Collection[str] = ()) -> tuple[str, ...]:
-    """Requested languages in the Hub's order (all when none is given), English added where
-    the task trains or selects models on English."""
-    available = hub_languages(task)
-    unknown = [lang for lang in languages if lang not in available]
-    if unknown:
-        raise XstiltsError(
-            f"{task} on {DEFAULT_REPO} has no language(s) {', '.join(unknown)}; "
-            f"it has {' '.join(available)}"
-        )
-    wanted = set(languages) or set(available)
-    if task in _ENGLISH_TRAINED and "en" in available:
-        wanted.add("en")
-    return tuple(lang for lang in available if lang in wanted)
-
-
-def hub_plan(task: str, languages: Collection[str] = ()) -> list[tuple[str, str]]:
-    """``(config, split)`` pairs :func:`~xstilts.data.hub.fetch` loads for ``task`` in
-    ``languages``: SQuAD first where the task trains on it, then every split of each config."""
-    chosen = select_languages(task, languages)  # rejects every task not on the Hub
-    if task in _SHARED_CONFIG:
-        configs = [_SHARED_CONFIG[task]]
-    else:
-        configs = [_CONFIG_OF_LANGUAGE[task](lang) for lang in chosen]
-    plan = [("SQuAD", split) for split in _SQUAD_SPLITS.get(task, ())]
-    return plan + [(config, split) for config in configs for split in hub_splits(config)]
 
 
 def config_language(config: str) -> str:

@@ -1,0 +1,79 @@
+"""A task's Hub source: where its rows are and how they become the official files.
+
+The facts are the task's (its spec holds a :class:`HubSource`, see ``xstilts.tasks``); this
+package holds only what every Hub task shares (reading rows, writing files, the repository's
+splits). ``data`` sits below ``tasks`` in the layering, so it receives the source as an argument
+and never looks a task up by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from xstilts.data.hub.configs import DEFAULT_REPO, hub_splits
+from xstilts.data.hub.rows import Conversion, Row
+from xstilts.errors import XstiltsError
+
+Writer = Callable[[Conversion, list[Row]], list[Path]]
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """One task on the Hub.
+
+    ``config`` is the one config holding every language (rows are then filtered by language,
+    e.g. ``XNLI``), or a pattern whose ``{language}`` is the ISO 639-1 code (``PAN-X.{language}``),
+    or a map from the code to the config (``udpos.German``). ``families`` are the config
+    families (the part before the first dot) whose rows ``write`` accepts: a config of another
+    task is a user error, not a file in the wrong place.
+    """
+
+    task: str  # the folder written under the data directory: the task's name
+    languages: tuple[str, ...]  # ISO 639-1 codes the Hub holds, in the Hub's order
+    config: str | Mapping[str, str]
+    families: tuple[str, ...]
+    write: Writer
+    description: str  # one line for ``xstilts fetch --list``: configs, splits and files
+    repo: str = DEFAULT_REPO
+    # A Hub commit to pin; None reads the repository's main branch. (No commit of google/xtreme
+    # is pinned yet: one must be read off the Hub, and ``--revision`` pins one per fetch.)
+    revision: str | None = None
+    english_trained: bool = False  # trains or selects on English: English is always fetched
+    squad_splits: tuple[str, ...] = ()  # SQuAD v1.1 splits fetched first (trains on SQuAD)
+    note: str = ""  # where the Hub differs from the release; ``{task_dir}`` is filled in
+    note_done_when: str = ""  # a file that, present in the task folder, makes the note moot
+    gold_only: bool = False  # not the benchmark's data: fetched only when explicitly allowed
+
+    def configs(self, languages: tuple[str, ...]) -> list[str]:
+        """The configs holding ``languages``."""
+        if not isinstance(self.config, str):
+            return [self.config[language] for language in languages]
+        if "{language}" not in self.config:
+            return [self.config]
+        return [self.config.format(language=language) for language in languages]
+
+
+def select_languages(source: HubSource, languages: Collection[str] = ()) -> tuple[str, ...]:
+    """Requested languages in the Hub's order (all when none is given), English added where
+    the task trains or selects models on English."""
+    available = source.languages
+    unknown = [lang for lang in languages if lang not in available]
+    if unknown:
+        raise XstiltsError(
+            f"{source.task} on {source.repo} has no language(s) {', '.join(unknown)}; "
+            f"it has {' '.join(available)}"
+        )
+    wanted = set(languages) or set(available)
+    if source.english_trained and "en" in available:
+        wanted.add("en")
+    return tuple(lang for lang in available if lang in wanted)
+
+
+def hub_plan(source: HubSource, languages: Collection[str] = ()) -> list[tuple[str, str]]:
+    """``(config, split)`` pairs :func:`~xstilts.data.hub.fetch` loads for the task in
+    ``languages``: SQuAD first where the task trains on it, then every split of each config."""
+    configs = source.configs(select_languages(source, languages))
+    plan = [("SQuAD", split) for split in source.squad_splits]
+    return plan + [(config, split) for config in configs for split in hub_splits(config)]
