@@ -18,6 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from xstilts.errors import XstiltsError
+from xstilts.files import atomic_write_text, temporary_name
 from xstilts.train.checkpoint import swapped_parameters, trainable_state
 
 ORACLE_STATES = "oracle_states"
@@ -87,12 +88,10 @@ class OracleTracker:
         needed = set(self.steps().values())
         if step in needed:  # written before the history names it
             self.states.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_path(step).with_suffix(".tmp")
+            tmp = temporary_name(self.state_path(step))
             save_file(trainable_state(model), str(tmp))
             os.replace(tmp, self.state_path(step))
-        tmp = self.history_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.history), encoding="utf-8")
-        os.replace(tmp, self.history_path)
+        atomic_write_text(self.history_path, json.dumps(self.history))
         for path in self.states.glob("step-*.safetensors"):
             if int(path.stem.removeprefix("step-")) not in needed:
                 path.unlink()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
@@ -36,6 +37,7 @@ from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
 from xstilts.families.base import RetrievalFamily, predict_sets
 from xstilts.families.registry import FAMILY_OPS, trainable_family
+from xstilts.files import MANIFEST, CorruptFileError, verify_manifest
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.spec import TaskSpec
@@ -77,7 +79,14 @@ def save_encoder(encoder: nn.Module, folder: Path, meta: dict[str, Any]) -> None
 
 
 def load_encoder_state(encoder: nn.Module, folder: Path) -> None:
-    state = load_file(str(folder / "encoder.safetensors"))
+    """Load a saved encoder after checking its manifest (``CorruptFileError`` names the file)."""
+    path = folder / "encoder.safetensors"
+    if (folder / MANIFEST).is_file():  # folders written before manifests existed have none
+        verify_manifest(folder, ("encoder.safetensors",))
+    try:
+        state = load_file(str(path))
+    except (OSError, SafetensorError) as error:
+        raise CorruptFileError(f"{path}: unreadable encoder checkpoint ({error})") from None
     missing = [name for name in state if name not in dict(encoder.named_parameters())]
     if missing:
         raise XstiltsError(f"{folder}: checkpoint does not match the encoder ({missing[0]} ...)")
@@ -290,8 +299,16 @@ class StudyRunner(StudyPlan):
         folder = self.intermediate_folder(combo, seed)
         self.barrier()  # all processes see the same checkpoint state
         if (folder / "encoder.safetensors").is_file():
-            load_encoder_state(encoder, folder)
-            return encoder, tokenizer
+            try:
+                load_encoder_state(encoder, folder)
+                return encoder, tokenizer
+            except CorruptFileError as error:
+                if self.processes.num_processes > 1:
+                    raise XstiltsError(f"{error}; delete {folder} to train it again") from None
+                log.warning("%s; moving %s aside and training it again", error, folder)
+                aside = folder.with_name(folder.name + ".corrupt")
+                shutil.rmtree(aside, ignore_errors=True)
+                folder.rename(aside)
         names = combo.split("+")
         torch.manual_seed(seed)
         heads = {

@@ -6,16 +6,20 @@ model-selection state (best dev score and its parameters). The data order needs 
 batches of epoch *e* are a pure function of (seed, e), so resuming at step *s* rebuilds the epoch
 and skips the batches already seen.
 
-Writes are atomic (a temporary folder renamed over the old one), so a SIGKILL during a save leaves
-the previous checkpoint intact.
+Writes are atomic (:func:`xstilts.files.atomic_folder`), so a SIGKILL during a save leaves the
+previous checkpoint intact. Nothing is pickled: tensors are safetensors, the optimizer, scheduler
+and RNG state a JSON skeleton plus safetensors (:mod:`.state_tree`), so a run folder received from
+someone else cannot run code when resumed. A manifest of sha256 sums, checked before anything is
+applied, turns truncation and bit flips into :class:`CheckpointError` (one line naming the file);
+the loop then warns and trains the phase from the start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
-import os
-import shutil
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +29,19 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from xstilts.files import MANIFEST, CorruptFileError, atomic_folder, verify_manifest
+from xstilts.train.state_tree import load_tree, save_tree
+
 STATE_FILE = "trainer.json"
+OPTIMIZER_JSON, OPTIMIZER_TENSORS = "optimizer.json", "optimizer.safetensors"
+REQUIRED = ("model.safetensors", OPTIMIZER_JSON, OPTIMIZER_TENSORS, STATE_FILE)
+
+
+log = logging.getLogger("xstilts")
+
+
+class CheckpointError(CorruptFileError):
+    """A resume checkpoint that must not or cannot be loaded (corrupt, foreign, old format)."""
 
 
 @dataclass
@@ -69,38 +85,6 @@ def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
     }
 
 
-@contextlib.contextmanager
-def atomic_folder(folder: Path, *, keep_existing: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary sibling of ``folder`` to fill; on normal exit it becomes ``folder``.
-
-    Readers never see a half-written folder: a kill (or an exception) mid-write leaves only the
-    temporary one, which the next write under the same name clears. A directory cannot be renamed
-    over a non-empty one, so by default an existing ``folder`` is first renamed to ``.old``; a
-    kill between the two renames leaves that complete copy for :func:`find_checkpoint`. With
-    ``keep_existing`` the folder is content-addressed and several processes may write it at once:
-    the temporary name carries the pid, the first rename wins and the others drop their copy.
-    """
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    suffix = f".tmp-{os.getpid()}" if keep_existing else ".tmp"
-    tmp = folder.with_name(folder.name + suffix)
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    yield tmp
-    if keep_existing:
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process finished first; keep theirs (same content key)
-            shutil.rmtree(tmp)
-        return
-    old = folder.with_name(folder.name + ".old")
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    if old.exists():
-        shutil.rmtree(old)
-
-
 def save_checkpoint(
     folder: Path,
     model: nn.Module,
@@ -124,14 +108,12 @@ def save_checkpoint(
         if average_sum is not None:
             summed = {k: v.contiguous().cpu() for k, v in average_sum.items()}
             save_file(summed, str(tmp / "average_sum.safetensors"))
-        torch.save(
-            {
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "rng": rng_states if rng_states is not None else [rng_state()],
-            },
-            tmp / "optimizer.pt",
-        )
+        extra = {
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": rng_states if rng_states is not None else [rng_state()],
+        }
+        save_tree(extra, tmp / OPTIMIZER_JSON, tmp / OPTIMIZER_TENSORS)
         (tmp / STATE_FILE).write_text(
             json.dumps(
                 {
@@ -148,9 +130,12 @@ def save_checkpoint(
 
 
 def find_checkpoint(folder: Path) -> Path | None:
-    """The complete checkpoint to resume from, if any (a kill between renames leaves ``.old``)."""
+    """The checkpoint to resume from, if any (a kill between renames leaves ``.old``).
+
+    Read-only (every data-parallel process calls it); the next save repairs the layout.
+    """
     for candidate in (folder, folder.with_name(folder.name + ".old")):
-        if (candidate / STATE_FILE).is_file():
+        if (candidate / MANIFEST).is_file() or (candidate / STATE_FILE).is_file():
             return candidate
     return None
 
@@ -170,6 +155,82 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+@dataclass
+class Checkpoint:
+    """Everything a checkpoint folder holds, read and verified before any of it is applied."""
+
+    model: dict[str, torch.Tensor]
+    extra: dict[str, Any]
+    state: LoopState
+    best: dict[str, torch.Tensor] | None
+    average_sum: dict[str, torch.Tensor] | None
+
+
+def read_checkpoint(folder: Path) -> Checkpoint:
+    """Verify and read a :func:`save_checkpoint` folder; :class:`CheckpointError` if unusable."""
+    if (folder / "optimizer.pt").exists() or not (folder / MANIFEST).is_file():
+        raise CheckpointError(
+            f"{folder / 'optimizer.pt'}: a checkpoint in the old pickle format (or not written "
+            "by xstilts) is never loaded, since unpickling can run code; delete "
+            f"{folder} to train this phase from the start"
+        )
+    try:
+        verify_manifest(folder, REQUIRED)
+    except CorruptFileError as error:
+        raise CheckpointError(f"{error}; delete {folder} to train this phase again") from None
+    current = folder / "model.safetensors"
+    try:
+        model = load_file(str(current))
+        current = folder / OPTIMIZER_JSON
+        extra = load_tree(current, folder / OPTIMIZER_TENSORS)
+        current = folder / STATE_FILE
+        raw = json.loads(current.read_text(encoding="utf-8"))
+        state = LoopState(
+            step=int(raw["step"]),
+            best_dev=float(raw["best_dev"]),
+            best_step=int(raw["best_step"]),
+            history=[(int(step), float(score)) for step, score in raw["history"]],
+            seconds=float(raw["seconds"]),
+            averaged=int(raw.get("averaged", 0)),
+        )
+        current = folder / "best.safetensors"
+        best = load_file(str(current)) if current.is_file() else None
+        current = folder / "average_sum.safetensors"
+        average_sum = load_file(str(current)) if current.is_file() else None
+        if not isinstance(extra, dict) or not {"optimizer", "scheduler", "rng"} <= set(extra):
+            current = folder / OPTIMIZER_JSON
+            raise ValueError("optimizer, scheduler or RNG state missing")
+    except Exception as error:  # any parse failure of a checksummed file: a foreign writer
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(
+            f"{current}: unreadable checkpoint file ({message}); delete {folder} to train "
+            "this phase again"
+        ) from None
+    return Checkpoint(model, extra, state, best, average_sum)
+
+
+def resume(
+    folder: Path | None,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    rank: int = 0,
+) -> tuple[LoopState, dict[str, torch.Tensor] | None, dict[str, torch.Tensor] | None]:
+    """Load the checkpoint under ``folder`` if there is a usable one, else a fresh state.
+
+    A checkpoint that fails verification is only a lost head start: a warning names the file
+    and the phase trains from the beginning (its next save replaces the bad folder).
+    """
+    found = find_checkpoint(folder) if folder is not None else None
+    if found is None:
+        return LoopState(), None, None
+    try:
+        return load_checkpoint(found, model, optimizer, scheduler, rank=rank)
+    except CheckpointError as error:
+        log.warning("%s; training this phase from the start instead", error)
+        return LoopState(), None, None
+
+
 def load_checkpoint(
     folder: Path,
     model: nn.Module,
@@ -181,24 +242,45 @@ def load_checkpoint(
 
     Process ``rank`` gets its own saved random state (rank 0's if the run was saved with fewer
     processes: training goes on, though no longer bit-identical to an uninterrupted run).
+    Nothing is changed when the folder fails verification (:class:`CheckpointError`).
     """
-    copy_parameters(model, load_file(str(folder / "model.safetensors")))
-    extra = torch.load(folder / "optimizer.pt", weights_only=False)
-    optimizer.load_state_dict(extra["optimizer"])
-    scheduler.load_state_dict(extra["scheduler"])
-    states = extra.get("rng") or [{"torch": extra["torch_rng"]}]  # older checkpoints: CPU only
-    set_rng_state(states[rank] if rank < len(states) else states[0])
-    raw = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-    state = LoopState(
-        step=raw["step"],
-        best_dev=raw["best_dev"],
-        best_step=raw["best_step"],
-        history=[tuple(item) for item in raw["history"]],  # type: ignore[misc]
-        seconds=raw["seconds"],
-        averaged=raw.get("averaged", 0),
-    )
-    best_path = folder / "best.safetensors"
-    best = load_file(str(best_path)) if best_path.is_file() else None
-    sum_path = folder / "average_sum.safetensors"
-    average_sum = load_file(str(sum_path)) if sum_path.is_file() else None
-    return state, best, average_sum
+    saved = read_checkpoint(folder)
+    parameters = dict(model.named_parameters())
+    for name, tensor in saved.model.items():
+        if name not in parameters or parameters[name].shape != tensor.shape:
+            raise CheckpointError(
+                f"{folder / 'model.safetensors'}: parameter {name} does not match this model; "
+                f"delete {folder} to train this phase again"
+            )
+    before = (copy.deepcopy(optimizer.state_dict()), scheduler.state_dict(), rng_state())
+    try:
+        optimizer.load_state_dict(saved.extra["optimizer"])
+        scheduler.load_state_dict(saved.extra["scheduler"])
+        states = saved.extra["rng"]
+        set_rng_state(states[rank] if rank < len(states) else states[0])
+    except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as error:
+        optimizer.load_state_dict(before[0])  # leave everything as it was: a clean fresh start
+        scheduler.load_state_dict(before[1])
+        set_rng_state(before[2])
+        raise CheckpointError(
+            f"{folder / OPTIMIZER_JSON}: does not match this model's optimizer ({error}); "
+            f"delete {folder} to train this phase again"
+        ) from None
+    copy_parameters(model, saved.model)
+    return saved.state, saved.best, saved.average_sum
+
+
+__all__ = [
+    "CheckpointError",
+    "LoopState",
+    "atomic_folder",
+    "copy_parameters",
+    "find_checkpoint",
+    "load_checkpoint",
+    "read_checkpoint",
+    "resume",
+    "rng_state",
+    "save_checkpoint",
+    "swapped_parameters",
+    "trainable_state",
+]

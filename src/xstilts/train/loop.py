@@ -23,10 +23,8 @@ from transformers import get_linear_schedule_with_warmup
 from xstilts.config import TrainConfig
 from xstilts.models.encoder import precision_autocast
 from xstilts.train.checkpoint import (
-    LoopState,
     copy_parameters,
-    find_checkpoint,
-    load_checkpoint,
+    resume,
     rng_state,
     save_checkpoint,
 )
@@ -179,12 +177,7 @@ def train(
     # per optimizer step on every process.
     model.to(accelerator.device)
 
-    state, best_state, average_sum = LoopState(), None, None
-    resume_from = find_checkpoint(checkpoint_dir) if checkpoint_dir is not None else None
-    if resume_from is not None:
-        state, best_state, average_sum = load_checkpoint(
-            resume_from, model, optimizer, scheduler, rank=rank
-        )
+    state, best_state, average_sum = resume(checkpoint_dir, model, optimizer, scheduler, rank)
 
     def save() -> None:
         if checkpoint_dir is None:
