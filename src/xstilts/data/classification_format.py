@@ -33,7 +33,7 @@ from pathlib import Path
 
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.json_records import iter_jsonl_records, require
-from xstilts.data.readers import read_tsv_records
+from xstilts.data.readers import open_text, read_tsv_records
 from xstilts.errors import DataError
 
 NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
@@ -215,3 +215,38 @@ def _nonempty(
     if not examples:
         raise DataError(path, None, "no examples found after the header")
     return examples
+
+
+def read_xtreme_pair_tsv(path: str | Path, nli: bool) -> list[ClassificationExample]:
+    """Read XTREME's preprocessed ``{split}-{lang}.tsv`` (XNLI or PAWS-X): no header,
+    ``sentence1<TAB>sentence2[<TAB>label]``; the test files carry no label column.
+
+    Read as XTREME reads them (``transformers.DataProcessor._read_tsv``: ``csv.reader`` with
+    ``delimiter="\\t"``, ``quotechar=None``, ``utf-8-sig``): quotes are literal text, so a
+    sentence that ``utils_preprocess.py``'s ``csv.writer`` quoted keeps its quotes, exactly as in
+    the published XTREME runs. Blank lines, on which XTREME's processors crash (``line[0]`` of an
+    empty row), are skipped. Ids are the 0-based row positions (XTREME's ``guid`` suffix).
+    """
+    examples: list[ClassificationExample] = []
+    for line_number, line in enumerate(open_text(path), start=1):
+        text = line.removeprefix("\ufeff") if line_number == 1 else line
+        if not text:
+            continue
+        fields = text.split("\t")
+        if len(fields) not in (2, 3):
+            raise DataError(
+                path, line_number, f"expected 2 or 3 tab-separated fields, found {len(fields)}"
+            )
+        label = None
+        if len(fields) == 3:
+            label = (
+                _nli_label(fields[2], path, line_number)
+                if nli
+                else _binary(fields[2], path, line_number)
+            )
+        examples.append(
+            ClassificationExample(
+                id=str(len(examples)), text_a=fields[0], text_b=fields[1], label=label
+            )
+        )
+    return _nonempty(path, examples)

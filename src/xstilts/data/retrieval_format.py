@@ -55,6 +55,12 @@ def read_bucc2018(directory: str | Path, language: str, split: str) -> Retrieval
     )
 
 
+#: What a blank line of a BUCC gold file is to the official scorer: ``bucc_eval`` reads the gold
+#: as ``{line.strip() for line in open(gold_file)}``, so blank lines add one ``""`` entry, which
+#: no mined pair matches but which counts in the recall denominator. It is kept as this pair.
+BUCC_BLANK_GOLD = ("", "")
+
+
 def read_bucc2018_files(
     source_path: str | Path,
     target_path: str | Path,
@@ -65,7 +71,10 @@ def read_bucc2018_files(
     """Read BUCC's ``id<TAB>sentence`` files and optional gold pairs into a :class:`RetrievalPair`.
 
     Gold ids must exist on their side: a gold file from another split would otherwise score as
-    plain misses.
+    plain misses. Read as XTREME's ``scripts/run_bucc2018.sh`` and ``third_party/utils_retrieve.py``
+    read them: ids are ``cut -f1`` and sentences ``cut -f2`` of each line, both stripped; a gold
+    line is stripped as a whole (whitespace *inside* it is kept, so such a pair names an unknown
+    id), and blank gold lines count as :data:`BUCC_BLANK_GOLD`.
     """
     source_ids, source = _read_id_sentences(Path(source_path))
     target_ids, target = _read_id_sentences(Path(target_path))
@@ -74,8 +83,9 @@ def read_bucc2018_files(
         known_source, known_target = set(source_ids), set(target_ids)
         for line_number, line in enumerate(open_text(gold_path), start=1):
             if not line.strip():
+                gold.append(BUCC_BLANK_GOLD)
                 continue
-            fields = line.split("\t")
+            fields = line.strip().split("\t")
             if len(fields) != 2:
                 raise DataError(gold_path, line_number, "expected source_id<TAB>en_id")
             if fields[0] not in known_source or fields[1] not in known_target:
@@ -83,7 +93,7 @@ def read_bucc2018_files(
                     gold_path, line_number, f"gold pair {fields[0]}/{fields[1]} names an unknown id"
                 )
             gold.append((fields[0], fields[1]))
-        if not gold:
+        if not [pair for pair in gold if pair != BUCC_BLANK_GOLD]:
             raise DataError(gold_path, None, "empty file; expected source_id<TAB>en_id lines")
     return RetrievalPair(
         language=language,
@@ -103,13 +113,14 @@ def _read_id_sentences(path: Path) -> tuple[list[str], list[str]]:
         if not line.strip():
             continue
         sentence_id, tab, sentence = line.partition("\t")
+        sentence_id = sentence_id.strip()  # run_bucc2018.sh: cut -f1, read back stripped
         if not tab or not sentence_id:
             raise DataError(path, line_number, "expected id<TAB>sentence")
         if sentence_id in seen:
             raise DataError(path, line_number, f"id {sentence_id!r} appears twice")
         seen.add(sentence_id)
         ids.append(sentence_id)
-        sentences.append(sentence.strip())
+        sentences.append(sentence.split("\t")[0].strip())  # cut -f2, read back stripped
     if not ids:
         raise DataError(path, None, "empty file; expected id<TAB>sentence lines")
     return ids, sentences

@@ -12,6 +12,7 @@ This module imports no torch: ``xstilts plan`` answers in well under a second.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,11 +72,28 @@ def describe_task(
             if split is not None:
                 eval_languages[split] = spec.evaluation_languages(directory, split, study.languages)
         if not any(eval_languages.values()):
+            why = _why_missing(spec, directory, study.languages)
             raise XstiltsError(
                 f"{directory}: no evaluation data for task {spec.name!r} in languages "
-                f"{', '.join(study.languages or spec.languages)}"
+                f"{', '.join(study.languages or spec.languages)}{why}"
             )
     return TaskData(spec, directory, directory_digest(directory), eval_languages, variant)
+
+
+def _why_missing(spec: TaskSpec, directory: Path, wanted: Sequence[str]) -> str:
+    """The loader's own account of where it looked (every path tried and how to get the data),
+    for the first language asked for, so "no evaluation data" never leaves the user guessing."""
+    split = spec.test_split or spec.dev_split
+    languages = [lang for lang in wanted if lang in spec.languages] or list(spec.languages)
+    if split is None or not languages:
+        return ""
+    try:
+        spec.load(directory, split, languages[0])
+    except XstiltsError as error:
+        return f"; e.g. {split} {languages[0]!r}: {error}"
+    except (OSError, ValueError, KeyError, IndexError):
+        return ""
+    return ""
 
 
 def translated_languages(directory: Path) -> list[str]:

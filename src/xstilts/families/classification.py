@@ -15,6 +15,7 @@ from torch import nn
 from xstilts.config import EncoderConfig
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.featurize import Feature, collate, featurize_classification
+from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import accuracy
 from xstilts.evaluate.predict import predict_classification
 from xstilts.families.base import Family, Tokenizer
@@ -57,6 +58,16 @@ def score(
     spec: TaskSpec,
     language: str,
 ) -> dict[str, float]:
+    """Accuracy, or ``{}`` for a set without labels (XTREME's download strips test labels:
+    such a split is predicted for submission, not scored); partly labelled sets are errors."""
+    labelled = [example.label is not None for example in examples]
+    if not any(labelled):
+        return {}
+    if not all(labelled):
+        raise XstiltsError(
+            f"task {spec.name} ({language}): {labelled.count(False)} of {len(examples)} "
+            "examples have no label"
+        )
     return {"accuracy": accuracy(list(predictions), [e.label for e in examples])}
 
 

@@ -6,6 +6,10 @@ File layouts are the official releases':
 - XNLI: English training data from XNLI-MT-1.0 ``multinli.train.en.tsv`` (``premise hypo label``,
   label ``contradictory`` for contradiction), dev/test from XNLI-1.0 ``xnli.{dev,test}.tsv``
   with a ``language`` column (the XTREME recipe: train on English MNLI, test in 15 languages).
+  Accepted layouts, first match wins: the files at the top of ``xnli/`` (as ``xstilts fetch``
+  writes dev/test); the two zips unzipped there (``XNLI-MT-1.0/multinli/multinli.train.en.tsv``,
+  ``XNLI-1.0/xnli.{dev,test}.tsv``); XTREME's ``download_data.sh`` output (``train-en.tsv``,
+  ``{dev,test}-{lang}.tsv``, headerless, test without labels: predicted, not scored).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from xstilts.data.classification_format import (
     read_sst2_tsv,
     read_xnli_mt_tsv,
     read_xnli_tsv,
+    read_xtreme_pair_tsv,
 )
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.hub.classification import write_xnli
@@ -26,6 +31,7 @@ from xstilts.data.hub.configs import XNLI_HUB_LANGUAGES
 from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import read_tsv_records
 from xstilts.errors import DataError
+from xstilts.tasks.layout import any_file, first_file, xtreme_download
 from xstilts.tasks.spec import TaskSpec
 
 XNLI_LANGUAGES = (
@@ -44,22 +50,52 @@ def load_sst2(task_dir: Path, split: str, language: str) -> list[ClassificationE
     return read_sst2_tsv(task_dir / {"train": "train.tsv", "dev": "dev.tsv"}[split])
 
 
+# Layouts, first match wins (see the module docstring).
+XNLI_TRAIN_FILES = (
+    "multinli.train.en.tsv",
+    "XNLI-MT-1.0/multinli/multinli.train.en.tsv",
+    "multinli/multinli.train.en.tsv",
+)
+XNLI_XTREME_TRAIN = "train-en.tsv"
+_XNLI_GET = (
+    "XNLI-1.0.zip and XNLI-MT-1.0.zip from https://dl.fbaipublicfiles.com/XNLI/ unzipped into "
+    f"the task folder, or {xtreme_download('xnli')}, or xstilts fetch xnli --out DATA_DIR "
+    "(dev/test only)"
+)
+
+
+def _xnli_release_files(split: str) -> list[str]:
+    return [f"xnli.{split}.tsv", f"XNLI-1.0/xnli.{split}.tsv"]
+
+
 def load_xnli(task_dir: Path, split: str, language: str) -> list[ClassificationExample]:
-    """XNLI: English train from XNLI-MT, dev/test rows of ``language`` from XNLI-1.0."""
+    """XNLI: English train from XNLI-MT, dev/test rows of ``language`` from XNLI-1.0; or
+    XTREME's preprocessed ``{split}-{lang}.tsv`` (its test files carry no labels)."""
     if split == "train":
         if language != "en":
             raise DataError(task_dir, None, "XNLI trains on English (multinli.train.en.tsv)")
-        return read_xnli_mt_tsv(task_dir / "multinli.train.en.tsv")
-    return read_xnli_tsv(task_dir / f"xnli.{split}.tsv", language)
+        if (task_dir / XNLI_XTREME_TRAIN).is_file() and not any_file(task_dir, XNLI_TRAIN_FILES):
+            return read_xtreme_pair_tsv(task_dir / XNLI_XTREME_TRAIN, nli=True)
+        candidates = [*XNLI_TRAIN_FILES, XNLI_XTREME_TRAIN]
+        return read_xnli_mt_tsv(first_file(task_dir, candidates, "XNLI training file", _XNLI_GET))
+    release = _xnli_release_files(split)
+    if any_file(task_dir, release):
+        return read_xnli_tsv(first_file(task_dir, release, ""), language)
+    xtreme = f"{split}-{language}.tsv"
+    path = first_file(task_dir, [*release, xtreme], f"XNLI {split} file", _XNLI_GET)
+    return read_xtreme_pair_tsv(path, nli=True)
 
 
 def xnli_languages_found(task_dir: Path, split: str) -> list[str]:
-    """Languages with rows in ``xnli.{split}.tsv`` (the demo ships 7 of the 15)."""
+    """Languages with rows in ``xnli.{split}.tsv`` (the demo ships 7 of the 15), or with an
+    XTREME ``{split}-{lang}.tsv``."""
     if split == "train":
-        return ["en"] if (task_dir / "multinli.train.en.tsv").is_file() else []
-    path = task_dir / f"xnli.{split}.tsv"
-    if not path.is_file():
-        return []
+        found = any_file(task_dir, [*XNLI_TRAIN_FILES, XNLI_XTREME_TRAIN])
+        return ["en"] if found else []
+    release = [task_dir / name for name in _xnli_release_files(split)]
+    path = next((path for path in release if path.is_file()), None)
+    if path is None:
+        return [lang for lang in XNLI_LANGUAGES if (task_dir / f"{split}-{lang}.tsv").is_file()]
     return sorted({row["language"] for _, row in read_tsv_records(path, ["language"])})
 
 

@@ -2,7 +2,16 @@
 
 Official releases and their mirrors disagree on folders (``MLQA_V1/dev/...`` or ``dev/...``,
 XTREME's ``download_data.sh`` layout or the original zip's): a task lists its candidate paths in
-order of preference, and a missing file is reported with every path that was tried.
+order of preference, and a missing file is reported with every path that was tried and the
+command that would get the data (``get``), so a user never has to read the source to learn where
+a file should go.
+
+Where XTREME's ``download_data.sh`` writes each task (google-research/xtreme ``scripts/
+download_data.sh`` and ``utils_preprocess.py``, read at commit 838c13b): ``download/{task}/`` with
+the task names used here (``xnli pawsx udpos panx tatoeba bucc2018 squad xquad mlqa tydiqa xcopa
+mewslix lareqa``), so ``data_dir: download`` works as it is. That download *removes the test
+labels* of every task (XTREME scores test sets on its server): test sets read from it are
+predicted (the files for ``xstilts export``) but not scored; dev sets are scored.
 """
 
 from __future__ import annotations
@@ -12,14 +21,33 @@ from pathlib import Path
 
 from xstilts.errors import DataError
 
+#: The command behind most ``get`` hints: XTREME's own download script.
+XTREME_DOWNLOAD = (
+    "git clone https://github.com/google-research/xtreme && cd xtreme && "
+    "bash scripts/download_data.sh  (writes download/{task}/; use data_dir: download)"
+)
 
-def first_file(task_dir: Path, candidates: Sequence[str], what: str) -> Path:
-    """The first candidate (relative to ``task_dir``) that exists; else one error naming all."""
+
+def xtreme_download(task: str) -> str:
+    """The ``get`` hint for a task that XTREME's ``download_data.sh`` fetches."""
+    return XTREME_DOWNLOAD.replace("{task}", task)
+
+
+def first_file(task_dir: Path, candidates: Sequence[str], what: str, get: str = "") -> Path:
+    """The first candidate (relative to ``task_dir``) that exists; else one error naming all
+    of them (relative to ``task_dir``, which the message starts with) and, when given, how to
+    get the data."""
     for candidate in candidates:
         path = task_dir / candidate
         if path.is_file():
             return path
-    raise DataError(task_dir, None, f"no {what}; expected one of: {', '.join(candidates)}")
+    raise missing(task_dir, candidates, what, get)
+
+
+def missing(task_dir: Path, candidates: Sequence[str], what: str, get: str = "") -> DataError:
+    """The one-line error for data that is in none of the ``candidates`` layouts."""
+    hint = f"; to get it: {get}" if get else ""
+    return DataError(task_dir, None, f"no {what}; expected one of: {', '.join(candidates)}{hint}")
 
 
 def any_file(task_dir: Path, candidates: Sequence[str]) -> bool:

@@ -7,8 +7,9 @@ Folder layouts (the task folder is ``{data_dir}/{task name}``; the first file fo
   ``{lang}/test_2k.tsv``, English ``en/train.tsv``, other languages ``{lang}/translated_train.tsv``;
   ``id sentence1 sentence2 label`` with a header), at the top or still inside ``x-final/``. This is
   what XTREME downloads before ``utils_preprocess.py`` (``pawsx_preprocess``) rewrites it to
-  headerless ``{split}-{lang}.tsv``; we read the release itself, so those rewritten files are
-  refused with a message saying so. Test labels are in the release, so test is scored locally.
+  headerless ``{split}-{lang}.tsv`` (``train-en.tsv``, ``dev-*``, ``test-*`` without labels);
+  those rewritten files are read too, as XTREME reads them, when the release is absent. Test
+  labels are in the release, so test is scored locally; XTREME's test files are only predicted.
 - ``qqp/``: GLUE QQP ``train.tsv``, ``dev.tsv``, from ``QQP-clean.zip`` (363,846 train pairs, the
   copy GLUE's ``download_glue_data.py`` and HF ``glue`` use). The first ``QQP.zip`` had questions
   split by raw newlines; our tsv reader refuses such rows with their file:line.
@@ -39,19 +40,24 @@ from xstilts.data.classification_format import (
     read_pawsx_tsv,
     read_qqp_tsv,
     read_snli_jsonl,
+    read_xtreme_pair_tsv,
 )
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.hub.classification import write_pawsx
 from xstilts.data.hub.configs import PAWSX_HUB_LANGUAGES
 from xstilts.data.hub.source import HubSource
 from xstilts.errors import DataError
-from xstilts.tasks.layout import any_file, first_file
+from xstilts.tasks.layout import any_file, first_file, xtreme_download
 from xstilts.tasks.spec import TaskSpec
 
 # xtreme:evaluate.py language list for pawsx, in its order.
 PAWSX_LANGUAGES = ("de", "en", "es", "fr", "ja", "ko", "zh")
 ANLI_ROUNDS = ("R1", "R2", "R3")
 
+_PAWSX_GET = (
+    "https://storage.googleapis.com/paws/pawsx/x-final.tar.gz extracted into the task folder, "
+    f"or {xtreme_download('pawsx')}, or xstilts fetch pawsx --out DATA_DIR"
+)
 # xtreme:scripts/train_pawsx.sh, XLM-R Large: lr 3e-5, batch 2 x 16, 5 epochs, length 128.
 _XTREME_PAWSX = {"learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128}
 # jiant/proj/simple/runscript.py intermediate defaults.
@@ -91,16 +97,14 @@ def load_pawsx(task_dir: Path, split: str, language: str) -> list[Classification
     if language not in PAWSX_LANGUAGES:
         raise DataError(task_dir, None, f"PAWS-X has no language {language!r}")
     candidates = pawsx_candidates(split, language)
-    if not any_file(task_dir, candidates):
-        rewritten = task_dir / f"{split}-{language}.tsv"
-        if rewritten.is_file():
-            raise DataError(
-                rewritten,
-                None,
-                "XTREME's headerless rewrite of PAWS-X; give the release instead "
-                f"(x-final.tar.gz: {candidates[0]})",
-            )
-    path = first_file(task_dir, candidates, f"PAWS-X {split} file for {language!r}")
+    xtreme = f"{split}-{language}.tsv"
+    if not any_file(task_dir, candidates) and (task_dir / xtreme).is_file():
+        examples = read_xtreme_pair_tsv(task_dir / xtreme, nli=False)
+        if split == "train":
+            examples = [e for e in examples if e.text_a.strip() or (e.text_b or "").strip()]
+        return examples
+    what = f"PAWS-X {split} file for {language!r}"
+    path = first_file(task_dir, [*candidates, xtreme], what, _PAWSX_GET)
     examples = read_pawsx_tsv(path)
     if split == "train":
         examples = [e for e in examples if e.text_a.strip() or (e.text_b or "").strip()]
@@ -113,7 +117,7 @@ def pawsx_languages_found(task_dir: Path, split: str) -> list[str]:
     return [
         language
         for language in PAWSX_LANGUAGES
-        if any_file(task_dir, pawsx_candidates(split, language))
+        if any_file(task_dir, [*pawsx_candidates(split, language), f"{split}-{language}.tsv"])
     ]
 
 

@@ -24,8 +24,12 @@ per task under the study's ``data_dir``; the layouts are the official releases' 
   and the dev files keep their names ``tydiqa-goldp-dev-{arabic,...}.json``. The "test" split is
   the official GoldP dev set (XTREME). TyDiQA-GoldP has no other dev set, so there is no
   English-dev selection: the last checkpoint is kept, as XTREME's QA recipe always does.
-  (XTREME's ``scripts/predict_qa.sh`` names the dev files ``tydiqa.goldp.{lang}.dev.json``,
-  which its own preprocessing never writes; that name is accepted as well.)
+  (XTREME's ``utils_preprocess.py`` at commit 838c13b writes ``tydiqa.goldp.{lang}.train.json``
+  and renames the dev files to ``tydiqa.goldp.{lang}.dev.json``, blanking their answers; those
+  names are accepted as well, and such test sets are predicted, not scored.)
+
+XTREME's ``download_data.sh`` puts SQuAD in its own ``squad/`` folder beside ``xquad/`` and
+``mlqa/``; the message for a missing copy gives the ``ln -s`` that links it in.
 
 Languages are XTREME's (``tasks/benchmarks.TASK_LANGUAGES``); XQuAD adds XTREME-R's ``ro``.
 """
@@ -41,7 +45,7 @@ from xstilts.data.hub.span_qa import write_mlqa, write_squad, write_tydiqa, writ
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
-from xstilts.tasks.layout import any_file, first_file
+from xstilts.tasks.layout import any_file, first_file, xtreme_download
 from xstilts.tasks.spec import LanguagesFound, TaskSpec
 
 XQUAD_LANGUAGES = TASK_LANGUAGES[XTREME]["xquad"] + tuple(
@@ -74,6 +78,22 @@ QA_INTERMEDIATE_DEFAULTS = {
 }  # fmt: skip
 
 
+_XQUAD_GET = (
+    "https://github.com/deepmind/xquad xquad.{lang}.json into the task folder, or "
+    f"{xtreme_download('xquad')} (test answers blanked: predicted, not scored), or "
+    "xstilts fetch xquad --out DATA_DIR"
+)
+_MLQA_GET = (
+    "https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip unzipped into the task folder, or "
+    f"{xtreme_download('mlqa')}, or xstilts fetch mlqa --out DATA_DIR"
+)
+_TYDIQA_GET = (
+    "https://storage.googleapis.com/tydiqa/v1.1/tydiqa-goldp-v1.1-train.json and "
+    "tydiqa-goldp-v1.1-dev.tgz (extracted) into the task folder, or "
+    f"{xtreme_download('tydiqa')}, or xstilts fetch tydiqa --out DATA_DIR"
+)
+
+
 def _english_only(task_dir: Path, task: str, split: str, language: str) -> None:
     if language != "en":
         raise DataError(task_dir, None, f"{task} has only English {split} data, not {language!r}")
@@ -89,10 +109,16 @@ def _squad_copy(task_dir: Path, task: str, split: str) -> Path:
     """SQuAD v1.1 train/dev kept inside another task's folder (see the module docstring)."""
     path = _split_file(task_dir, SQUAD_V1_FILES, task, split)
     if not path.is_file():
+        sibling = task_dir.parent / "squad" / path.name
+        how = (
+            f"ln -s ../squad/{path.name} {task_dir}/"
+            if sibling.is_file()
+            else f"xstilts fetch {task} --out {task_dir.parent} (writes it), or copy SQuAD's"
+        )
         raise DataError(
             path, None,
-            f"file not found; {task} trains on SQuAD v1.1: copy or symlink "
-            f"squad/{path.name} into {task_dir}",
+            f"file not found; {task} trains on SQuAD v1.1 and reads it from its own folder "
+            f"(so the run's data fingerprint covers it): {how}",
         )  # fmt: skip
     return path
 
@@ -112,7 +138,8 @@ def load_squad_v2(task_dir: Path, split: str, language: str) -> list[SpanQAExamp
 def load_xquad(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
     """Train/dev: the SQuAD v1.1 copy (English); test: ``xquad.{language}.json``."""
     if split == "test":
-        return read_squad(task_dir / f"xquad.{language}.json")
+        what = f"XQuAD file for {language!r}"
+        return read_squad(first_file(task_dir, [f"xquad.{language}.json"], what, _XQUAD_GET))
     _english_only(task_dir, "xquad", split, language)
     return read_squad(_squad_copy(task_dir, "xquad", split))
 
@@ -137,7 +164,7 @@ def load_mlqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample]:
     if split not in ("dev", "test"):
         raise DataError(task_dir, None, f"mlqa has no {split!r} split; expected train, dev, test")
     what = f"MLQA {split} file for {language!r}"
-    return read_squad(first_file(task_dir, _mlqa_candidates(split, language), what))
+    return read_squad(first_file(task_dir, _mlqa_candidates(split, language), what, _MLQA_GET))
 
 
 def mlqa_languages_found(task_dir: Path, split: str) -> list[str]:
@@ -154,6 +181,7 @@ _TYDIQA_RELEASE_TRAIN = "tydiqa-goldp-v1.1-train.json"
 # XTREME's English split first; else the release, whose English questions are split out on load.
 _TYDIQA_TRAIN_FILES = (
     f"{_TYDIQA_TRAIN_DIR}/tydiqa.en.train.json",
+    f"{_TYDIQA_TRAIN_DIR}/tydiqa.goldp.en.train.json",  # utils_preprocess.py at 838c13b
     f"{_TYDIQA_TRAIN_DIR}/{_TYDIQA_RELEASE_TRAIN}",
     _TYDIQA_RELEASE_TRAIN,
 )
@@ -171,12 +199,13 @@ def load_tydiqa(task_dir: Path, split: str, language: str) -> list[SpanQAExample
     the official GoldP dev file of ``language``."""
     if split == "test":
         what = f"TyDiQA-GoldP dev file for {language!r}"
-        return read_squad(first_file(task_dir, _tydiqa_test_candidates(language), what))
+        candidates = _tydiqa_test_candidates(language)
+        return read_squad(first_file(task_dir, candidates, what, _TYDIQA_GET))
     if split != "train":
         raise DataError(task_dir, None, f"tydiqa has no {split!r} split; expected train, test")
     _english_only(task_dir, "tydiqa", split, language)
     what = "TyDiQA-GoldP English training file (or the release's to split it from)"
-    path = first_file(task_dir, _TYDIQA_TRAIN_FILES, what)
+    path = first_file(task_dir, _TYDIQA_TRAIN_FILES, what, _TYDIQA_GET)
     if path.name != _TYDIQA_RELEASE_TRAIN:
         return read_squad(path)
     examples = [e for e in read_squad(path) if e.id.startswith("english-")]

@@ -1,8 +1,11 @@
 """Bitext retrieval targets evaluated straight from an encoder: Tatoeba (BUCC joins in issue 3).
 
-Tatoeba files follow the LASER/XTREME release: ``tatoeba.{xxx}-eng.{xxx}`` and
-``tatoeba.{xxx}-eng.eng``, one sentence per line, line i of both files translations of each other;
-``xxx`` is the ISO 639-3 code the release uses (``swh`` for Swahili, ``cmn`` for Mandarin).
+Tatoeba files follow the LASER release: ``tatoeba.{xxx}-eng.{xxx}`` and ``tatoeba.{xxx}-eng.eng``
+(at the top of ``tatoeba/`` or in LASER's ``v1/`` folder; also what ``xstilts fetch`` writes), one
+sentence per line, line i of both files translations of each other; ``xxx`` is the ISO 639-3 code
+the release uses (``swh`` for Swahili, ``cmn`` for Mandarin). XTREME's ``download_data.sh`` instead
+leaves ``{l}-en.{l}`` and ``{l}-en.en`` with the English lines sorted (the gold is hidden): those
+are read too, predicted and not scored.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from xstilts.data.hub.retrieval import write_tatoeba
 from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import open_text
 from xstilts.errors import DataError
+from xstilts.tasks.layout import missing, xtreme_download
 from xstilts.tasks.spec import TaskSpec
 
 # ISO 639-1 (our language key) -> the 639-3 code in the Tatoeba file names (XTREME + XTREME-R).
@@ -28,47 +32,93 @@ TATOEBA_CODES = {
 }  # fmt: skip
 
 
-def _lines(path: Path) -> list[str]:
-    lines = list(open_text(path))
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            raise DataError(path, number, "empty line; expected one sentence per line")
+_TATOEBA_GET = (
+    "the LASER test sets (https://github.com/facebookresearch/LASER, data/tatoeba/v1/) copied "
+    f"into the task folder, or {xtreme_download('tatoeba')}, "
+    "or xstilts fetch tatoeba --out DATA_DIR"
+)
+
+
+def _laser_names(code: str) -> list[tuple[str, str]]:
+    """(source, English) file pairs of the LASER release: top of the task folder or ``v1/``."""
+    names = (f"tatoeba.{code}-eng.{code}", f"tatoeba.{code}-eng.eng")
+    return [names, (f"v1/{names[0]}", f"v1/{names[1]}")]
+
+
+def _xtreme_names(language: str) -> tuple[str, str]:
+    """XTREME's ``utils_preprocess.py`` (``tatoeba_preprocess``) copies: ``{l}-en.{l}`` and the
+    English side *sorted* (it hides the gold alignment; XTREME scores on its server)."""
+    return f"{language}-en.{language}", f"{language}-en.en"
+
+
+def _layout(task_dir: Path, language: str) -> tuple[Path, Path, bool] | None:
+    """(source file, English file, aligned) of the first layout present, else None."""
+    code = TATOEBA_CODES.get(language)
+    if code is None:
+        return None
+    for source, english in _laser_names(code):
+        if (task_dir / source).is_file() and (task_dir / english).is_file():
+            return task_dir / source, task_dir / english, True
+    source, english = _xtreme_names(language)
+    if (task_dir / source).is_file() and (task_dir / english).is_file():
+        return task_dir / source, task_dir / english, False
+    return None
+
+
+def sentence_lines(path: Path) -> list[str]:
+    """Sentences as ``evaluate_retrieval.py`` reads them: ``[l.strip() for l in open(f)]``:
+    every line is a sentence, a blank one included (embedded like any other)."""
+    lines = [line.strip() for line in open_text(path)]
+    if not any(lines):
+        raise DataError(path, None, "empty file; expected one sentence per line")
     return lines
 
 
+def match_trailing_blanks(first: list[str], second: list[str]) -> None:
+    """Drop trailing blank lines of the longer list while the lengths differ (in place).
+
+    The official script would embed files of different lengths and score against a gold file
+    that cannot match both; the only difference we repair is trailing blank lines (an editor
+    artefact), so that it scores what the files hold (docs/official-reading.md).
+    """
+    for longer, shorter in ((first, second), (second, first)):
+        while len(longer) > len(shorter) and not longer[-1]:
+            longer.pop()
+
+
 def load_tatoeba(task_dir: Path, split: str, language: str) -> list[RetrievalPair]:
-    """One aligned sentence set for ``language``; gold pairs are (line i, line i)."""
+    """One sentence set for ``language``; gold pairs are (line i, line i) in the LASER layout,
+    none in XTREME's (whose English side is sorted): its predictions are not scored."""
     code = TATOEBA_CODES.get(language)
     if code is None:
         raise DataError(task_dir, None, f"Tatoeba has no language {language!r}")
-    source_path = task_dir / f"tatoeba.{code}-eng.{code}"
-    target_path = task_dir / f"tatoeba.{code}-eng.eng"
-    source, target = _lines(source_path), _lines(target_path)
-    if len(source) != len(target):
+    found = _layout(task_dir, language)
+    if found is None:
+        tried = [name for pair in [*_laser_names(code), _xtreme_names(language)] for name in pair]
+        raise missing(task_dir, tried, f"Tatoeba files for {language!r}", _TATOEBA_GET)
+    source_path, target_path, aligned = found
+    source, target = sentence_lines(source_path), sentence_lines(target_path)
+    match_trailing_blanks(source, target)
+    if aligned and len(source) != len(target):
         raise DataError(
             target_path, None, f"{len(target)} lines but {source_path.name} has {len(source)}"
         )
-    ids = tuple(str(i) for i in range(len(source)))
+    source_ids = tuple(str(i) for i in range(len(source)))
     return [
         RetrievalPair(
             language=language,
-            source_ids=ids,
+            source_ids=source_ids,
             source=tuple(source),
-            target_ids=ids,
+            target_ids=tuple(str(i) for i in range(len(target))),
             target=tuple(target),
-            gold=tuple((i, i) for i in ids),
+            gold=tuple((i, i) for i in source_ids) if aligned else (),
         )
     ]
 
 
 def tatoeba_languages_found(task_dir: Path, split: str) -> list[str]:
-    """Languages whose two Tatoeba files are present."""
-    return [
-        lang
-        for lang, code in TATOEBA_CODES.items()
-        if (task_dir / f"tatoeba.{code}-eng.{code}").is_file()
-        and (task_dir / f"tatoeba.{code}-eng.eng").is_file()
-    ]
+    """Languages whose two Tatoeba files are present in one of the layouts."""
+    return [lang for lang in TATOEBA_CODES if _layout(task_dir, lang) is not None]
 
 
 SPECS = [
