@@ -33,9 +33,10 @@ from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
 from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
-from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.schema import BASELINE, RunRecords
 from xstilts.experiments.store import ResultStore
 from xstilts.families.base import RetrievalFamily, predict_sets
+from xstilts.families.items import item_records
 from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.files import MANIFEST, CorruptFileError, verify_manifest
 from xstilts.models.encoder import load_encoder
@@ -274,11 +275,11 @@ class StudyRunner(StudyPlan):
         if skipped:
             log.info("resuming: %d of %d runs already in the store", skipped, len(units))
 
-        def write(unit_rows: list[dict[str, Any]]) -> None:
+        def write(unit: RunRecords) -> None:
             # The store is opened only to commit, so readers (`xstilts results`) work mid-study.
             nonlocal rows, done
             with ResultStore(self.store_path) as store:
-                rows += store.add_run(unit_rows)
+                rows += store.add_run(unit["rows"], unit["items"])
             done += 1
 
         if not self.store_path.exists():
@@ -339,7 +340,7 @@ class StudyRunner(StudyPlan):
         self.barrier()
         return encoder, tokenizer
 
-    def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> list[dict[str, Any]]:
+    def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> RunRecords:
         study = self.study
         data = self.tasks[target]
         started = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -359,8 +360,9 @@ class StudyRunner(StudyPlan):
             raw = self._retrieval_scores(encoder, tokenizer, data, run_dir)
             scores = {(*key, "none"): value for key, value in raw.items()}
             train_info: dict[str, Any] = {}
+            items: list[dict[str, Any]] = []
         else:
-            scores, train_info = self._fine_tune_and_predict(
+            scores, train_info, items = self._fine_tune_and_predict(
                 encoder, tokenizer, data, seed, run_dir
             )
         seconds = time.perf_counter() - clock
@@ -380,15 +382,17 @@ class StudyRunner(StudyPlan):
             "started_at": started,
             "seconds": seconds,
         }
-        return [
+        rows = [
             _row(base, split=split, language=language, metric=metric, selection=sel, value=value)
             for (split, language, metric, sel), value in sorted(scores.items())
         ]
+        return {"rows": rows, "items": [{"run_id": run_id, **item} for item in items]}
 
     def _fine_tune_and_predict(
         self, encoder: nn.Module, tokenizer: Any, data: TaskData, seed: int, run_dir: Path
-    ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any]]:
-        """Train on English, select on English dev; score every (split, language).
+    ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any], list[dict[str, Any]]]:
+        """Train on English, select on English dev; score every (split, language), and each
+        item of it under the English-dev selection (the item records, without run id).
 
         With ``oracle_selection``, every dev evaluation also scores every language's dev set, and
         each language additionally gets its scores at the step where *its own* dev score peaked
@@ -404,6 +408,8 @@ class StudyRunner(StudyPlan):
         sets = dict(sorted(data.eval_sets.items()))
         dev_sets = {key: examples for key, examples in sets.items() if key[0] == spec.dev_split}
 
+        items: list[dict[str, Any]] = []
+
         def score_all(
             chosen: dict[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
@@ -416,6 +422,8 @@ class StudyRunner(StudyPlan):
                 predicted = predictions[(split, language)]
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
+                if write_to is not None:  # the English-dev predictions: keep their items
+                    items.extend(item_records(family, predicted, examples, spec, split, language))
                 if write_to is not None and self.is_main:
                     suffix = spec.prediction_suffix
                     (write_to / f"{split}-{language}.{suffix}").write_text(
@@ -445,7 +453,7 @@ class StudyRunner(StudyPlan):
         if study.oracle_selection and oracle.history:
             scores.update(oracle.final_scores(model, sets, en_dev, info["best_step"], score_all))
             info["oracle_steps"] = oracle.steps()
-        return scores, info
+        return scores, info, items
 
     def _retrieval_scores(
         self, encoder: nn.Module, tokenizer: Any, data: TaskData, run_dir: Path
