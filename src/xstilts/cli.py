@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from xstilts.errors import XstiltsError
+from xstilts.files import USER_FIXABLE_ERRNOS, os_error_message
 
 DEMO_DIR = Path(__file__).parent / "demo"
 
@@ -84,6 +85,19 @@ def _add_store_argument(parser: argparse.ArgumentParser) -> None:
         default="xstilts-demo",
         help="store file or study output folder (default: %(default)s)",
     )
+
+
+def cmd_rebuild_store(args: argparse.Namespace) -> int:
+    from xstilts.experiments.plan import STORE_NAME
+    from xstilts.experiments.run_rows import rebuild_store
+
+    summary = rebuild_store(Path(args.output_dir), STORE_NAME)
+    old = f", {summary.from_old_store} kept from the old store" if summary.from_old_store else ""
+    backup = f"; previous file kept as {summary.backup}" if summary.backup else ""
+    print(f"rebuilt {summary.store_path}: {summary.runs} runs, {summary.rows} rows{old}{backup}")
+    for reason in summary.skipped:
+        print(f"  left out: {reason}")
+    return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -429,6 +443,12 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--export", metavar="FILE", help="also write all rows to .parquet/.csv")
     results.set_defaults(func=cmd_results)
 
+    rebuild = sub.add_parser(
+        "rebuild-store", help="rebuild results.duckdb from the run folders (runs/*/rows.json)"
+    )
+    rebuild.add_argument("output_dir", help="the study's output folder")
+    rebuild.set_defaults(func=cmd_rebuild_store)
+
     score = sub.add_parser(
         "score",
         help="score predictions against gold with the official metrics (XTREME layout or one file)",
@@ -504,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    light = ("plan", "results", "score", "langs", "tasks", "report", "export", "fetch")
+    light = ("plan", "results", "score", "langs", "tasks", "report", "export", "fetch",
+             "rebuild-store")  # fmt: skip
     if args.command not in light:
         _configure_quiet_libraries()  # imports transformers: only where a model is used
     func: Callable[[argparse.Namespace], int] = args.func
@@ -512,6 +533,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except XstiltsError as error:
         print(f"xstilts: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.errno not in USER_FIXABLE_ERRNOS:
+            raise
+        print(f"xstilts: error: {os_error_message(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(

@@ -26,10 +26,11 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from xstilts.errors import XstiltsError
@@ -40,6 +41,23 @@ _TMP_MARK = ".tmp-"
 
 class CorruptFileError(XstiltsError):
     """A stored artefact fails its checksum or cannot be parsed; the message names the file."""
+
+
+USER_FIXABLE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+)
+
+
+def as_os_error(error: BaseException, path: Path) -> OSError | None:
+    """The OS error inside ``error`` when a library wrapped it (safetensors writes fail as
+    ``SafetensorError('... No space left on device (os error 28)')``), else None."""
+    if isinstance(error, OSError):
+        return error
+    found = re.search(r"\(os error (\d+)\)", str(error))
+    if found is None:
+        return None
+    code = int(found.group(1))
+    return OSError(code, os.strerror(code), str(path))
 
 
 def os_error_message(error: OSError, path: str | Path | None = None) -> str:
@@ -109,19 +127,27 @@ def _fsync_path(path: Path) -> None:
         os.close(descriptor)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``path`` so readers see the old content or the new one, never a part."""
+def atomic_write_with(path: Path, write: Callable[[Path], None]) -> None:
+    """Let ``write`` fill a temporary name, then rename it onto ``path`` (old or new, never a
+    part); on any failure the temporary is removed and a wrapped OS error is raised as such."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(path)
     temporary = temporary_name(path)
     try:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write(temporary)
+        _fsync_path(temporary)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         _remove(temporary)
+        wrapped = None if isinstance(error, OSError) else as_os_error(error, path)
+        if wrapped is not None:
+            raise wrapped from None
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``path`` so readers see the old content or the new one, never a part."""
+    atomic_write_with(path, lambda temporary: temporary.write_bytes(data))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -176,6 +202,16 @@ def verify_manifest(folder: Path, required: tuple[str, ...] = ()) -> None:
             raise CorruptFileError(f"{path}: {what} (the file is corrupt)")
 
 
+def discard_folder(folder: Path) -> None:
+    """Remove ``folder`` with its ``.old`` and every temporary of it, whoever wrote them: for a
+    finished run's checkpoint, whose writers are all done (the output folder is locked)."""
+    for path in (folder, folder.with_name(folder.name + ".old")):
+        _remove(path)
+    if folder.parent.is_dir():
+        for leftover in folder.parent.glob(f".{folder.name}{_TMP_MARK}*"):
+            _remove(leftover)
+
+
 def recover_folder(folder: Path) -> None:
     """Finish or undo an interrupted :func:`atomic_folder` replace of ``folder``.
 
@@ -212,8 +248,11 @@ def atomic_folder(folder: Path, *, keep_existing: bool = False) -> Iterator[Path
     try:
         yield tmp
         write_manifest(tmp)
-    except BaseException:
+    except BaseException as error:
         _remove(tmp)
+        wrapped = None if isinstance(error, OSError) else as_os_error(error, folder)
+        if wrapped is not None:
+            raise wrapped from None
         raise
     if keep_existing:
         try:
@@ -235,10 +274,14 @@ def atomic_folder(folder: Path, *, keep_existing: bool = False) -> Iterator[Path
 
 __all__ = [
     "MANIFEST",
+    "USER_FIXABLE_ERRNOS",
     "CorruptFileError",
+    "as_os_error",
     "atomic_folder",
     "atomic_write_bytes",
     "atomic_write_text",
+    "atomic_write_with",
+    "discard_folder",
     "file_digest",
     "os_error_message",
     "recover_folder",

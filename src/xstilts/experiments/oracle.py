@@ -9,7 +9,6 @@ dev data could buy, and the other half of the selection gap the analysis reports
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from xstilts.errors import XstiltsError
-from xstilts.files import atomic_write_text, temporary_name
+from xstilts.files import atomic_write_text, atomic_write_with
 from xstilts.train.checkpoint import swapped_parameters, trainable_state
 
 ORACLE_STATES = "oracle_states"
@@ -88,9 +87,8 @@ class OracleTracker:
         needed = set(self.steps().values())
         if step in needed:  # written before the history names it
             self.states.mkdir(parents=True, exist_ok=True)
-            tmp = temporary_name(self.state_path(step))
-            save_file(trainable_state(model), str(tmp))
-            os.replace(tmp, self.state_path(step))
+            state = trainable_state(model)
+            atomic_write_with(self.state_path(step), lambda tmp: save_file(state, str(tmp)))
         atomic_write_text(self.history_path, json.dumps(self.history))
         for path in self.states.glob("step-*.safetensors"):
             if int(path.stem.removeprefix("step-")) not in needed:

@@ -10,6 +10,7 @@ target run whose rows are already in the store is skipped, so re-running a study
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -33,12 +34,19 @@ from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
 from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
-from xstilts.experiments.schema import BASELINE, RunRecords
+from xstilts.experiments.run_rows import commit_kept_runs, write_run_rows
+from xstilts.experiments.schema import BASELINE
 from xstilts.experiments.store import ResultStore
 from xstilts.families.base import RetrievalFamily, predict_sets
-from xstilts.families.items import item_records
 from xstilts.families.registry import FAMILY_OPS, trainable_family
-from xstilts.files import MANIFEST, CorruptFileError, verify_manifest
+from xstilts.files import (
+    MANIFEST,
+    CorruptFileError,
+    atomic_write_text,
+    discard_folder,
+    verify_manifest,
+)
+from xstilts.locking import output_lock
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.spec import TaskSpec
@@ -256,35 +264,44 @@ class StudyRunner(StudyPlan):
         }
         if executor not in launchers:
             raise XstiltsError(f"unknown executor {executor!r}; expected local, ray or slurm")
-        start = time.perf_counter()
         self.describe()
         self.output.mkdir(parents=True, exist_ok=True)
-        if self.is_main:
-            _attach_log_file(self.output / "xstilts.log")
+        # One study process per output folder; torchrun's other ranks follow the main one.
+        with output_lock(self.output) if self.is_main else contextlib.nullcontext():
+            return self._run_pending(launchers[executor], executor_options)
+
+    def _run_pending(self, launch: Callable[..., None], options: dict[str, Any]) -> StudySummary:
+        start = time.perf_counter()
         done = skipped = rows = 0
         units = self.units()
+        if self.is_main:
+            _attach_log_file(self.output / "xstilts.log")
+            stored = self.stored_run_ids()  # runs that finished, but a kill beat their commit:
+            kept = [self.output / "runs" / u[3] for u in units if u[3] not in stored]
+            commit_kept_runs(self.store_path, kept)
+        self.barrier()
         stored = self.stored_run_ids()
         pending = [u for u in units if u[3] not in stored]
         if pending:
             self.prepare()  # every file is parsed before the store is opened for writing
         self.barrier()  # every process has read the store before the main one opens it to write
         if not self.is_main:
-            launchers[executor](self, pending, lambda unit_rows: None, False, **executor_options)
+            launch(self, pending, lambda unit_rows: None, False, **options)
             return StudySummary(0, len(units) - len(pending), 0, self.store_path, 0.0)
         skipped = len(units) - len(pending)
         if skipped:
             log.info("resuming: %d of %d runs already in the store", skipped, len(units))
 
-        def write(unit: RunRecords) -> None:
+        def write(unit_rows: list[dict[str, Any]]) -> None:
             # The store is opened only to commit, so readers (`xstilts results`) work mid-study.
             nonlocal rows, done
             with ResultStore(self.store_path) as store:
-                rows += store.add_run(unit["rows"], unit["items"])
+                rows += store.add_run(unit_rows)
             done += 1
 
         if not self.store_path.exists():
             ResultStore(self.store_path).close()  # an empty store from the start
-        launchers[executor](self, pending, write, self.progress, **executor_options)
+        launch(self, pending, write, self.progress, **options)
         return StudySummary(done, skipped, rows, self.store_path, time.perf_counter() - start)
 
     def ensure_intermediate(self, combo: str, seed: int) -> None:
@@ -336,11 +353,11 @@ class StudyRunner(StudyPlan):
         if self.is_main:
             meta = {"tasks": combo, "seed": seed, "encoder": study.encoder.name, "result": result}
             save_encoder(encoder, folder, meta)
-            shutil.rmtree(partial, ignore_errors=True)
+            discard_folder(partial)
         self.barrier()
         return encoder, tokenizer
 
-    def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> RunRecords:
+    def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> list[dict[str, Any]]:
         study = self.study
         data = self.tasks[target]
         started = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -355,22 +372,17 @@ class StudyRunner(StudyPlan):
             "seed": seed,
         }
         if self.is_main:
-            (run_dir / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+            atomic_write_text(run_dir / "config.json", json.dumps(config, indent=2))
         if data.spec.family == "retrieval":
             raw = self._retrieval_scores(encoder, tokenizer, data, run_dir)
             scores = {(*key, "none"): value for key, value in raw.items()}
             train_info: dict[str, Any] = {}
-            items: list[dict[str, Any]] = []
         else:
-            scores, train_info, items = self._fine_tune_and_predict(
+            scores, train_info = self._fine_tune_and_predict(
                 encoder, tokenizer, data, seed, run_dir
             )
         seconds = time.perf_counter() - clock
         self.barrier()
-        if self.is_main:
-            (run_dir / "train.json").write_text(json.dumps(train_info, indent=2), encoding="utf-8")
-            shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
-            shutil.rmtree(run_dir / ORACLE_STATES, ignore_errors=True)
         base = {
             "run_id": run_id,
             "study": study.name,
@@ -386,13 +398,17 @@ class StudyRunner(StudyPlan):
             _row(base, split=split, language=language, metric=metric, selection=sel, value=value)
             for (split, language, metric, sel), value in sorted(scores.items())
         ]
-        return {"rows": rows, "items": [{"run_id": run_id, **item} for item in items]}
+        if self.is_main:  # rows.json first: from here on, a kill loses no work
+            atomic_write_text(run_dir / "train.json", json.dumps(train_info, indent=2))
+            write_run_rows(run_dir, rows)
+            discard_folder(run_dir / "checkpoint")
+            discard_folder(run_dir / ORACLE_STATES)
+        return rows
 
     def _fine_tune_and_predict(
         self, encoder: nn.Module, tokenizer: Any, data: TaskData, seed: int, run_dir: Path
-    ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any], list[dict[str, Any]]]:
-        """Train on English, select on English dev; score every (split, language), and each
-        item of it under the English-dev selection (the item records, without run id).
+    ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any]]:
+        """Train on English, select on English dev; score every (split, language).
 
         With ``oracle_selection``, every dev evaluation also scores every language's dev set, and
         each language additionally gets its scores at the step where *its own* dev score peaked
@@ -408,8 +424,6 @@ class StudyRunner(StudyPlan):
         sets = dict(sorted(data.eval_sets.items()))
         dev_sets = {key: examples for key, examples in sets.items() if key[0] == spec.dev_split}
 
-        items: list[dict[str, Any]] = []
-
         def score_all(
             chosen: dict[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
@@ -422,8 +436,6 @@ class StudyRunner(StudyPlan):
                 predicted = predictions[(split, language)]
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
-                if write_to is not None:  # the English-dev predictions: keep their items
-                    items.extend(item_records(family, predicted, examples, spec, split, language))
                 if write_to is not None and self.is_main:
                     suffix = spec.prediction_suffix
                     (write_to / f"{split}-{language}.{suffix}").write_text(
@@ -453,7 +465,7 @@ class StudyRunner(StudyPlan):
         if study.oracle_selection and oracle.history:
             scores.update(oracle.final_scores(model, sets, en_dev, info["best_step"], score_all))
             info["oracle_steps"] = oracle.steps()
-        return scores, info, items
+        return scores, info
 
     def _retrieval_scores(
         self, encoder: nn.Module, tokenizer: Any, data: TaskData, run_dir: Path

@@ -6,6 +6,7 @@ whole run or nothing — never a half run — and ``has_run`` is the resume test
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -15,7 +16,7 @@ from typing import Any
 import duckdb
 
 from xstilts.errors import XstiltsError
-from xstilts.experiments.schema import ITEM_COLUMNS, ITEMS_TABLE, RESULT_COLUMNS
+from xstilts.experiments.schema import RESULT_COLUMNS
 
 TABLE = "results"
 
@@ -33,11 +34,44 @@ def _connect(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBP
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                raise XstiltsError(f"{path}: cannot open results store ({error})") from None
+                raise store_error(path, "cannot open the results store", error) from None
         except duckdb.Error as error:
-            raise XstiltsError(f"{path}: cannot open results store ({error})") from None
+            raise store_error(path, "cannot open the results store", error) from None
         time.sleep(delay)
         delay = min(delay * 2, 1.0)
+
+
+def store_error(path: Path, what: str, error: BaseException) -> XstiltsError:
+    """One line for a DuckDB failure, with the way out when the file itself is damaged."""
+    text = " ".join(str(error).split())
+    if len(text) > 300:
+        text = text[:300] + " ..."
+    hint = ""
+    damaged = ("not a valid duckdb", "could not read", "corrupt", "checksum", "serializ")
+    if any(word in text.lower() for word in damaged):
+        hint = f"; the file is damaged: rebuild it with `xstilts rebuild-store {path.parent}`"
+    elif "no space left" in text.lower() or "disk is full" in text.lower():
+        hint = "; free space and run again to resume (committed runs are kept)"
+    return XstiltsError(f"{path}: {what} ({text}){hint}")
+
+
+def _migrate(connection: duckdb.DuckDBPyConnection) -> None:
+    """Bring a store written by an older version up to :data:`RESULT_COLUMNS` (additive only).
+
+    Seeds were INTEGER, which refused seed 2**31 after the run had trained; new columns are
+    added empty so the runs already stored stay readable.
+    """
+    existing = dict(
+        connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+            [TABLE],
+        ).fetchall()
+    )
+    for name, kind in RESULT_COLUMNS.items():
+        if name not in existing:
+            connection.execute(f'ALTER TABLE {TABLE} ADD COLUMN "{name}" {kind}')
+        elif kind == "BIGINT" and existing[name] == "INTEGER":
+            connection.execute(f'ALTER TABLE {TABLE} ALTER "{name}" TYPE BIGINT')
 
 
 class ResultStore:
@@ -51,9 +85,12 @@ class ResultStore:
         self.connection = _connect(self.path, read_only, lock_timeout)
         if not read_only:
             columns = ", ".join(f'"{name}" {kind}' for name, kind in RESULT_COLUMNS.items())
-            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({columns})")
-            items = ", ".join(f'"{name}" {kind}' for name, kind in ITEM_COLUMNS.items())
-            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {ITEMS_TABLE} ({items})")
+            try:
+                self.connection.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({columns})")
+                _migrate(self.connection)
+            except duckdb.Error as error:
+                self.connection.close()
+                raise store_error(self.path, "cannot prepare the results store", error) from None
 
     def __enter__(self) -> ResultStore:
         return self
@@ -64,27 +101,25 @@ class ResultStore:
     def close(self) -> None:
         self.connection.close()
 
+    def _read(self, query: str, parameters: list[Any], fetch: str) -> Any:
+        """Run a read query; a damaged file becomes one line naming it (not a DuckDB trace)."""
+        try:
+            return getattr(self.connection.execute(query, parameters), fetch)()
+        except duckdb.Error as error:
+            raise store_error(self.path, "cannot read the results store", error) from None
+
     def has_run(self, run_id: str) -> bool:
         """Whether a run's rows are already stored (its transaction committed)."""
-        row = self.connection.execute(
-            f"SELECT 1 FROM {TABLE} WHERE run_id = ? LIMIT 1", [run_id]
-        ).fetchone()
-        return row is not None
+        query = f"SELECT 1 FROM {TABLE} WHERE run_id = ? LIMIT 1"
+        return self._read(query, [run_id], "fetchone") is not None
 
     def run_ids(self) -> set[str]:
         """Every run id with committed rows."""
-        return {
-            row[0]
-            for row in self.connection.execute(f"SELECT DISTINCT run_id FROM {TABLE}").fetchall()
-        }
+        rows = self._read(f"SELECT DISTINCT run_id FROM {TABLE}", [], "fetchall")
+        return {row[0] for row in rows}
 
-    def add_run(
-        self,
-        rows: Iterable[Mapping[str, Any]],
-        items: Iterable[Mapping[str, Any]] = (),
-    ) -> int:
-        """Insert all rows of one run, and its per-item scores, atomically; returns the number
-        of rows written. A run's items are replaced together with its rows."""
+    def add_run(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert all rows of one run atomically; returns the number of rows written."""
         import pandas as pd
 
         frame = pd.DataFrame(list(rows), columns=list(RESULT_COLUMNS))
@@ -99,49 +134,23 @@ class ResultStore:
         try:
             self.connection.execute(f"DELETE FROM {TABLE} WHERE run_id = ?", [frame["run_id"][0]])
             self.connection.register("incoming", frame)
-            self.connection.execute(f"INSERT INTO {TABLE} SELECT * FROM incoming")
+            self.connection.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM incoming")
             self.connection.unregister("incoming")
-            self._replace_items(str(frame["run_id"][0]), items)
             self.connection.execute("COMMIT")
-        except Exception:
-            self.connection.execute("ROLLBACK")
+        except duckdb.Error as error:
+            with contextlib.suppress(duckdb.Error):
+                self.connection.execute("ROLLBACK")
+            raise store_error(self.path, "cannot commit the run's rows", error) from None
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                self.connection.execute("ROLLBACK")
             raise
         return len(frame)
-
-    def _replace_items(self, run_id: str, items: Iterable[Mapping[str, Any]]) -> None:
-        """Inside ``add_run``'s transaction: the run's item scores replace any stored ones."""
-        import pandas as pd
-
-        self.connection.execute(f"DELETE FROM {ITEMS_TABLE} WHERE run_id = ?", [run_id])
-        item_frame = pd.DataFrame(list(items), columns=list(ITEM_COLUMNS))
-        if item_frame.empty:
-            return
-        if set(item_frame["run_id"]) != {run_id}:
-            raise ValueError("add_run: item scores must belong to the run being written")
-        self.connection.register("incoming_items", item_frame)
-        self.connection.execute(f"INSERT INTO {ITEMS_TABLE} SELECT * FROM incoming_items")
-        self.connection.unregister("incoming_items")
-
-    def has_items_table(self) -> bool:
-        """Whether the store has the items table (stores written before it existed do not)."""
-        found = self.connection.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [ITEMS_TABLE]
-        ).fetchone()
-        return found is not None
-
-    def items(self, where: str = "", parameters: list[Any] | None = None) -> Any:
-        """Per-item scores (optionally filtered) as a DataFrame; empty for an older store."""
-        import pandas as pd
-
-        if not self.has_items_table():
-            return pd.DataFrame(columns=list(ITEM_COLUMNS))
-        query = f"SELECT * FROM {ITEMS_TABLE}" + (f" WHERE {where}" if where else "")
-        return self.connection.execute(query, parameters or []).df()
 
     def frame(self, where: str = "", parameters: list[Any] | None = None) -> Any:
         """All rows (optionally filtered with a SQL condition) as a DataFrame."""
         query = f"SELECT * FROM {TABLE}" + (f" WHERE {where}" if where else "")
-        return self.connection.execute(query, parameters or []).df()
+        return self._read(query, parameters or [], "df")
 
     def export(self, out: str | Path) -> Path:
         """Write every row to ``.parquet`` or ``.csv`` (chosen by the suffix)."""
@@ -152,5 +161,6 @@ class ResultStore:
         out.parent.mkdir(parents=True, exist_ok=True)
         fmt = "FORMAT PARQUET" if suffix == ".parquet" else "FORMAT CSV, HEADER"
         target = str(out).replace("'", "''")
-        self.connection.execute(f"COPY (SELECT * FROM {TABLE} ORDER BY ALL) TO '{target}' ({fmt})")
+        query = f"COPY (SELECT * FROM {TABLE} ORDER BY ALL) TO '{target}' ({fmt})"
+        self._read(query, [], "fetchall")
         return out
