@@ -340,16 +340,17 @@ class FlopCounter:
 
 
 def demo_xnli_train() -> list[Any]:
-    from xstilts.tasks.glue_xnli import load_xnli
+    """XNLI's English training set, read through its task spec (as the runner reads it)."""
+    from xstilts.tasks.registry import get_task
 
-    return load_xnli(DEMO_DATA / "xnli", "train", "en")
+    return get_task("xnli").load(DEMO_DATA / "xnli", "train", "en")
 
 
 def demo_xnli_eval(split: str = "test") -> dict[str, list[Any]]:
-    from xstilts.tasks.glue_xnli import load_xnli, xnli_languages_found
+    from xstilts.tasks.registry import get_task
 
-    folder = DEMO_DATA / "xnli"
-    return {lang: load_xnli(folder, split, lang) for lang in xnli_languages_found(folder, split)}
+    spec, folder = get_task("xnli"), DEMO_DATA / "xnli"
+    return {lang: spec.load(folder, split, lang) for lang in spec.languages_found(folder, split)}
 
 
 def _word_stream(examples: Sequence[Any]) -> list[str]:
