@@ -1,0 +1,82 @@
+"""The import layering of ``docs/architecture.md`` holds: no package imports a higher line or a
+sibling on its own line, counting imports inside functions (a lazy import is still an arrow).
+
+The layers are read from the document's ``layers`` block, so the written contract and the
+checked one are the same text.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "xstilts"
+
+
+def layers() -> dict[str, int]:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = re.search(r"```layers\n(.*?)```", text, re.S)
+    assert block, "docs/architecture.md has no ```layers block"
+    table: dict[str, int] = {}
+    for line in block.group(1).splitlines():
+        level, *names = line.split()
+        table.update(dict.fromkeys(names, int(level)))
+    return table
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """``(line, module)`` of every absolute ``xstilts.*`` import in the file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+    return [(line, name) for line, name in found if name.startswith("xstilts.")]
+
+
+def violations(table: dict[str, int]) -> list[str]:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if relative == Path("__init__.py"):
+            continue
+        own = relative.parts[0].removesuffix(".py")
+        if own not in table:
+            problems.append(f"{relative}: package {own!r} has no layer in docs/architecture.md")
+            continue
+        for line, module in imports_of(path):
+            other = module.split(".")[1]
+            if other == own:
+                continue
+            if other not in table:
+                problems.append(f"{relative}:{line}: imports {module}, which has no layer")
+            elif table[other] >= table[own]:
+                problems.append(
+                    f"{relative}:{line}: {own} (layer {table[own]}) imports {module} "
+                    f"(layer {table[other]})"
+                )
+    return problems
+
+
+def test_every_import_goes_down_a_layer() -> None:
+    assert violations(layers()) == []
+
+
+def test_the_check_sees_an_upward_import() -> None:
+    """The contract can fail: with ``tasks`` placed above ``evaluate``, the scorer's import of
+    the task registry is an upward arrow and is reported with its file and line."""
+    table = {**layers(), "tasks": 5}
+    problems = violations(table)
+    assert any(
+        p.startswith("evaluate/score.py:") and "imports xstilts.tasks" in p for p in problems
+    )
+
+
+def test_every_package_has_a_layer() -> None:
+    table = layers()
+    packages = {p.name.removesuffix(".py") for p in PACKAGE.iterdir()}
+    packages -= {"__init__", "__pycache__"}
+    assert packages <= set(table), sorted(packages - set(table))
