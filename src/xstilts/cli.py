@@ -115,16 +115,43 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(
             f"{'seed':>4}  {'intermediate':16s} {'target':10s} {'run id':16s}  checkpoint  status"
         )
+        shown: set[str] = set()
         for item in items:
             print(
                 f"{item['seed']:>4}  {item['intermediate_task']:16s} {item['target_task']:10s} "
                 f"{item['run_id']:16s}  {item['intermediate']:10s}  {item['status']}"
             )
+            combo = item["intermediate_task"]
+            if item["intermediate_settings"] is not None and combo not in shown:
+                shown.add(combo)
+                _print_settings(f"intermediate {combo}", item["intermediate_settings"])
+            _print_settings(f"target {item['target_task']}", item["settings"])
     print(
         f"xstilts: {_count(len(items), 'run')}: {len(items) - len(pending)} done, "
         f"{len(pending)} to run; {_count(len(to_train), 'intermediate checkpoint')} to train"
     )
     return 0
+
+
+# Keys `plan` always shows; any other key is shown when something other than a default set it.
+PLAN_KEYS = (
+    "learning_rate", "epochs", "batch_size", "max_length", "doc_stride", "warmup_ratio",
+    "warmup_steps", "weight_decay", "selection", "layer",
+)  # fmt: skip
+
+
+def _print_settings(title: str, effective) -> None:  # type: ignore[no-untyped-def]
+    """One phase's effective settings and the origin of each (recipe, study, tasks.x, default)."""
+    from xstilts.experiments.settings import DEFAULT
+
+    lines = [
+        (key, value, source)
+        for key, value, source in effective.lines()
+        if key in PLAN_KEYS or source != DEFAULT
+    ]
+    print(f"        {title}:")
+    for key, value, source in lines:
+        print(f"          {key:15s} {value!s:10s} {source}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -178,28 +205,52 @@ def _print_tables(  # type: ignore[no-untyped-def]
 ) -> None:
     import pandas as pd
 
+    from xstilts.analysis.tables import config_groups
+
+    groups = config_groups(rows)
+    if len(groups) > 1:
+        print(
+            f"xstilts: these rows come from {len(groups)} configurations (settings, encoder "
+            "weights, world size or versions differ); each gets its own tables, never one mean"
+        )
+    with pd.option_context("display.width", 160, "display.max_columns", 30):
+        for number, (config, group) in enumerate(groups, 1):
+            if len(groups) > 1:
+                print(f"\n== configuration {number} of {len(groups)}: {config} ==")
+            _print_group(group, targets, split, selection)
+
+
+def _print_group(  # type: ignore[no-untyped-def]
+    rows, targets: Sequence[str], split: str, selection: str
+) -> None:
+    """The per-language tables of one configuration's rows."""
     from xstilts.analysis.tables import language_table, seeds_per_cell
 
-    with pd.option_context("display.width", 160, "display.max_columns", 30):
-        for target in targets:
-            for metric in sorted(rows.loc[rows["target_task"] == target, "metric"].unique()):
-                table = language_table(rows, target, split, metric, selection)
-                if table.empty:
-                    continue
-                seeds = seeds_per_cell(rows, target, split)
-                print(
-                    f"\n{target} ({split}, {metric}{_selection_label(rows, target, selection)}, "
-                    f"mean of {_count(seeds, 'seed')}; Δ = gain over none)"
-                )
-                print(table.round(1).to_string(na_rep="-"))
+    for target in targets:
+        for metric in sorted(rows.loc[rows["target_task"] == target, "metric"].unique()):
+            table = language_table(rows, target, split, metric, selection)
+            if table.empty:
+                continue
+            seeds = seeds_per_cell(rows, target, split)
+            print(
+                f"\n{target} ({split}, {metric}{_selection_label(rows, target, selection)}, "
+                f"mean of {_count(seeds, 'seed')}; Δ = gain over none)"
+            )
+            print(table.round(1).to_string(na_rep="-"))
 
 
 def _selection_label(rows, target: str, selection: str) -> str:  # type: ignore[no-untyped-def]
-    """How the table's checkpoints were chosen: retrieval rows (scored straight from the
-    encoder, selection ``none``) were never selected, whatever ``--selection`` asked for."""
+    """How the table's checkpoints were chosen. A task without rows of ``selection`` is shown
+    as stored (``analysis.tables``): retrieval scored straight from the encoder (no model
+    selection) or the last checkpoint (XTREME's QA rule); oracle figures are labelled."""
     selections = set(rows.loc[rows["target_task"] == target, "selection"])
-    if selections == {"none"}:
-        return ", no model selection"
+    if selection not in selections:
+        if selections & {"none", "no_selection"}:
+            return ", no model selection"
+        if "last" in selections:
+            return ", last checkpoint"
+    if selection == "oracle":
+        return ", oracle selection (an upper bound, not zero-shot)"
     return "" if selection == "en_dev" else f", {selection} selection"
 
 
@@ -437,8 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument(
         "--selection",
         default="en_dev",
-        choices=["en_dev", "oracle"],
-        help="checkpoint selection: English dev (zero-shot) or target-dev oracle",
+        choices=["en_dev", "last", "oracle", "ckpt_avg"],
+        help="checkpoint selection: English dev (zero-shot, default; tasks whose recipe keeps the "
+        "last checkpoint and retrieval show as stored), last, target-dev oracle, or ckpt_avg",
     )
     results.add_argument("--export", metavar="FILE", help="also write all rows to .parquet/.csv")
     results.set_defaults(func=cmd_results)

@@ -1,7 +1,10 @@
 """Study configuration: plain dataclasses, loaded from YAML and validated with key paths in errors.
 
-A study is one YAML file. Unknown keys are errors (a typo such as ``learnig_rate`` must not be
-silently ignored and change the science), and every error names the key path, e.g.
+A study is one YAML file. Every key of ``intermediate:``/``target:``/``retrieval:`` the YAML sets is
+remembered (:func:`explicit_keys`): only those beat a task's reference recipe, so a dataclass
+default never silently replaces a recipe value (``experiments/settings.py``). Unknown keys are
+errors (a typo such as ``learnig_rate`` must not be silently ignored and change the science), and
+every error names the key path, e.g.
 ``study.yaml: train.learning_rate: expected a number, got 'fast'``.
 """
 
@@ -30,9 +33,14 @@ class TrainConfig:
     batch_size: int = 16
     max_length: int = 128
     warmup_ratio: float = 0.1
+    warmup_steps: int | None = None  # a fixed number of warm-up steps; None = warmup_ratio
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
     max_train_examples: int | None = None  # cap, for quick studies
+    # span_qa: tokens between the starts of two windows over a long context (XTREME: 128).
+    doc_stride: int = 128
+    # Which parameters the phase keeps: "en_dev" (best on English dev) or "last" (XTREME's QA).
+    selection: str = "en_dev"
     eval_every_epochs: float = 1.0  # English-dev model selection points
     # Prediction batch (dev selection and zero-shot test): inference keeps no activations for a
     # backward pass, so on a GPU it can be several times batch_size. Does not change results.
@@ -74,9 +82,14 @@ class EncoderConfig:
 class RetrievalConfig:
     """How retrieval targets embed sentences (XTREME: mean-pooled hidden states of one layer)."""
 
-    layer: int = -1  # index into hidden_states (0 = embeddings); -1 = last layer
+    # Index into hidden_states (0 = embeddings, -1 = last); unset = the task's recipe rule
+    # (XTREME's middle layer for Tatoeba/BUCC, tasks/recipe.xtreme_layer), else the last layer.
+    layer: int | None = None
     max_length: int = 128
     batch_size: int = 64
+    # Also score every layer (rows with selection "layer_sweep") and the best layer per language
+    # (selection "oracle": chosen on the scored data itself, an upper bound).
+    sweep_layers: bool = False
 
 
 @dataclass
@@ -102,6 +115,12 @@ class StudyConfig:
     # Also select each language's checkpoint on its own dev set (oracle, Keung et al. 2020) and
     # store those rows with selection "oracle" beside the English-dev ("en_dev") rows.
     oracle_selection: bool = True
+    # Per-task overrides of any intermediate/target/retrieval key, e.g. {tydiqa: {max_length: 384}}:
+    # the highest layer of the settings precedence (recipe < study section < tasks.<name>).
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Bit-reproducible GPU training: torch.use_deterministic_algorithms + CUBLAS_WORKSPACE_CONFIG
+    # (slower; some kernels have no deterministic version and then raise).
+    deterministic: bool = False
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys) — the basis of content hashes and stored run configs."""
@@ -112,9 +131,43 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
+def explicit_keys(config: Any) -> frozenset[str]:
+    """The keys of a config section the study set explicitly.
+
+    A section read from YAML remembers its keys; a value changed in code afterwards (or set when
+    building the section in code) counts when it differs from the dataclass default.
+    """
+    recorded = frozenset(getattr(config, "_explicit_keys", ()))
+    return recorded | frozenset(
+        item.name
+        for item in dataclasses.fields(config)
+        if getattr(config, item.name) != _field_default(item)
+    )
+
+
+def _field_default(item: dataclasses.Field) -> Any:  # type: ignore[type-arg]
+    if item.default is not dataclasses.MISSING:
+        return item.default
+    if item.default_factory is not dataclasses.MISSING:
+        return item.default_factory()
+    return dataclasses.MISSING
+
+
 def _convert(value: Any, tp: Any, path: str) -> Any:
     """Check/convert one YAML value against a dataclass field type, naming ``path`` on error."""
+    if tp is Any:
+        return value
     origin = typing.get_origin(tp)
+    if origin is dict:
+        key_tp, value_tp = typing.get_args(tp)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: expected a mapping, got {value!r}")
+        return {
+            _convert(k, key_tp, path): _convert(v, value_tp, f"{path}.{k}")
+            for k, v in value.items()
+        }
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
         if value is None and type(None) in args:
@@ -167,7 +220,9 @@ def _build(cls: Any, data: Any, path: str) -> Any:
                 f"{key_path}: unknown key; {hint}expected one of {', '.join(sorted(names))}"
             )
         kwargs[key] = _convert(value, hints[key], key_path)
-    return cls(**kwargs)
+    built = cls(**kwargs)
+    object.__setattr__(built, "_explicit_keys", frozenset(kwargs))
+    return built
 
 
 def study_from_dict(data: Any, source: str = "<config>") -> StudyConfig:
@@ -231,26 +286,69 @@ def validate_study(study: StudyConfig) -> None:
             f"encoder.pooling: expected 'cls' or 'mean', got {study.encoder.pooling!r}"
         )
     for phase in ("intermediate", "target"):
-        train: TrainConfig = getattr(study, phase)
-        if train.learning_rate <= 0:
-            raise ConfigError(f"{phase}.learning_rate: must be > 0")
-        if train.epochs <= 0:
-            raise ConfigError(f"{phase}.epochs: must be > 0")
-        if train.batch_size < 1:
-            raise ConfigError(f"{phase}.batch_size: must be >= 1")
-        if train.eval_batch_size < 1:
-            raise ConfigError(f"{phase}.eval_batch_size: must be >= 1")
-        if train.max_length < 8:
-            raise ConfigError(f"{phase}.max_length: must be >= 8")
-        if train.sampler not in ("proportional", "uniform", "temperature"):
+        _check_train(getattr(study, phase), phase)
+    _check_retrieval(study.retrieval, "retrieval")
+    study.tasks = {name: _task_overrides(name, keys) for name, keys in study.tasks.items()}
+
+
+def _check_train(train: TrainConfig, phase: str) -> None:
+    """Value checks of one training section (``phase`` is its key path)."""
+    if train.learning_rate <= 0:
+        raise ConfigError(f"{phase}.learning_rate: must be > 0")
+    if train.epochs <= 0:
+        raise ConfigError(f"{phase}.epochs: must be > 0")
+    if train.batch_size < 1:
+        raise ConfigError(f"{phase}.batch_size: must be >= 1")
+    if train.eval_batch_size < 1:
+        raise ConfigError(f"{phase}.eval_batch_size: must be >= 1")
+    if train.max_length < 8:
+        raise ConfigError(f"{phase}.max_length: must be >= 8")
+    if train.doc_stride < 1:
+        raise ConfigError(f"{phase}.doc_stride: must be >= 1")
+    if train.warmup_steps is not None and train.warmup_steps < 0:
+        raise ConfigError(f"{phase}.warmup_steps: must be >= 0")
+    if train.selection not in ("en_dev", "last"):
+        raise ConfigError(f"{phase}.selection: expected en_dev or last, got {train.selection!r}")
+    if train.sampler not in ("proportional", "uniform", "temperature"):
+        raise ConfigError(
+            f"{phase}.sampler: expected proportional, uniform or temperature, got {train.sampler!r}"
+        )
+    if train.precision not in ("fp32", "bf16"):
+        raise ConfigError(f"{phase}.precision: expected fp32 or bf16, got {train.precision!r}")
+    if train.temperature <= 0:
+        raise ConfigError(f"{phase}.temperature: must be > 0")
+
+
+def _check_retrieval(retrieval: RetrievalConfig, path: str) -> None:
+    if retrieval.max_length < 8:
+        raise ConfigError(f"{path}.max_length: must be >= 8")
+    if retrieval.batch_size < 1:
+        raise ConfigError(f"{path}.batch_size: must be >= 1")
+
+
+def _task_overrides(name: str, keys: dict[str, Any]) -> dict[str, Any]:
+    """Type-check ``tasks.<name>``: keys of the section that task uses (retrieval or training)."""
+    from xstilts.tasks.registry import TASKS
+
+    path = f"tasks.{name}"
+    if name not in TASKS:
+        raise ConfigError(f"{path}: unknown task {name!r}; known: {', '.join(sorted(TASKS))}")
+    section: Any = RetrievalConfig if TASKS[name].family == "retrieval" else TrainConfig
+    hints = typing.get_type_hints(section)
+    converted = {}
+    for key, value in keys.items():
+        if key not in hints:
             raise ConfigError(
-                f"{phase}.sampler: expected proportional, uniform or temperature, "
-                f"got {train.sampler!r}"
+                f"{path}.{key}: unknown key for a {TASKS[name].family} task; expected one of "
+                f"{', '.join(sorted(hints))}"
             )
-        if train.precision not in ("fp32", "bf16"):
-            raise ConfigError(f"{phase}.precision: expected fp32 or bf16, got {train.precision!r}")
-        if train.temperature <= 0:
-            raise ConfigError(f"{phase}.temperature: must be > 0")
+        converted[key] = _convert(value, hints[key], f"{path}.{key}")
+    checked = section(**converted)
+    if section is TrainConfig:
+        _check_train(checked, path)
+    else:
+        _check_retrieval(checked, path)
+    return converted
 
 
 def load_study(path: str | Path) -> StudyConfig:

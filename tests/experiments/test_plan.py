@@ -13,9 +13,9 @@ from xstilts.experiments.plan import STORE_NAME, StudyPlan
 from xstilts.experiments.store import ResultStore
 
 
-def grid(data: Path, out: Path, seeds: int) -> object:
+def grid(data: Path, out: Path, seeds: int, encoder: Path) -> object:
     return study_from_dict({
-        "name": "grid", "encoder": {"name": "xlm-roberta-large"},
+        "name": "grid", "encoder": {"name": str(encoder)},
         "intermediate_tasks": ["none", "mnli", "sst2", "mnli+sst2"],
         "target_tasks": ["xnli", "tatoeba"], "seeds": list(range(seeds)),
         "data_dir": str(data), "output_dir": str(out),
@@ -35,36 +35,40 @@ def finish_all(plan: StudyPlan) -> None:
             }])  # fmt: skip
 
 
-def test_plan_lists_every_run_and_the_checkpoints_to_train(demo_data: Path, tmp_path: Path) -> None:
-    items = StudyPlan(grid(demo_data, tmp_path, 2)).plan()
+def test_plan_lists_every_run_and_the_checkpoints_to_train(
+    demo_data: Path, tmp_path: Path, tiny_encoder: Path
+) -> None:
+    items = StudyPlan(grid(demo_data, tmp_path, 2, tiny_encoder)).plan()
     assert len(items) == 4 * 2 * 2
     assert {i["status"] for i in items} == {"pending"}
     assert {i["intermediate"] for i in items if i["intermediate_task"] != "none"} == {"to train"}
     assert len({i["run_id"] for i in items}) == 16  # every run has its own address
     # one intermediate checkpoint serves both targets: same key across targets
-    plan = StudyPlan(grid(demo_data, tmp_path, 2))
+    plan = StudyPlan(grid(demo_data, tmp_path, 2, tiny_encoder))
     plan.describe()
     assert plan.intermediate_folder("mnli", 0) == plan.intermediate_folder("mnli", 0)
     assert plan.intermediate_folder("mnli", 0) != plan.intermediate_folder("mnli", 1)
 
 
 def test_finished_grid_replans_in_under_a_second_per_100_runs(
-    demo_data: Path, tmp_path: Path
+    demo_data: Path, tmp_path: Path, tiny_encoder: Path
 ) -> None:
-    finish_all(StudyPlan(grid(demo_data, tmp_path, 16)))  # 4 x 2 x 16 = 128 runs
+    finish_all(StudyPlan(grid(demo_data, tmp_path, 16, tiny_encoder)))  # 4 x 2 x 16 = 128 runs
     start = time.perf_counter()
-    items = StudyPlan(grid(demo_data, tmp_path, 16)).plan()
+    items = StudyPlan(grid(demo_data, tmp_path, 16, tiny_encoder)).plan()
     elapsed = time.perf_counter() - start
     assert len(items) == 128 and {i["status"] for i in items} == {"done"}
     assert elapsed < 1.28, f"plan took {elapsed:.2f} s for 128 runs"
 
 
-def test_plan_command_reports_nothing_to_do(demo_data: Path, tmp_path: Path) -> None:
-    finish_all(StudyPlan(grid(demo_data, tmp_path / "out", 2)))
+def test_plan_command_reports_nothing_to_do(
+    demo_data: Path, tmp_path: Path, tiny_encoder: Path
+) -> None:
+    finish_all(StudyPlan(grid(demo_data, tmp_path / "out", 2, tiny_encoder)))
     config = tmp_path / "grid.yaml"
     config.write_text(
         f"""name: grid
-encoder: {{name: xlm-roberta-large}}
+encoder: {{name: "{tiny_encoder}"}}
 intermediate_tasks: [none, mnli, sst2, mnli+sst2]
 target_tasks: [xnli, tatoeba]
 seeds: [0, 1]
@@ -87,13 +91,13 @@ output_dir: out
 
 
 def test_batch_sizes_of_prediction_and_resume_points_do_not_change_run_ids(
-    demo_data: Path, tmp_path: Path
+    demo_data: Path, tmp_path: Path, tiny_encoder: Path
 ) -> None:
     """A finished study stays finished when only eval_batch_size or checkpoint_every_steps
     change; a result-relevant setting (max_length) gives new run ids."""
 
     def run_ids(**target: object) -> set[str]:
-        study = grid(demo_data, tmp_path, 1)
+        study = grid(demo_data, tmp_path, 1, tiny_encoder)
         for key, value in target.items():
             setattr(study.target, key, value)
         # (tatoeba runs score the intermediate checkpoint: target settings never touch them)

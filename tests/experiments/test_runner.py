@@ -260,11 +260,14 @@ def test_oracle_rows_equal_scoring_every_set_at_every_step(
         return real(family, model, spec, sets, *args)
 
     monkeypatch.setattr(runner_module, "predict_sets", spy)
-    study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])
+    study = tiny_study(
+        tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"],
+        # every step (6 evaluation points), a rate at which languages peak at different steps
+        target={"epochs": 2, "batch_size": 32, "max_length": 48, "learning_rate": 1e-4,
+                "max_train_examples": 96, "eval_every_epochs": 1 / 3, "warmup_ratio": 0.1,
+                "weight_decay": 0.01},
+    )  # fmt: skip
     study.target_tasks = ["xnli"]
-    study.target.epochs = 2
-    study.target.eval_every_epochs = 1 / 3  # every step: 6 evaluation points
-    study.target.learning_rate = 1e-4  # languages then peak at different steps
     spec = get_task("xnli")
     data_sets = {
         (split, language): spec.load(demo_data / "xnli", split, language)

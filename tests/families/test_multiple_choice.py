@@ -405,8 +405,10 @@ def test_family_refuses_unlabelled_training_and_scoring() -> None:
         mc.format_predictions(unlabelled * 2, [0])
 
 
-def test_xcopa_defaults_are_xtreme_r_reference_settings() -> None:
+def test_xcopa_recipe_is_xtreme_r_reference_settings() -> None:
     # xtreme:scripts/train_xcopa.sh for XLM-R Large: lr 3e-5, 2 x 16 batch, 5 epochs, length 128
-    assert SPECS["xcopa"].defaults == {
+    settings = {k: s.value for k, s in SPECS["xcopa"].recipe.settings().items()}
+    assert {k: settings[k] for k in ("learning_rate", "epochs", "batch_size", "max_length")} == {
         "learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128,
     }  # fmt: skip
+    assert "scripts/train_xcopa.sh" in SPECS["xcopa"].recipe.learning_rate.source  # type: ignore[union-attr]

@@ -3,13 +3,23 @@
 The table a researcher reads first: for each target task, the mean score over seeds per language
 and intermediate task, followed by the gain of each intermediate task over the no-intermediate
 baseline measured in the same study.
+
+Rows of different configurations (``config_id``: settings, encoder weights, world size, versions)
+are never averaged: callers split the rows with :func:`config_groups` and print one set of tables
+per configuration.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from xstilts.experiments.provenance import config_id_of_row
 from xstilts.experiments.schema import BASELINE
+from xstilts.tasks.recipe import NO_CHOICE
+
+# Selections where nothing was chosen ("none": retrieval rows of stores written before the closed
+# set). They stand in a table of any selection when the task has no rows of the asked one.
+NO_CHOICE_SELECTIONS: tuple[str, ...] = (*(s.value for s in NO_CHOICE), "none")
 
 
 def language_table(
@@ -26,8 +36,7 @@ def language_table(
     table (unweighted mean over languages, as the XTREME score averages languages).
     """
     selected = rows[(rows["target_task"] == target_task) & (rows["split"] == split)]
-    # retrieval rows have no model selection ("none"): they belong to every selection's table
-    selected = selected[selected["selection"].isin([selection, "none"])]
+    selected = _one_selection(selected, selection)
     if metric is not None:
         selected = selected[selected["metric"] == metric]
     if selected.empty:
@@ -55,6 +64,36 @@ def _language_order(target_task: str, languages: set[str]) -> list[str]:
     official = list(TASKS[target_task].languages) if target_task in TASKS else []
     rank = {lang: i for i, lang in enumerate(official)}
     return sorted(languages, key=lambda lang: (lang != "en", rank.get(lang, len(rank)), lang))
+
+
+def _one_selection(rows: pd.DataFrame, selection: str) -> pd.DataFrame:
+    """The rows of ``selection``, or, where the task has none, of one no-choice selection
+    (retrieval scored at its layer, a last checkpoint): never two selections in one cell."""
+    if (rows["selection"] == selection).any():
+        return rows[rows["selection"] == selection]
+    for fallback in NO_CHOICE_SELECTIONS:
+        if (rows["selection"] == fallback).any():
+            return rows[rows["selection"] == fallback]
+    return rows.iloc[0:0]
+
+
+def with_config_id(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with a filled ``config_id`` (derived from ``config_json`` where it is missing)."""
+    rows = rows.copy()
+    if "config_id" not in rows.columns:
+        rows["config_id"] = None
+    missing = rows["config_id"].isna()
+    if missing.any():
+        rows.loc[missing, "config_id"] = rows.loc[missing, "config_json"].map(config_id_of_row)
+    return rows
+
+
+def config_groups(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """``(config_id, rows)`` per study configuration, in order of first appearance in time."""
+    rows = with_config_id(rows)
+    order = rows.sort_values("started_at") if "started_at" in rows.columns else rows
+    ids = list(dict.fromkeys(order["config_id"]))
+    return [(config, rows[rows["config_id"] == config]) for config in ids]
 
 
 def seeds_per_cell(rows: pd.DataFrame, target_task: str, split: str = "test") -> int:

@@ -13,9 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# Bump when a code change alters results for identical inputs (featurization, heads, metrics).
-CODE_VERSION = "1"
-
 
 @lru_cache(maxsize=256)
 def _file_digest(path: str, size: int, mtime_ns: int) -> str:
@@ -40,5 +37,8 @@ def directory_digest(folder: str | Path) -> str:
 
 def content_key(**parts: Any) -> str:
     """A short stable key (16 hex chars) for a JSON-serialisable description."""
-    blob = json.dumps({"code_version": CODE_VERSION, **parts}, sort_keys=True, default=str)
+    # Any change of the package's code gives new keys (derived, never a hand-bumped constant).
+    from xstilts.experiments.provenance import code_version
+
+    blob = json.dumps({"code_version": code_version(), **parts}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -18,6 +18,7 @@ from torch import nn
 
 from xstilts.errors import XstiltsError
 from xstilts.files import atomic_write_text, atomic_write_with
+from xstilts.tasks.recipe import Selection
 from xstilts.train.checkpoint import swapped_parameters, trainable_state
 
 ORACLE_STATES = "oracle_states"
@@ -143,3 +144,20 @@ class OracleTracker:
 
 
 __all__ = ["ORACLE_STATES", "OracleTracker", "languages_by_step", "oracle_steps"]
+
+
+def oracle_layers(
+    sweep: dict[tuple[str, str, str, str, int], float], headline: str
+) -> dict[tuple[str, str, str, str, int], float]:
+    """Per (split, language): every metric at the layer best on ``headline`` (ties: lowest)."""
+    best: dict[tuple[str, str], tuple[float, int]] = {}
+    for (split, language, metric, _, layer), value in sorted(sweep.items()):
+        if metric == headline and (
+            (split, language) not in best or value > best[(split, language)][0]
+        ):
+            best[(split, language)] = (value, layer)
+    return {
+        (split, language, metric, Selection.ORACLE.value, layer): value
+        for (split, language, metric, _, layer), value in sweep.items()
+        if best.get((split, language), (None, -1))[1] == layer
+    }

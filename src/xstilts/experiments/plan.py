@@ -2,7 +2,9 @@
 
 A study expands into intermediate phases (one per intermediate task combination and seed) and
 target runs (one per intermediate phase and target task). Each has a key that hashes everything
-that determines its result — encoder, task, data bytes, result-relevant hyper-parameters, seed —
+that determines its result — encoder weights, task, data bytes, the *effective* result-relevant
+settings (``experiments/settings.py``: recipe < study < per-task override), seed, world size and
+package/code versions (``experiments/provenance.py``) —
 so an intermediate checkpoint is trained once for every target that uses it, a finished run is
 recognised by its key in the store, and any change that matters yields a new key.
 
@@ -12,6 +14,7 @@ This module imports no torch: ``xstilts plan`` answers in well under a second.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +23,16 @@ from typing import Any
 from xstilts.config import StudyConfig, TrainConfig
 from xstilts.errors import XstiltsError
 from xstilts.experiments.hashing import content_key, directory_digest
+from xstilts.experiments.provenance import config_id, package_versions, world_size
 from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.settings import (
+    Effective,
+    effective_retrieval,
+    effective_train,
+    per_task,
+)
 from xstilts.experiments.store import ResultStore
+from xstilts.models.identity import EncoderIdentity, encoder_identity
 from xstilts.tasks.registry import get_task, parse_task_name
 from xstilts.tasks.spec import TaskSpec
 
@@ -121,15 +132,6 @@ def load_examples(data: TaskData, train_config: TrainConfig) -> None:
             data.eval_sets[(split, language)] = spec.load(directory, split, language)
 
 
-def _result_relevant(config: TrainConfig) -> dict[str, Any]:
-    """Train settings that change results (how often we save a resume point, or how many
-    examples one prediction batch holds, does not)."""
-    settings = dataclasses.asdict(config)
-    settings.pop("checkpoint_every_steps")
-    settings.pop("eval_batch_size")
-    return settings
-
-
 class StudyPlan:
     """The DAG of a study and the status of each node; :class:`StudyRunner` executes it."""
 
@@ -138,6 +140,40 @@ class StudyPlan:
         self.output = Path(study.output_dir)
         self.store_path = self.output / STORE_NAME
         self.tasks: dict[str, TaskData] = {}
+        self._encoder: EncoderIdentity | None = None
+
+    @property
+    def encoder(self) -> EncoderIdentity:
+        """Depth and weight fingerprint of the study's encoder (read once, no weights loaded)."""
+        if self._encoder is None:
+            self._encoder = encoder_identity(self.study.encoder.name)
+        return self._encoder
+
+    def provenance(self) -> dict[str, Any]:
+        """What besides data and settings determines a score (hashed into every run id)."""
+        return {
+            "encoder_weights": self.encoder.weights,
+            "world_size": world_size(),
+            "versions": package_versions(),
+        }
+
+    def config_id(self) -> str:
+        """The study configuration id stored with every row (``provenance.config_id``)."""
+        return config_id(json.loads(self.study.to_json()), self.provenance())
+
+    def intermediate_settings(self, combo: str) -> tuple[Effective, dict[str, Effective]]:
+        """The shared optimiser settings of an intermediate phase, and each task's own."""
+        names = combo.split("+")
+        return (
+            effective_train(self.study, "intermediate", names),
+            per_task(self.study, "intermediate", names),
+        )
+
+    def target_settings(self, target: str) -> Effective:
+        """A target run's effective settings (retrieval: layer resolved for the encoder)."""
+        if self.tasks[target].spec.family == "retrieval":
+            return effective_retrieval(self.study, target, self.encoder)
+        return effective_train(self.study, "target", [target])
 
     def describe(self) -> None:
         """Locate and fingerprint every task (enough to compute every run id)."""
@@ -160,32 +196,33 @@ class StudyPlan:
         study = self.study
         if combo == BASELINE:
             return BASELINE
+        shared, own = self.intermediate_settings(combo)
         return content_key(
             phase="intermediate",
             encoder=dataclasses.asdict(study.encoder),
             tasks=combo,
             data={name: self.tasks[name].digest for name in combo.split("+")},
-            train=_result_relevant(study.intermediate),
+            train=shared.result_relevant(),
+            per_task={name: e.result_relevant() for name, e in own.items()},
             seed=seed,
+            deterministic=study.deterministic,
+            **self.provenance(),
         )
 
     def target_key(self, combo: str, target: str, seed: int) -> str:
         study = self.study
-        spec = self.tasks[target].spec
-        settings = (
-            dataclasses.asdict(study.retrieval)
-            if spec.family == "retrieval"
-            else _result_relevant(study.target)
-        )
         return content_key(
             phase="target",
             intermediate=self.intermediate_key(combo, seed),
             encoder=dataclasses.asdict(study.encoder),
             target=target,
             data=self.tasks[target].digest,
-            settings=settings,
+            settings=self.target_settings(target).result_relevant(),
             languages=self.tasks[target].eval_languages,
             seed=seed,
+            oracle_selection=study.oracle_selection,
+            deterministic=study.deterministic,
+            **self.provenance(),
         )
 
     def units(self) -> list[tuple[int, str, str, str]]:
@@ -227,5 +264,9 @@ class StudyPlan:
             items.append({
                 "seed": seed, "intermediate_task": combo, "target_task": target, "run_id": run_id,
                 "intermediate": intermediate, "status": "done" if run_id in stored else "pending",
+                "settings": self.target_settings(target),
+                "intermediate_settings": (
+                    None if combo == BASELINE else self.intermediate_settings(combo)[0]
+                ),
             })  # fmt: skip
         return items

@@ -28,14 +28,15 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
 
-from xstilts.config import StudyConfig, TrainConfig
+from xstilts.config import RetrievalConfig, StudyConfig, TrainConfig
 from xstilts.data.cache import cached, tokenizer_digest
 from xstilts.data.featurize import training_batches
 from xstilts.errors import XstiltsError
-from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker
+from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker, oracle_layers
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.run_rows import commit_kept_runs, write_run_rows
 from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.settings import Effective, per_task, with_layer, with_settings
 from xstilts.experiments.store import ResultStore
 from xstilts.families.base import RetrievalFamily, predict_sets
 from xstilts.families.registry import FAMILY_OPS, trainable_family
@@ -49,6 +50,7 @@ from xstilts.files import (
 from xstilts.locking import output_lock
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
+from xstilts.tasks.recipe import Selection
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.checkpoint import (
     atomic_folder,
@@ -120,12 +122,17 @@ def train_phase(
     trackers: Sequence[str] = (),
     on_evaluation: Callable[[int], None] | None = None,
     feature_cache: Path | None = None,
+    task_configs: dict[str, TrainConfig] | None = None,
 ) -> dict[str, Any]:
     """Train the encoder with one head per task (several tasks: mixed by ``config.sampler``).
 
-    Model selection uses the mean English-dev headline metric over the tasks.
+    ``config`` drives the optimiser; ``task_configs`` (default: ``config``) gives each task its
+    own featurization length and QA window. Model selection uses the mean English-dev headline
+    metric over the tasks (or keeps the last step, ``config.selection == "last"``).
     """
     ops = {data.spec.name: trainable_family(data.spec.family) for data in tasks}
+    own = {data.spec.name: (task_configs or {}).get(data.spec.name, config) for data in tasks}
+    specs = {data.spec.name: with_settings(data.spec, own[data.spec.name]) for data in tasks}
     features = {
         data.spec.name: cached(
             feature_cache,
@@ -135,11 +142,12 @@ def train_phase(
                 "data": data.digest,
                 "examples": len(data.train),
                 "tokenizer": tokenizer_digest(tokenizer),
-                "max_length": config.max_length,
+                "max_length": own[data.spec.name].max_length,
+                "doc_stride": own[data.spec.name].doc_stride,
                 "family": data.spec.family,
             },
             lambda data=data: ops[data.spec.name].featurize(  # type: ignore[misc]
-                data.train, tokenizer, data.spec, config.max_length
+                data.train, tokenizer, specs[data.spec.name], own[data.spec.name].max_length
             ),
         )
         for data in tasks
@@ -177,9 +185,9 @@ def train_phase(
         for data in tasks:
             if not data.dev_en:
                 continue
-            family = ops[data.spec.name]
+            family, spec = ops[data.spec.name], specs[data.spec.name]
             predicted = predict_sets(
-                family, model, data.spec, {"en": data.dev_en}, tokenizer, config.max_length,
+                family, model, spec, {"en": data.dev_en}, tokenizer, own[spec.name].max_length,
                 config.eval_batch_size, config.precision,
             )["en"]  # fmt: skip
             scores.append(family.score(predicted, data.dev_en, data.spec, "en")[data.spec.metric])
@@ -250,7 +258,13 @@ class StudyRunner(StudyPlan):
             is_intermediate = any(
                 name in combo.split("+") for combo in self.study.intermediate_tasks
             )
-            load_examples(data, self.study.intermediate if is_intermediate else self.study.target)
+            if is_intermediate:
+                config = per_task(self.study, "intermediate", [name])[name].values
+            elif data.spec.family == "retrieval":
+                config = self.study.target  # nothing is trained: only the evaluation sets load
+            else:
+                config = self.target_settings(name).values
+            load_examples(data, config)
 
     # -- execution --------------------------------------------------------------------------
     def run(self, executor: str = "local", **executor_options: Any) -> StudySummary:
@@ -328,6 +342,7 @@ class StudyRunner(StudyPlan):
                 shutil.rmtree(aside, ignore_errors=True)
                 folder.rename(aside)
         names = combo.split("+")
+        shared, own = self.intermediate_settings(combo)
         torch.manual_seed(seed)
         heads = {
             self.tasks[n].spec.name: new_head(study, encoder, self.tasks[n].spec) for n in names
@@ -339,7 +354,7 @@ class StudyRunner(StudyPlan):
             model,
             [self.tasks[n] for n in names],
             tokenizer,
-            study.intermediate,
+            shared.values,
             seed,
             f"intermediate {combo}",
             partial,
@@ -347,6 +362,7 @@ class StudyRunner(StudyPlan):
             log_dir=folder.with_name(folder.name + ".logs"),
             trackers=study.trackers,
             feature_cache=self.output / "features",
+            task_configs={self.tasks[n].spec.name: own[n].values for n in names},
         )
         result.pop("average_state", None)  # the intermediate encoder is the English-dev choice
         log.info("intermediate %s done: %s", combo, json.dumps(result))
@@ -365,21 +381,18 @@ class StudyRunner(StudyPlan):
         encoder, tokenizer = self._encoder_after_intermediate(combo, seed)
         run_dir = self.output / "runs" / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
-        config = {
-            "study": json.loads(study.to_json()),
-            "intermediate_task": combo,
-            "target_task": target,
-            "seed": seed,
-        }
+        config = self.run_config(combo, target, seed)
         if self.is_main:
             atomic_write_text(run_dir / "config.json", json.dumps(config, indent=2))
+        settings = self.target_settings(target)
+        layer = None
         if data.spec.family == "retrieval":
-            raw = self._retrieval_scores(encoder, tokenizer, data, run_dir)
-            scores = {(*key, "none"): value for key, value in raw.items()}
+            scores = self._retrieval_scores(encoder, tokenizer, data, run_dir, settings)
             train_info: dict[str, Any] = {}
+            layer = settings.values.layer
         else:
             scores, train_info = self._fine_tune_and_predict(
-                encoder, tokenizer, data, seed, run_dir
+                encoder, tokenizer, data, seed, run_dir, settings
             )
         seconds = time.perf_counter() - clock
         self.barrier()
@@ -391,13 +404,19 @@ class StudyRunner(StudyPlan):
             "target_task": target,
             "seed": seed,
             "config_json": json.dumps(config, sort_keys=True),
+            "config_id": config["config_id"],
             "started_at": started,
             "seconds": seconds,
         }
         rows = [
-            _row(base, split=split, language=language, metric=metric, selection=sel, value=value)
-            for (split, language, metric, sel), value in sorted(scores.items())
-        ]
+            _row(
+                base, split=split, language=language, metric=metric, selection=str(sel),
+                value=value, layer=sel_layer if sel_layer is not None else layer,
+            )
+            for (split, language, metric, sel, sel_layer), value in sorted(
+                with_layer(scores).items(), key=lambda item: str(item[0])
+            )
+        ]  # fmt: skip
         if self.is_main:  # rows.json first: from here on, a kill loses no work
             atomic_write_text(run_dir / "train.json", json.dumps(train_info, indent=2))
             write_run_rows(run_dir, rows)
@@ -405,21 +424,52 @@ class StudyRunner(StudyPlan):
             discard_folder(run_dir / ORACLE_STATES)
         return rows
 
+    def run_config(self, combo: str, target: str, seed: int) -> dict[str, Any]:
+        """Everything one run's scores depend on, stored as ``config.json`` and in every row.
+
+        ``effective`` holds each phase's values *and the origin of each value* (recipe, study,
+        per-task override or default), so a row is traceable to its settings.
+        """
+        effective: dict[str, Any] = {"target": self.target_settings(target).describe()}
+        if combo != BASELINE:
+            shared, own = self.intermediate_settings(combo)
+            effective["intermediate"] = shared.describe()
+            effective["intermediate_tasks"] = {name: e.describe() for name, e in own.items()}
+        return {
+            "study": json.loads(self.study.to_json()),
+            "intermediate_task": combo,
+            "target_task": target,
+            "seed": seed,
+            "effective": effective,
+            "provenance": self.provenance(),
+            "config_id": self.config_id(),
+        }
+
     def _fine_tune_and_predict(
-        self, encoder: nn.Module, tokenizer: Any, data: TaskData, seed: int, run_dir: Path
+        self,
+        encoder: nn.Module,
+        tokenizer: Any,
+        data: TaskData,
+        seed: int,
+        run_dir: Path,
+        settings: Effective,
     ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any]]:
-        """Train on English, select on English dev; score every (split, language).
+        """Train on English with the run's effective settings; score every (split, language).
+
+        The kept parameters are labelled as they were chosen: ``en_dev`` (best on English dev) or
+        ``last`` (the recipe's or study's rule, or a task without an English dev set).
 
         With ``oracle_selection``, every dev evaluation also scores every language's dev set, and
         each language additionally gets its scores at the step where *its own* dev score peaked
         (selection ``oracle``, Keung et al. 2020; see ``experiments/oracle.py``).
         """
-        study = self.study
-        spec = data.spec
+        study, config = self.study, settings.values
+        spec = with_settings(data.spec, config)
         family = trainable_family(spec.family)
         torch.manual_seed(seed)
         model = EncoderWithHeads(encoder, {spec.name: new_head(study, encoder, spec)})
-        max_length = study.target.max_length
+        max_length = config.max_length
+        kept = Selection.EN_DEV if data.dev_en and config.selection == "en_dev" else Selection.LAST
 
         sets = dict(sorted(data.eval_sets.items()))
         dev_sets = {key: examples for key, examples in sets.items() if key[0] == spec.dev_split}
@@ -429,7 +479,7 @@ class StudyRunner(StudyPlan):
         ) -> dict[tuple[str, str, str], float]:
             predictions = predict_sets(
                 family, model, spec, chosen, tokenizer, max_length,
-                study.target.eval_batch_size, study.target.precision,
+                config.eval_batch_size, config.precision,
             )  # fmt: skip
             scores: dict[tuple[str, str, str], float] = {}
             for (split, language), examples in chosen.items():
@@ -449,7 +499,7 @@ class StudyRunner(StudyPlan):
             oracle.record(step, score_all(dev_sets), model)
 
         info = train_phase(
-            model, [data], tokenizer, study.target, seed, f"target {spec.name}",
+            model, [data], tokenizer, config, seed, f"target {spec.name}",
             run_dir / "checkpoint", self.progress, log_dir=run_dir / "logs",
             trackers=study.trackers, on_evaluation=record if study.oracle_selection else None,
             feature_cache=self.output / "features",
@@ -457,7 +507,7 @@ class StudyRunner(StudyPlan):
         predictions_dir = run_dir / "predictions"
         predictions_dir.mkdir(exist_ok=True)
         en_dev = score_all(sets, predictions_dir)
-        scores = {(*key, "en_dev"): value for key, value in en_dev.items()}
+        scores = {(*key, kept.value): value for key, value in en_dev.items()}
         average = info.pop("average_state", None)
         if average:
             with swapped_parameters(model, average):
@@ -468,14 +518,49 @@ class StudyRunner(StudyPlan):
         return scores, info
 
     def _retrieval_scores(
-        self, encoder: nn.Module, tokenizer: Any, data: TaskData, run_dir: Path
-    ) -> dict[tuple[str, str, str], float]:
-        """Score every language straight from the encoder (no training)."""
-        family = FAMILY_OPS[data.spec.family]
-        assert isinstance(family, RetrievalFamily)
+        self, encoder: nn.Module, tokenizer: Any, data: TaskData, run_dir: Path, settings: Effective
+    ) -> dict[tuple[Any, ...], float]:
+        """Score every language straight from the encoder at the run's layer (``no_selection``).
+
+        With ``sweep_layers`` every hidden state is scored too (``layer_sweep`` rows, one per
+        layer), and per (split, language) the layer best on the headline metric gives the
+        ``oracle`` rows: chosen on the scored data itself, so an upper bound, never a headline.
+        """
         predictions_dir = run_dir / "predictions"
         if not self.is_main:  # same work, but files go to a private scratch folder
             predictions_dir = run_dir / f".scratch-{self.processes.process_index}"
+        config: RetrievalConfig = settings.values
+        scores: dict[tuple[Any, ...], float] = {
+            (*key, Selection.NO_SELECTION.value): value
+            for key, value in self._retrieval_at(
+                encoder, tokenizer, data, config, predictions_dir
+            ).items()
+        }
+        if not config.sweep_layers:
+            return scores
+        sweep: dict[tuple[str, str, str, str, int], float] = {}
+        for layer in range(self.encoder.depth + 1):
+            at_layer = dataclasses.replace(config, layer=layer)
+            folder = predictions_dir / f"layer-{layer}"
+            for key, value in self._retrieval_at(
+                encoder, tokenizer, data, at_layer, folder
+            ).items():
+                sweep[(*key, Selection.LAYER_SWEEP.value, layer)] = value
+        scores.update(sweep)
+        scores.update(oracle_layers(sweep, data.spec.metric))
+        return scores
+
+    def _retrieval_at(
+        self,
+        encoder: nn.Module,
+        tokenizer: Any,
+        data: TaskData,
+        config: RetrievalConfig,
+        predictions_dir: Path,
+    ) -> dict[tuple[str, str, str], float]:
+        """Every (split, language, metric) of one retrieval task with one set of settings."""
+        family = FAMILY_OPS[data.spec.family]
+        assert isinstance(family, RetrievalFamily)
         predictions_dir.mkdir(parents=True, exist_ok=True)
         by_language: dict[str, dict[str, list[Any]]] = {}
         for (split, language), examples in sorted(data.eval_sets.items()):
@@ -486,7 +571,7 @@ class StudyRunner(StudyPlan):
             disable=not self.progress,
         ):  # fmt: skip
             results = family.evaluate(
-                encoder, tokenizer, sets, data.spec, self.study.retrieval, language, predictions_dir
+                encoder, tokenizer, sets, data.spec, config, language, predictions_dir
             )
             for (split, metric), value in results.items():
                 scores[(split, language, metric)] = value

@@ -16,12 +16,18 @@ RESULT_COLUMNS: dict[str, str] = {
     "language": "VARCHAR",  # ISO 639-1 code where one exists ("en", "sw")
     "seed": "BIGINT",  # any seed the config accepts (INTEGER refused 2**31 after training)
     "split": "VARCHAR",  # "dev" | "test"
-    "selection": "VARCHAR",  # "en_dev" (true zero-shot) | "oracle" | "last"
+    # tasks.recipe.Selection: en_dev | last | oracle | ckpt_avg | no_selection | layer_sweep
+    "selection": "VARCHAR",
     "metric": "VARCHAR",  # official key: "accuracy", "f1", "exact_match", "map@20", ...
     "value": "DOUBLE",  # scaled x100 as in the official scripts
     "config_json": "VARCHAR",  # the full run config, JSON
     "started_at": "TIMESTAMP",
     "seconds": "DOUBLE",  # wall time of the run that produced the row
+    # Added later (stores written before get them as NULL): the study configuration id
+    # (experiments/provenance.config_id; rows of different ids are never averaged) and the
+    # hidden_states index a retrieval score was embedded at (NULL for trained tasks).
+    "config_id": "VARCHAR",
+    "layer": "INTEGER",
 }
 
 BASELINE = "none"

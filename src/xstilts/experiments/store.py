@@ -127,6 +127,9 @@ class ResultStore:
             return 0
         if frame["run_id"].nunique() != 1:
             raise ValueError("add_run takes the rows of exactly one run")
+        frame["layer"] = pd.array(
+            [None if pd.isna(v) else int(v) for v in frame["layer"]], dtype="Int64"
+        )
         frame["config_json"] = frame["config_json"].map(
             lambda c: c if isinstance(c, str) else json.dumps(c, sort_keys=True)
         )

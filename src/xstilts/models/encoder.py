@@ -8,29 +8,14 @@ user named ever touches the network.
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 
 import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from xstilts.errors import XstiltsError
+from xstilts.models.identity import resolve_encoder  # the location rules (no torch import)
 
-
-def resolve_encoder(name: str) -> str:
-    """Map an encoder name to something ``from_pretrained`` can load without surprises."""
-    from xstilts.models.offline_e5 import E5_SMALL_NAME, ensure_offline_e5
-
-    if name in (E5_SMALL_NAME, f"intfloat/{E5_SMALL_NAME}") and not _hub_allowed_for(name):
-        return str(ensure_offline_e5())
-    if Path(name).expanduser().is_dir():
-        return str(Path(name).expanduser())
-    return name
-
-
-def _hub_allowed_for(name: str) -> bool:
-    """The full hub id with network allowed may load the original fp32 weights."""
-    return name.startswith("intfloat/") and os.environ.get("HF_HUB_OFFLINE", "0") != "1"
+__all__ = ["load_encoder", "precision_autocast", "resolve_encoder"]
 
 
 @functools.lru_cache(maxsize=8)

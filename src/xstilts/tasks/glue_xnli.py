@@ -32,6 +32,7 @@ from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import read_tsv_records
 from xstilts.errors import DataError
 from xstilts.tasks.layout import any_file, first_file, xtreme_download
+from xstilts.tasks.recipe import jiant_intermediate, xtreme_classification
 from xstilts.tasks.spec import TaskSpec
 
 XNLI_LANGUAGES = (
@@ -114,7 +115,7 @@ SPECS = [
         labels=NLI_LABELS,
         test_split=None,
         description="MultiNLI, English natural language inference (GLUE tsv)",
-        defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256},
+        recipe=jiant_intermediate(),
         citation=(
             "Williams, Nangia & Bowman 2018. A Broad-Coverage Challenge Corpus for "
             "Sentence Understanding through Inference. NAACL"
@@ -132,7 +133,7 @@ SPECS = [
         test_split=None,
         text_pair=False,
         description="SST-2, English binary sentiment (GLUE tsv)",
-        defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256},
+        recipe=jiant_intermediate(),
         citation=(
             "Socher et al. 2013. Recursive Deep Models for Semantic Compositionality Over "
             "a Sentiment Treebank. EMNLP"
@@ -163,7 +164,7 @@ SPECS = [
             note_done_when="multinli.train.en.tsv",
         ),
         description="XNLI: train on English MNLI (XNLI-MT), test zero-shot in 15 languages",
-        defaults={"learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128},
+        recipe=xtreme_classification("train_xnli.sh", 3e-5),
         citation=(
             "Conneau et al. 2018. XNLI: Evaluating Cross-lingual Sentence Representations. EMNLP"
         ),

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xstilts.errors import DataError
+from xstilts.tasks.recipe import jiant_intermediate
 from xstilts.tasks.spec import TaskSpec
 
 DEV_FOLDER = "dev"
@@ -121,8 +122,8 @@ SPECS = [
         metric="accuracy",  # masked-token accuracy x100 on the fixed-seed masked dev text
         test_split=None,
         description="masked-LM on multilingual plain text (continued MLM, Phang et al. 2020)",
-        # jiant/proj/simple/runscript.py intermediate defaults; BERT's masking rate.
-        defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256, "mask_probability": 0.15},
+        defaults={"mask_probability": 0.15},  # BERT's masking rate (Devlin et al. 2019)
+        recipe=jiant_intermediate(),
         citation=(
             "Phang et al. 2020. English Intermediate-Task Training Improves Zero-Shot "
             "Cross-Lingual Transfer Too. AACL"

@@ -48,6 +48,7 @@ from xstilts.data.hub.configs import PAWSX_HUB_LANGUAGES
 from xstilts.data.hub.source import HubSource
 from xstilts.errors import DataError
 from xstilts.tasks.layout import any_file, first_file, xtreme_download
+from xstilts.tasks.recipe import jiant_intermediate, xtreme_classification
 from xstilts.tasks.spec import TaskSpec
 
 # xtreme:evaluate.py language list for pawsx, in its order.
@@ -59,9 +60,6 @@ _PAWSX_GET = (
     f"or {xtreme_download('pawsx')}, or xstilts fetch pawsx --out DATA_DIR"
 )
 # xtreme:scripts/train_pawsx.sh, XLM-R Large: lr 3e-5, batch 2 x 16, 5 epochs, length 128.
-_XTREME_PAWSX = {"learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128}
-# jiant/proj/simple/runscript.py intermediate defaults.
-_JIANT_INTERMEDIATE = {"learning_rate": 1e-5, "epochs": 3, "max_length": 256}
 
 
 def _check_split(task_dir: Path, split: str, splits: Sequence[str]) -> None:
@@ -192,7 +190,8 @@ SPECS = [
             "tsv parsing (en: 49,175 of the release's 49,401)",
         ),
         description="PAWS-X paraphrase identification: train on English, test in 7 languages",
-        defaults=dict(_XTREME_PAWSX),
+        # train_pawsx.sh sets LR=2e-5 for every model (only the batch split differs)
+        recipe=xtreme_classification("train_pawsx.sh", 2e-5),
         citation=(
             "Yang, Zhang, Tar & Baldridge 2019. PAWS-X: A Cross-lingual Adversarial "
             "Dataset for Paraphrase Identification. EMNLP"
@@ -209,7 +208,7 @@ SPECS = [
         labels=BINARY_LABELS,
         test_split=None,
         description="Quora Question Pairs, English duplicate-question detection (GLUE tsv)",
-        defaults=dict(_JIANT_INTERMEDIATE),
+        recipe=jiant_intermediate(),
         citation=(
             "Iyer, Dandekar & Csernai 2017. First Quora Dataset Release: Question Pairs; "
             "in GLUE (Wang et al. 2019, ICLR)"
@@ -226,7 +225,7 @@ SPECS = [
         labels=NLI_LABELS,
         test_split=None,
         description="ANLI+: ANLI R1-R3 + MNLI + SNLI training, ANLI R1-R3 dev (X-STILTs)",
-        defaults=dict(_JIANT_INTERMEDIATE),
+        recipe=jiant_intermediate(),
         citation=(
             "Nie et al. 2020. Adversarial NLI: A New Benchmark for Natural Language "
             "Understanding. ACL; ANLI+ as in Phang et al. 2020 (AACL)"

@@ -46,6 +46,7 @@ from xstilts.data.retrieval_format import (
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
 from xstilts.tasks.layout import first_file
+from xstilts.tasks.recipe import xtreme_retrieval
 from xstilts.tasks.spec import TaskSpec
 
 
@@ -364,9 +365,11 @@ SPECS = [
             gold_only=True,
         ),
         description="BUCC 2018 parallel-sentence mining to English (ratio margin, max strategy)",
+        # utils_retrieve.mine_bitext neighborhood=4; "drop": sentences repeated on one side
+        # yield no pair (utils_retrieve.read_sent2id).
+        defaults={"neighbourhood": 4, "duplicates": "drop"},
+        recipe=xtreme_retrieval("run_bucc2018.sh"),
         # XTREME run_bucc2018.sh MAXL=512; utils_retrieve.mine_bitext neighborhood=4;
-        # "drop": sentences repeated on one side yield no pair (utils_retrieve.read_sent2id).
-        defaults={"max_length": 512, "neighbourhood": 4, "duplicates": "drop"},
         citation=(
             "Zweigenbaum, Sharoff & Rapp 2018. Overview of the Third BUCC Shared Task: "
             "Spotting Parallel Sentences in Comparable Corpora. BUCC workshop, LREC"

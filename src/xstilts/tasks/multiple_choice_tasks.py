@@ -44,6 +44,7 @@ from xstilts.data.multiple_choice_format import (
 )
 from xstilts.errors import DataError
 from xstilts.tasks.layout import any_file, first_file
+from xstilts.tasks.recipe import Recipe, jiant_intermediate, xtreme_classification
 from xstilts.tasks.spec import TaskSpec
 
 # xtreme:evaluate.py (XTREME-R) language list for xcopa, in its order.
@@ -53,9 +54,7 @@ _COPA_FILE = {"train": "train", "dev": "val", "test": "test"}
 
 # xtreme:scripts/train_xcopa.sh, XLM-R Large: lr 3e-5, batch 2 x 16 grad-acc, 5 epochs, len 128
 # (the same settings for the SIQA phase and the COPA phase).
-_XTREME_R_MC = {"learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128}
-# jiant/proj/simple/runscript.py intermediate defaults (as for MNLI, QQP, ...).
-_JIANT_INTERMEDIATE = {"learning_rate": 1e-5, "epochs": 3, "max_length": 256}
+_XTREME_R_MC = xtreme_classification("train_xcopa.sh", 3e-5)
 
 
 def _split_file(task_dir: Path, split: str, files: dict[str, str]) -> str:
@@ -171,7 +170,7 @@ def _intermediate(
     load: Callable[[Path, str, str], list[MultipleChoiceExample]],
     description: str,
     source: str,
-    defaults: dict[str, float | int],
+    recipe: Recipe,
     citation: str = "",
 ) -> TaskSpec:
     return TaskSpec(
@@ -183,7 +182,7 @@ def _intermediate(
         metric="accuracy",
         test_split=None,
         description=description,
-        defaults=dict(defaults),
+        recipe=recipe,
         source=source,
         citation=citation,
     )
@@ -204,7 +203,7 @@ SPECS = [
             "XCOPA: train on English COPA, test zero-shot in 11 languages; XTREME-R's recipe "
             "adds SIQA first (use intermediate task siqa)"
         ),
-        defaults=dict(_XTREME_R_MC),
+        recipe=_XTREME_R_MC,
         citation=(
             "Ponti et al. 2020. XCOPA: A Multilingual Dataset for Causal Commonsense "
             "Reasoning. EMNLP"
@@ -225,7 +224,7 @@ SPECS = [
         load_hellaswag,
         "HellaSwag, English commonsense sentence completion, 4 endings",
         "rowanz/hellaswag data/ (Zellers et al. 2019)",
-        _JIANT_INTERMEDIATE,
+        jiant_intermediate(),
         citation="Zellers et al. 2019. HellaSwag: Can a Machine Really Finish Your Sentence? ACL",
     ),
     _intermediate(
@@ -233,7 +232,7 @@ SPECS = [
         load_cosmosqa,
         "Cosmos QA, English commonsense reading comprehension, 4 answers",
         "wilburOne/cosmosqa data/ (Huang et al. 2019)",
-        _JIANT_INTERMEDIATE,
+        jiant_intermediate(),
         citation="Huang et al. 2019. Cosmos QA: Machine Reading Comprehension with Contextual "
         "Commonsense Reasoning. EMNLP",
     ),
@@ -242,7 +241,7 @@ SPECS = [
         load_commonsenseqa,
         "CommonsenseQA, English commonsense questions, 5 answers (rand split)",
         "tau-nlp.org/commonsenseqa v1.11 rand split (Talmor et al. 2019)",
-        _JIANT_INTERMEDIATE,
+        jiant_intermediate(),
         citation="Talmor et al. 2019. CommonsenseQA: A Question Answering Challenge Targeting "
         "Commonsense Knowledge. NAACL",
     ),

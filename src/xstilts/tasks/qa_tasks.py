@@ -46,6 +46,7 @@ from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
 from xstilts.tasks.layout import any_file, first_file, xtreme_download
+from xstilts.tasks.recipe import jiant_intermediate, xtreme_qa
 from xstilts.tasks.spec import LanguagesFound, TaskSpec
 
 XQUAD_LANGUAGES = TASK_LANGUAGES[XTREME]["xquad"] + tuple(
@@ -65,17 +66,10 @@ TYDIQA_NAMES = {
 SQUAD_V1_FILES = {"train": "train-v1.1.json", "dev": "dev-v1.1.json"}
 SQUAD_V2_FILES = {"train": "train-v2.0.json", "dev": "dev-v2.0.json"}
 
-# Reference settings (xtreme scripts/train_qa.sh) and the span_qa family's own knobs.
-QA_TARGET_DEFAULTS = {
-    "learning_rate": 3e-5, "epochs": 3, "batch_size": 32, "max_length": 384,
-    "warmup_steps": 500, "weight_decay": 1e-4,
-    "doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer_length": 30,
-}  # fmt: skip
-# As an intermediate task: jiant's defaults (lr 1e-5, 3 epochs) with the QA window settings.
-QA_INTERMEDIATE_DEFAULTS = {
-    "learning_rate": 1e-5, "epochs": 3, "max_length": 384,
-    "doc_stride": 128, "max_query_length": 64, "n_best": 20, "max_answer_length": 30,
-}  # fmt: skip
+# The span_qa family's own knobs (xtreme scripts/train_qa.sh and run_squad.py defaults); the
+# training recipes are tasks/recipe.py's xtreme_qa (targets) and jiant_intermediate (SQuAD).
+QA_FAMILY_DEFAULTS = {"max_query_length": 64, "n_best": 20, "max_answer_length": 30}
+QA_INTERMEDIATE_RECIPE = jiant_intermediate(max_length=384, doc_stride=128)
 
 
 _XQUAD_GET = (
@@ -248,7 +242,8 @@ SPECS = [
             description="SQuAD (train, validation) -> train-v1.1.json, dev-v1.1.json (SQuAD v1.1)",
         ),
         description="SQuAD v1.1, English extractive QA (also the training set of XQuAD and MLQA)",
-        defaults=QA_INTERMEDIATE_DEFAULTS,
+        defaults=QA_FAMILY_DEFAULTS,
+        recipe=QA_INTERMEDIATE_RECIPE,
         citation=(
             "Rajpurkar et al. 2016. SQuAD: 100,000+ Questions for Machine Comprehension "
             "of Text. EMNLP"
@@ -265,7 +260,8 @@ SPECS = [
         protocol="squad_v2",
         test_split=None,
         description="SQuAD 2.0, English extractive QA with unanswerable questions",
-        defaults=QA_INTERMEDIATE_DEFAULTS,
+        defaults=QA_FAMILY_DEFAULTS,
+        recipe=QA_INTERMEDIATE_RECIPE,
         citation=(
             "Rajpurkar, Jia & Liang 2018. Know What You Don't Know: Unanswerable "
             "Questions for SQuAD. ACL"
@@ -295,7 +291,8 @@ SPECS = [
         ),
         description="XQuAD: train on SQuAD v1.1 (English), test zero-shot on 1,190 translated "
         "SQuAD dev questions per language; dev = SQuAD v1.1 dev (English only)",
-        defaults=QA_TARGET_DEFAULTS,
+        defaults=QA_FAMILY_DEFAULTS,
+        recipe=xtreme_qa(),
         citation=(
             "Artetxe, Ruder & Yogatama 2020. On the Cross-lingual Transferability of "
             "Monolingual Representations. ACL"
@@ -325,7 +322,8 @@ SPECS = [
             squad_splits=("train",),
         ),
         description="MLQA (same-language pairs): train on SQuAD v1.1 (English), dev/test MLQA_V1",
-        defaults=QA_TARGET_DEFAULTS,
+        defaults=QA_FAMILY_DEFAULTS,
+        recipe=xtreme_qa(),
         citation=(
             "Lewis et al. 2020. MLQA: Evaluating Cross-lingual Extractive Question Answering. ACL"
         ),
@@ -354,7 +352,8 @@ SPECS = [
             english_trained=True,
         ),
         description="TyDiQA-GoldP: train on its English train set, test = official GoldP dev",
-        defaults=QA_TARGET_DEFAULTS,
+        defaults=QA_FAMILY_DEFAULTS,
+        recipe=xtreme_qa(),
         citation=(
             "Clark et al. 2020. TyDi QA: A Benchmark for Information-Seeking Question "
             "Answering in Typologically Diverse Languages. TACL"

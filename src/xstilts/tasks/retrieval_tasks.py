@@ -19,6 +19,7 @@ from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import open_text
 from xstilts.errors import DataError
 from xstilts.tasks.layout import missing, xtreme_download
+from xstilts.tasks.recipe import xtreme_retrieval
 from xstilts.tasks.spec import TaskSpec
 
 # ISO 639-1 (our language key) -> the 639-3 code in the Tatoeba file names (XTREME + XTREME-R).
@@ -144,7 +145,7 @@ SPECS = [
             "tatoeba.{xxx}-eng.{xxx}, tatoeba.{xxx}-eng.eng",
         ),
         description="Tatoeba bitext retrieval; English queries the other side (XTREME direction)",
-        defaults={"max_length": 512},
+        recipe=xtreme_retrieval("run_tatoeba.sh"),
         citation=(
             "Artetxe & Schwenk 2019. Massively Multilingual Sentence Embeddings for "
             "Zero-Shot Cross-Lingual Transfer and Beyond. TACL"

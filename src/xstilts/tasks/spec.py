@@ -1,7 +1,7 @@
 """What a task *is*: a small declarative spec. Families (code) live beside it.
 
-A task is data — name, family, languages, how to load each split, labels, metric, default
-hyper-parameters — so adding a language or a dataset of an existing family is a few lines in
+A task is data — name, family, languages, how to load each split, labels, metric, reference
+recipe — so adding a language or a dataset of an existing family is a few lines in
 ``registry.py``, never a new class (as lm-eval's task config and mteb's ``TaskMetadata`` do).
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.data.hub.source import HubSource
+from xstilts.tasks.recipe import Recipe
 
 # loader(task_dir, split, language) -> list of examples from xstilts.data.examples
 Loader = Callable[[Path, str, str], list[Any]]
@@ -42,8 +43,12 @@ class TaskSpec:
     # retrieval: how candidates are mined and scored ("tatoeba" | "bucc" | "ranking")
     protocol: str = ""
     description: str = ""
-    defaults: dict[str, Any] = field(default_factory=dict)  # reference hyper-parameters
+    # The family's own knobs (QA answer length, BUCC neighbourhood, ...), not study settings.
+    defaults: dict[str, Any] = field(default_factory=dict)
     source: str = ""  # where the official data comes from
+    # The reference hyper-parameters, each with its source (tasks/recipe.py); the lowest layer of
+    # a run's effective settings (experiments/settings.py).
+    recipe: Recipe = field(default_factory=Recipe)
     # Official submission files (``xstilts score``): the scorer that reads them (a key of
     # ``evaluate.score.SCORERS``; "" = the task has no submission format) and their extension.
     scorer: str = ""

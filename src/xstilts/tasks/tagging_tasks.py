@@ -60,6 +60,7 @@ from xstilts.data.tagging_format import (
 )
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
+from xstilts.tasks.recipe import jiant_intermediate, xtreme_tagging
 from xstilts.tasks.spec import TaskSpec
 
 #: The 17 UPOS tags in XTREME's ``labels.txt`` order (alphabetical).
@@ -229,12 +230,6 @@ def ccg_languages_found(task_dir: Path, split: str) -> list[str]:
 
 # --------------------------------------------------------------------------------------------
 
-_XTREME_TAGGING_DEFAULTS = {
-    "learning_rate": 2e-5,
-    "epochs": 10,
-    "batch_size": 32,
-    "max_length": 128,
-}
 
 SPECS = [
     TaskSpec(
@@ -262,8 +257,7 @@ SPECS = [
             "the UD v2.5 .conllu release (a split found in both layouts is refused)",
         ),
         description="Universal Dependencies POS tagging: train on English, test in 38 languages",
-        # xtreme scripts/train_udpos.sh (XLM-R large: batch 2 x 16 accumulation)
-        defaults=dict(_XTREME_TAGGING_DEFAULTS),
+        recipe=xtreme_tagging("train_udpos.sh"),
         citation=(
             "Nivre et al. 2020. Universal Dependencies v2: An Evergrowing Multilingual "
             "Treebank Collection. LREC"
@@ -290,7 +284,7 @@ SPECS = [
             english_trained=True,
         ),
         description="WikiANN (PAN-X) NER: train on English, test in 48 languages",
-        defaults=dict(_XTREME_TAGGING_DEFAULTS),  # xtreme scripts/train_panx.sh
+        recipe=xtreme_tagging("train_panx.sh"),
         citation=(
             "Pan et al. 2017. Cross-lingual Name Tagging and Linking for 282 Languages. "
             "ACL; splits of Rahimi, Li & Cohn 2019 (ACL)"
@@ -307,7 +301,7 @@ SPECS = [
         labels=CCG_LABELS,
         test_split=None,  # an intermediate task: trained on train, selected on dev (as mnli)
         description="CCGbank supertagging (ids from tags_to_id.json), English",
-        defaults={"learning_rate": 1e-5, "epochs": 3, "max_length": 256},
+        recipe=jiant_intermediate(),
         citation=(
             "Hockenmaier & Steedman 2007. CCGbank: A Corpus of CCG Derivations and "
             "Dependency Structures Extracted from the Penn Treebank. Computational "

@@ -80,6 +80,16 @@ def average_gradients(model: nn.Module, world: int) -> None:
         offset += grad.numel()
 
 
+def warmup_steps(config: TrainConfig, total_steps: int) -> int:
+    """Linear warm-up length: ``warmup_steps`` when set (XTREME's QA recipe: 500), else the ratio.
+
+    Never longer than the run, so a tiny study with a reference recipe still decays its rate.
+    """
+    if config.warmup_steps is not None:
+        return min(config.warmup_steps, total_steps)
+    return round(config.warmup_ratio * total_steps)
+
+
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW over trainable parameters; no weight decay on biases and LayerNorm (BERT recipe)."""
     decay, no_decay = [], []
@@ -161,7 +171,7 @@ def train(
     eval_interval = max(1, round(config.eval_every_epochs * steps_per_epoch))
     optimizer = make_optimizer(model, config)
     scheduler = get_linear_schedule_with_warmup(
-        optimizer, round(config.warmup_ratio * total_steps), total_steps
+        optimizer, warmup_steps(config, total_steps), total_steps
     )
     device_type = accelerator.device.type
 
@@ -230,7 +240,9 @@ def train(
                 if use_trackers:
                     accelerator.log({"dev/en": score}, step=state.step)
                 evaluated = True
-                if score > state.best_dev:
+                if config.selection == "last":  # XTREME's QA rule: the dev score is only logged
+                    state.best_dev = score
+                elif score > state.best_dev:
                     state.best_dev, state.best_step = score, state.step
                     best_state = trainable_state(model)
             if config.average_checkpoints and (
