@@ -39,7 +39,7 @@ def test_a_folder_with_two_configurations_prints_two_groups_and_no_blended_mean(
     printed = capsys.readouterr().out
     assert "these rows come from 2 configurations" in printed
     assert printed.count("== configuration") == 2
-    assert printed.count("tatoeba (test, accuracy, mean of 1 seed(s)") == 2
+    assert printed.count("tatoeba (test, accuracy, no model selection, mean of 1 seed;") == 2
     assert "80.0" in printed and "40.0" in printed
     assert "60.0" not in printed  # the blended mean of the two layers
 
