@@ -164,7 +164,7 @@ def test_a_kill_between_rows_file_and_store_commit_loses_no_work(
     out = tmp_path / "out"
     config = write_study(tmp_path, tiny_encoder, demo_data, out)
 
-    def killed(self: ResultStore, rows: Any) -> int:
+    def killed(self: ResultStore, rows: Any, items: Any = ()) -> int:
         raise Crash("killed before the commit")
 
     with pytest.MonkeyPatch.context() as patch:

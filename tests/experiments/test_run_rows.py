@@ -12,6 +12,7 @@ from xstilts.errors import XstiltsError
 from xstilts.experiments.run_rows import (
     ROWS_FILE,
     commit_kept_runs,
+    read_run_records,
     read_run_rows,
     rebuild_store,
     write_run_rows,
@@ -34,7 +35,8 @@ def rows(run_id: str, values: list[float]) -> list[dict]:
 def _run(out: Path, run_id: str, values: list[float]) -> Path:
     run_dir = out / "runs" / run_id
     run_dir.mkdir(parents=True)
-    write_run_rows(run_dir, rows(run_id, values))
+    scores = [{"run_id": run_id, "item_id": "0", "score": 1.0}]
+    write_run_rows(run_dir, {"rows": rows(run_id, values), "items": scores})
     return run_dir
 
 
@@ -46,6 +48,12 @@ def test_rows_round_trip_exactly(tmp_path: Path) -> None:
     assert [{k: v for k, v in r.items() if k != "value"} for r in back] == [
         {k: v for k, v in r.items() if k != "value"} for r in original
     ]
+
+
+def test_items_round_trip_with_their_rows(tmp_path: Path) -> None:
+    records = read_run_records(_run(tmp_path, "abc", [1.0]))
+    assert records["items"] == [{"run_id": "abc", "item_id": "0", "score": 1.0}]
+    assert [r["value"] for r in records["rows"]] == [1.0]
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "other run"])

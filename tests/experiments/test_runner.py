@@ -64,6 +64,25 @@ def test_every_phase_writes_rows_for_every_language(finished: Path) -> None:
     assert tatoeba.value.mean() > 1.0
 
 
+def test_item_scores_are_stored_and_average_to_the_rows(finished: Path) -> None:
+    """Every English-dev-selected XNLI set has one 0/100 score per example, and their mean is
+    the stored accuracy: the analysis can resample items without changing the headline."""
+    from xstilts.experiments.store import ResultStore
+
+    with ResultStore(finished / STORE_NAME, read_only=True) as store:
+        items, rows = store.items(), store.frame()
+    xnli = items[items.target_task == "xnli"]
+    assert set(xnli.score) <= {0.0, 100.0} and set(xnli.selection) == {"en_dev"}
+    means = xnli.groupby(["run_id", "split", "language"])["score"].mean()
+    chosen = rows[(rows.selection == "en_dev") & (rows.metric == "accuracy")]
+    expected = chosen.set_index(["run_id", "split", "language"])["value"]
+    assert len(means) == 2 * 2 * 7
+    pd.testing.assert_series_equal(
+        means.sort_index(), expected.loc[means.index].sort_index(), check_names=False
+    )
+    assert xnli.groupby(["run_id", "split", "language"])["item_id"].nunique().min() > 10
+
+
 def test_intermediate_checkpoint_is_trained_once_and_reused(finished: Path) -> None:
     folders = [p for p in (finished / "intermediate").iterdir() if not p.name.endswith(".logs")]
     assert len(folders) == 1 and folders[0].name.startswith("mnli-")

@@ -66,6 +66,46 @@ def test_read_only_missing_store_is_a_user_error(tmp_path: Path) -> None:
         ResultStore(tmp_path / "none.duckdb", read_only=True)
 
 
+def items(run_id: str, scores: list[float]) -> list[dict]:
+    base = {"run_id": run_id, "target_task": "xnli", "split": "test", "language": "de",
+            "selection": "en_dev", "metric": "accuracy"}  # fmt: skip
+    return [{**base, "item_id": str(i), "score": s} for i, s in enumerate(scores)]
+
+
+def test_items_are_written_and_replaced_with_their_run(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "r.duckdb") as store:
+        store.add_run(rows("a", [50.0]), items("a", [0.0, 100.0]))
+        store.add_run(rows("b", [100.0]), items("b", [100.0]))
+        assert store.items("run_id = ?", ["a"])["score"].tolist() == [0.0, 100.0]
+        store.add_run(rows("a", [100.0]), items("a", [100.0, 100.0, 100.0]))
+        counts = store.items().groupby("run_id").size().to_dict()
+    assert counts == {"a": 3, "b": 1}
+
+
+def test_bad_items_roll_back_the_rows(tmp_path: Path) -> None:
+    bad = items("a", [1.0])
+    bad[0]["score"] = "not a number"
+    with ResultStore(tmp_path / "r.duckdb") as store:
+        with pytest.raises(Exception):  # noqa: B017 - any conversion error
+            store.add_run(rows("a", [1.0]), bad)
+        assert store.frame().empty and store.items().empty
+        with pytest.raises(ValueError, match="must belong to the run"):
+            store.add_run(rows("a", [1.0]), items("other", [1.0]))
+        assert store.frame().empty
+
+
+def test_a_store_without_the_items_table_reads_as_no_items(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    columns = ", ".join(f'"{n}" {k}' for n, k in RESULT_COLUMNS.items())
+    connection = duckdb.connect(str(path))
+    connection.execute(f"CREATE TABLE results ({columns})")
+    connection.close()
+    with ResultStore(path, read_only=True) as store:
+        assert store.items().empty
+
+
 def test_a_seed_of_2_to_the_31_and_beyond_is_stored(tmp_path: Path) -> None:
     big = rows("a", [1.0])
     big[0]["seed"] = 2**31

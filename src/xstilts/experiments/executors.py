@@ -24,12 +24,12 @@ from tqdm.auto import tqdm
 
 from xstilts.config import StudyConfig
 from xstilts.errors import XstiltsError
-from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.schema import BASELINE, RunRecords
 
 log = logging.getLogger("xstilts")
 
 Unit = tuple[int, str, str, str]  # (seed, intermediate task, target task, run id)
-WriteRows = Callable[[list[dict[str, Any]]], None]
+WriteRows = Callable[[RunRecords], None]
 
 
 def run_local(runner: Any, pending: list[Unit], write: WriteRows, progress: bool) -> None:
@@ -61,7 +61,7 @@ def _intermediate_job(study: StudyConfig, combo: str, seed: int) -> str:
 
 def _target_job(
     study: StudyConfig, seed: int, combo: str, target: str, run_id: str, *_dependencies: Any
-) -> list[dict[str, Any]]:
+) -> RunRecords:
     return _worker_runner(study).run_unit(seed, combo, target, run_id)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from xstilts.config import StudyConfig, TrainConfig
 from xstilts.errors import XstiltsError
+from xstilts.experiments.controls import CONTROL_VARIANTS, apply_control, control_spec
 from xstilts.experiments.hashing import content_key, directory_digest
 from xstilts.experiments.provenance import config_id, package_versions, world_size
 from xstilts.experiments.schema import BASELINE
@@ -68,6 +69,8 @@ def describe_task(
 ) -> TaskData:
     """Locate a task's data and fingerprint it, without reading examples (fast: used by plan)."""
     directory = Path(study.data_dir) / spec.name
+    if variant in CONTROL_VARIANTS:
+        spec = control_spec(spec, variant)
     if not directory.is_dir():
         raise XstiltsError(f"{directory}: data folder for task {spec.name!r} not found")
     if variant == "translate-train" and not translated_languages(directory):
@@ -127,6 +130,7 @@ def load_examples(data: TaskData, train_config: TrainConfig) -> None:
             raise XstiltsError(f"{directory}: task {spec.name!r} has no English training examples")
         if spec.dev_split is not None:
             data.dev_en = spec.load(directory, spec.dev_split, "en")
+        data.train, data.dev_en = apply_control(data.variant, data.train, data.dev_en)
     for split, languages in data.eval_languages.items():
         for language in languages:
             data.eval_sets[(split, language)] = spec.load(directory, split, language)

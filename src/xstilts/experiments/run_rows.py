@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.errors import XstiltsError
-from xstilts.experiments.schema import RESULT_COLUMNS
+from xstilts.experiments.schema import RESULT_COLUMNS, RunRecords
 from xstilts.experiments.store import ResultStore
 from xstilts.files import CorruptFileError, atomic_write_text, temporary_name
 from xstilts.locking import output_lock
@@ -39,11 +39,25 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def write_run_rows(run_dir: Path, rows: list[dict[str, Any]]) -> None:
-    """Keep a run's rows in its folder (before they are committed to the store)."""
-    plain = [{key: _plain(value) for key, value in row.items()} for row in rows]
-    document = {"format": FORMAT, "rows": plain, "sha256": _digest(plain)}
+def write_run_rows(run_dir: Path, records: RunRecords) -> None:
+    """Keep a run's rows and per-item scores in its folder (before the store commit)."""
+    plain = [{key: _plain(value) for key, value in row.items()} for row in records["rows"]]
+    items = records.get("items", [])
+    document = {
+        "format": FORMAT, "rows": plain, "sha256": _digest(plain),
+        "items": items, "items_sha256": _digest(items),
+    }  # fmt: skip
     atomic_write_text(run_dir / ROWS_FILE, json.dumps(document, indent=1))
+
+
+def read_run_records(run_dir: Path) -> RunRecords:
+    """The rows and items :func:`write_run_rows` kept (see :func:`read_run_rows`)."""
+    rows = read_run_rows(run_dir)
+    document = json.loads((run_dir / ROWS_FILE).read_text(encoding="utf-8"))
+    items = document.get("items", [])
+    if _digest(items) != document.get("items_sha256", _digest([])):
+        raise CorruptFileError(f"{run_dir / ROWS_FILE}: item checksum mismatch (corrupt)")
+    return {"rows": rows, "items": items}
 
 
 def read_run_rows(run_dir: Path) -> list[dict[str, Any]]:
@@ -76,12 +90,12 @@ def commit_kept_runs(store_path: Path, run_dirs: list[Path]) -> int:
         if not (run_dir / ROWS_FILE).is_file():
             continue
         try:
-            rows = read_run_rows(run_dir)
+            records = read_run_records(run_dir)
         except CorruptFileError as error:
             log.warning("%s; the run will be computed again", error)
             continue
         with ResultStore(store_path) as store:
-            store.add_run(rows)
+            store.add_run(records["rows"], records["items"])
         committed += 1
     if committed:
         log.info("committed %d finished runs from their run folders", committed)
@@ -108,26 +122,26 @@ def rebuild_store(output_dir: Path, store_name: str) -> RebuildSummary:
 
 def _rebuild(output_dir: Path, store_path: Path) -> RebuildSummary:
     summary = RebuildSummary(store_path)
-    runs: dict[str, list[dict[str, Any]]] = {}
+    runs: dict[str, RunRecords] = {}
     for run_dir in sorted((output_dir / "runs").glob("*/")):
         if not (run_dir / ROWS_FILE).is_file():
             summary.skipped.append(f"{run_dir.name}: no {ROWS_FILE}")
             continue
         try:
-            runs[run_dir.name] = read_run_rows(run_dir)
+            runs[run_dir.name] = read_run_records(run_dir)
         except CorruptFileError as error:
             summary.skipped.append(str(error))
     old_rows = _readable_rows(store_path)
     if old_rows is not None:
         for run_id, rows in old_rows.items():
             if run_id not in runs:
-                runs[run_id] = rows
+                runs[run_id] = {"rows": rows, "items": []}
                 summary.from_old_store += 1
     temporary = temporary_name(store_path)
     try:
         with ResultStore(temporary) as store:
-            for rows in runs.values():
-                summary.rows += store.add_run(rows)
+            for records in runs.values():
+                summary.rows += store.add_run(records["rows"], records["items"])
                 summary.runs += 1
         if store_path.exists():  # a hard link: the old file stays in place until the swap
             summary.backup = store_path.with_name(store_path.name + ".bak")
@@ -161,5 +175,5 @@ def _readable_rows(store_path: Path) -> dict[str, list[dict[str, Any]]] | None:
     return grouped
 
 
-__all__ = ["ROWS_FILE", "RebuildSummary", "commit_kept_runs", "read_run_rows", "rebuild_store",
-           "write_run_rows"]  # fmt: skip
+__all__ = ["ROWS_FILE", "RebuildSummary", "commit_kept_runs", "read_run_records", "read_run_rows",
+           "rebuild_store", "write_run_rows"]  # fmt: skip

@@ -35,10 +35,11 @@ from xstilts.errors import XstiltsError
 from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker, oracle_layers
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.run_rows import commit_kept_runs, write_run_rows
-from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.schema import BASELINE, RunRecords
 from xstilts.experiments.settings import Effective, per_task, with_layer, with_settings
 from xstilts.experiments.store import ResultStore
 from xstilts.families.base import RetrievalFamily, predict_sets
+from xstilts.families.items import item_records
 from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.files import (
     MANIFEST,
@@ -306,11 +307,11 @@ class StudyRunner(StudyPlan):
         if skipped:
             log.info("resuming: %d of %d runs already in the store", skipped, len(units))
 
-        def write(unit_rows: list[dict[str, Any]]) -> None:
+        def write(unit: RunRecords) -> None:
             # The store is opened only to commit, so readers (`xstilts results`) work mid-study.
             nonlocal rows, done
             with ResultStore(self.store_path) as store:
-                rows += store.add_run(unit_rows)
+                rows += store.add_run(unit["rows"], unit["items"])
             done += 1
 
         if not self.store_path.exists():
@@ -373,7 +374,7 @@ class StudyRunner(StudyPlan):
         self.barrier()
         return encoder, tokenizer
 
-    def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> list[dict[str, Any]]:
+    def run_unit(self, seed: int, combo: str, target: str, run_id: str) -> RunRecords:
         study = self.study
         data = self.tasks[target]
         started = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -390,8 +391,9 @@ class StudyRunner(StudyPlan):
             scores = self._retrieval_scores(encoder, tokenizer, data, run_dir, settings)
             train_info: dict[str, Any] = {}
             layer = settings.values.layer
+            items: list[dict[str, Any]] = []
         else:
-            scores, train_info = self._fine_tune_and_predict(
+            scores, train_info, items = self._fine_tune_and_predict(
                 encoder, tokenizer, data, seed, run_dir, settings
             )
         seconds = time.perf_counter() - clock
@@ -417,12 +419,13 @@ class StudyRunner(StudyPlan):
                 with_layer(scores).items(), key=lambda item: str(item[0])
             )
         ]  # fmt: skip
+        records: RunRecords = {"rows": rows, "items": [{"run_id": run_id, **i} for i in items]}
         if self.is_main:  # rows.json first: from here on, a kill loses no work
             atomic_write_text(run_dir / "train.json", json.dumps(train_info, indent=2))
-            write_run_rows(run_dir, rows)
+            write_run_rows(run_dir, records)
             discard_folder(run_dir / "checkpoint")
             discard_folder(run_dir / ORACLE_STATES)
-        return rows
+        return records
 
     def run_config(self, combo: str, target: str, seed: int) -> dict[str, Any]:
         """Everything one run's scores depend on, stored as ``config.json`` and in every row.
@@ -453,8 +456,9 @@ class StudyRunner(StudyPlan):
         seed: int,
         run_dir: Path,
         settings: Effective,
-    ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any]]:
-        """Train on English with the run's effective settings; score every (split, language).
+    ) -> tuple[dict[tuple[str, str, str, str], float], dict[str, Any], list[dict[str, Any]]]:
+        """Train on English with the run's effective settings; score every (split, language),
+        and each item of it under the kept parameters (the item records, without run id).
 
         The kept parameters are labelled as they were chosen: ``en_dev`` (best on English dev) or
         ``last`` (the recipe's or study's rule, or a task without an English dev set).
@@ -474,6 +478,8 @@ class StudyRunner(StudyPlan):
         sets = dict(sorted(data.eval_sets.items()))
         dev_sets = {key: examples for key, examples in sets.items() if key[0] == spec.dev_split}
 
+        items: list[dict[str, Any]] = []
+
         def score_all(
             chosen: dict[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
@@ -486,6 +492,10 @@ class StudyRunner(StudyPlan):
                 predicted = predictions[(split, language)]
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
+                if write_to is not None:  # the English-dev predictions: keep their items
+                    items.extend(
+                        item_records(family, predicted, examples, spec, split, language, kept.value)
+                    )
                 if write_to is not None and self.is_main:
                     suffix = spec.prediction_suffix
                     (write_to / f"{split}-{language}.{suffix}").write_text(
@@ -515,7 +525,7 @@ class StudyRunner(StudyPlan):
         if study.oracle_selection and oracle.history:
             scores.update(oracle.final_scores(model, sets, en_dev, info["best_step"], score_all))
             info["oracle_steps"] = oracle.steps()
-        return scores, info
+        return scores, info, items
 
     def _retrieval_scores(
         self, encoder: nn.Module, tokenizer: Any, data: TaskData, run_dir: Path, settings: Effective

@@ -6,6 +6,8 @@ embedded DuckDB file; ``analysis`` only ever reads this table, never models.
 
 from __future__ import annotations
 
+from typing import Any
+
 # Column name -> DuckDB type. Order is the order of the table.
 RESULT_COLUMNS: dict[str, str] = {
     "run_id": "VARCHAR",  # content hash of everything that determined the score
@@ -31,3 +33,22 @@ RESULT_COLUMNS: dict[str, str] = {
 }
 
 BASELINE = "none"
+
+ITEMS_TABLE = "items"
+# Per test item scores, so the analysis can resample items and pair configurations by item
+# (statistics/bootstrap.py). One row per (run, split, language, selection, metric, item); the
+# mean of a set's item scores is the row value for accuracy and QA F1/EM (per-sentence F1 for
+# tagging, whose corpus F1 is not a mean). Written in the same transaction as the run's rows.
+ITEM_COLUMNS: dict[str, str] = {
+    "run_id": "VARCHAR",
+    "target_task": "VARCHAR",
+    "split": "VARCHAR",
+    "language": "VARCHAR",
+    "selection": "VARCHAR",
+    "metric": "VARCHAR",
+    "item_id": "VARCHAR",  # the example id of the official file (question id, sentence id ...)
+    "score": "DOUBLE",  # x100, as the rows
+}
+
+RunRecords = dict[str, list[dict[str, Any]]]
+"""What one target run hands to the store: ``{"rows": [...], "items": [...]}``."""

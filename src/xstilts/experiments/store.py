@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from xstilts.errors import XstiltsError
-from xstilts.experiments.schema import RESULT_COLUMNS
+from xstilts.experiments.schema import ITEM_COLUMNS, ITEMS_TABLE, RESULT_COLUMNS
 
 TABLE = "results"
 
@@ -87,6 +87,8 @@ class ResultStore:
             columns = ", ".join(f'"{name}" {kind}' for name, kind in RESULT_COLUMNS.items())
             try:
                 self.connection.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({columns})")
+                items = ", ".join(f'"{name}" {kind}' for name, kind in ITEM_COLUMNS.items())
+                self.connection.execute(f"CREATE TABLE IF NOT EXISTS {ITEMS_TABLE} ({items})")
                 _migrate(self.connection)
             except duckdb.Error as error:
                 self.connection.close()
@@ -118,8 +120,13 @@ class ResultStore:
         rows = self._read(f"SELECT DISTINCT run_id FROM {TABLE}", [], "fetchall")
         return {row[0] for row in rows}
 
-    def add_run(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Insert all rows of one run atomically; returns the number of rows written."""
+    def add_run(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        items: Iterable[Mapping[str, Any]] = (),
+    ) -> int:
+        """Insert all rows of one run, and its per-item scores, atomically; returns the number
+        of rows written. A run's items are replaced together with its rows."""
         import pandas as pd
 
         frame = pd.DataFrame(list(rows), columns=list(RESULT_COLUMNS))
@@ -139,6 +146,7 @@ class ResultStore:
             self.connection.register("incoming", frame)
             self.connection.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM incoming")
             self.connection.unregister("incoming")
+            self._replace_items(str(frame["run_id"][0]), items)
             self.connection.execute("COMMIT")
         except duckdb.Error as error:
             with contextlib.suppress(duckdb.Error):
@@ -149,6 +157,36 @@ class ResultStore:
                 self.connection.execute("ROLLBACK")
             raise
         return len(frame)
+
+    def _replace_items(self, run_id: str, items: Iterable[Mapping[str, Any]]) -> None:
+        """Inside ``add_run``'s transaction: the run's item scores replace any stored ones."""
+        import pandas as pd
+
+        self.connection.execute(f"DELETE FROM {ITEMS_TABLE} WHERE run_id = ?", [run_id])
+        item_frame = pd.DataFrame(list(items), columns=list(ITEM_COLUMNS))
+        if item_frame.empty:
+            return
+        if set(item_frame["run_id"]) != {run_id}:
+            raise ValueError("add_run: item scores must belong to the run being written")
+        self.connection.register("incoming_items", item_frame)
+        self.connection.execute(f"INSERT INTO {ITEMS_TABLE} SELECT * FROM incoming_items")
+        self.connection.unregister("incoming_items")
+
+    def has_items_table(self) -> bool:
+        """Whether the store has the items table (stores written before it existed do not)."""
+        found = self.connection.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = ?", [ITEMS_TABLE]
+        ).fetchone()
+        return found is not None
+
+    def items(self, where: str = "", parameters: list[Any] | None = None) -> Any:
+        """Per-item scores (optionally filtered) as a DataFrame; empty for an older store."""
+        import pandas as pd
+
+        if not self.has_items_table():
+            return pd.DataFrame(columns=list(ITEM_COLUMNS))
+        query = f"SELECT * FROM {ITEMS_TABLE}" + (f" WHERE {where}" if where else "")
+        return self.connection.execute(query, parameters or []).df()
 
     def frame(self, where: str = "", parameters: list[Any] | None = None) -> Any:
         """All rows (optionally filtered with a SQL condition) as a DataFrame."""

@@ -35,7 +35,9 @@ TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in _SPECS}
 # Variants of an intermediate task, written ``task@variant`` in a study:
 # - translate-train: the English training set plus machine-translated copies supplied by the user
 #   in the same official format under ``<task>/translate-train/<lang>/`` (Phang et al.'s baseline).
-TASK_VARIANTS = ("translate-train",)
+# - shuffled / mlm-control: control intermediates (labels permuted; masked-LM on the task's own
+#   English inputs for the same steps), see experiments/controls.py.
+TASK_VARIANTS = ("translate-train", "shuffled", "mlm-control")
 
 
 def parse_task_name(name: str) -> tuple[str, str | None]:
