@@ -90,7 +90,10 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     with ResultStore(store_path, read_only=True) as store:
         rows = store.frame("study = ?", [study]) if study else store.frame()
-    analysis = statistics.analyse(rows, pretraining=pretraining, selection=selection, split=split)
+        items = store.items()
+    analysis = statistics.analyse(
+        rows, pretraining=pretraining, selection=selection, split=split, items=items
+    )
     figures, missing = make_figures(analysis, out / FIGURE_DIR)
     blocks = build_blocks(store_path, rows, analysis, figures, missing)
     markdown_path = out / REPORT_MD

@@ -9,6 +9,11 @@ import pandas as pd
 from xstilts.analysis import statistics
 from xstilts.analysis.plots import FigureFile
 from xstilts.analysis.report.blocks import Block, Bullets, FigureBlock, Heading, Paragraph
+from xstilts.analysis.report.inference_sections import (
+    comparisons_section,
+    findings_section,
+    power_section,
+)
 from xstilts.analysis.report.results_sections import (
     language_tables_section,
     limitations,
@@ -45,7 +50,10 @@ def build_blocks(
     caveats = limitations(analysis)
     if caveats:
         blocks += [Heading("What this data can and cannot tell", 2), Bullets(caveats)]
+    blocks += findings_section(analysis)
+    blocks += power_section(analysis)
     blocks += paper_table_section(analysis)
+    blocks += comparisons_section(analysis)
     blocks += language_tables_section(analysis)
     blocks += robustness_section(analysis)
     blocks += figures_section(figures, missing_figures)

@@ -15,7 +15,11 @@ every one of them has a weakness with 5–40 languages:
   :mod:`.mixed_model`;
 - leave-one-language-out prediction error, compared with predicting the mean, as an honest check
   of whether the predictors say anything about a language the model has not seen —
-  :mod:`.leave_one_out`.
+  :mod:`.leave_one_out`;
+- scores, gains (over ``none`` and over the control intermediates) and gaps with intervals from
+  a hierarchical bootstrap over seeds and test items, paired by item (:mod:`.bootstrap`,
+  :mod:`.inference`), Holm/BH-adjusted p-values per declared family (:mod:`.multiplicity`) and
+  the minimum detectable effect of each comparison (:mod:`.power`).
 
 The covariates are looked up in :mod:`.covariates`; what the models share (measures,
 specifications, design matrices, scopes) is in :mod:`.design`. :func:`analyse` runs everything.
@@ -60,6 +64,7 @@ from xstilts.analysis.statistics.design import (
     Design,
     build_design,
 )
+from xstilts.analysis.statistics.inference import Inference, infer
 from xstilts.analysis.statistics.leave_one_out import leave_one_language_out
 from xstilts.analysis.statistics.mixed_model import (
     MIXED_MIN_LANGUAGES,
@@ -97,6 +102,7 @@ __all__ = [
     "VOLUME_UNITS",
     "Analysis",
     "Design",
+    "Inference",
     "MixedResults",
     "RegressionResults",
     "analyse",
@@ -105,6 +111,7 @@ __all__ = [
     "correlations",
     "fisher_interval",
     "fit_ols",
+    "infer",
     "language_covariates",
     "leave_one_language_out",
     "mixed_models",
@@ -135,6 +142,7 @@ class Analysis:
     partial: pd.DataFrame
     mixed: MixedResults
     lolo: pd.DataFrame
+    inference: Inference
     notes: list[str] = field(default_factory=list)
 
 
@@ -145,8 +153,11 @@ def analyse(
     split: str = "test",
     covariates: pd.DataFrame | None = None,
     confidence: float = CONFIDENCE,
+    items: pd.DataFrame | None = None,
+    resamples: int = 10_000,
 ) -> Analysis:
-    """Run the whole analysis on store rows (``ResultStore.frame()``).
+    """Run the whole analysis on store rows (``ResultStore.frame()``) and, where stored, the
+    per-item scores (``ResultStore.items()``: item-level intervals; without them, seeds only).
 
     ``covariates`` replaces the package's language tables (volume, log_volume, distances indexed
     by language) — for tests with constructed data, or for a study's own metadata.
@@ -175,6 +186,7 @@ def analyse(
         partial=partial_effects(frame, ols, confidence=confidence),
         mixed=mixed_models(frame, confidence=confidence),
         lolo=leave_one_language_out(frame),
+        inference=infer(chosen, items, resamples=resamples),
         notes=list(covariates.attrs.get("notes", [])),
     )
 

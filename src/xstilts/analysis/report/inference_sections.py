@@ -1,0 +1,136 @@
+"""Sections written from :mod:`xstilts.analysis.statistics.inference`: the findings, the
+comparisons over ``none`` and over the controls, the declared families of tests, and power.
+
+The findings are the sentences of :mod:`xstilts.analysis.claims` — the README's demo block calls
+the same function — so no sentence here claims more than its interval supports.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from xstilts.analysis import claims, statistics
+from xstilts.analysis.report.blocks import Block, Bullets, Heading, Paragraph, Table
+from xstilts.analysis.report.formatting import fmt, fmt_estimate, fmt_p
+from xstilts.analysis.statistics import power
+from xstilts.analysis.statistics.inference import ZERO_SHOT, is_control
+
+NO_CONTROLS = (
+    "No control intermediate in this study (`task@shuffled`: same data and steps, labels "
+    "permuted; `task@mlm-control`: masked-LM on the task's English inputs for the same steps): "
+    "a gain over `none` cannot be told apart from the effect of more fine-tuning."
+)
+
+
+def findings_section(analysis: statistics.Analysis) -> list[Block]:
+    """The claims, each with effect, interval, n and adjusted p (or "not supported")."""
+    result = analysis.inference
+    sentences = claims.claim_sentences(result)
+    blocks: list[Block] = [Heading("Findings", 2)]
+    if not sentences:
+        return [*blocks, Paragraph("No comparison to report: no intermediate next to `none`.")]
+    blocks.append(
+        Paragraph(
+            "Each finding averages the gain over the zero-shot languages (English, the training "
+            "language, is not transfer). Intervals come from a hierarchical bootstrap over seeds "
+            "and test items, paired by item and seed; p-values are Holm-adjusted over the "
+            "family of these findings."
+        )
+    )
+    blocks.append(Bullets(sentences))
+    configs = set(result.comparisons.get("intermediate_task", pd.Series(dtype=str)))
+    if not any(is_control(str(c)) for c in configs):
+        blocks.append(Paragraph(NO_CONTROLS))
+    return blocks
+
+
+def comparisons_section(analysis: statistics.Analysis) -> list[Block]:
+    """Every comparison, with raw and adjusted p and the minimum detectable effect."""
+    table = analysis.inference.comparisons
+    blocks: list[Block] = [Heading("Gains over `none` and over the controls", 2)]
+    if table.empty:
+        return [*blocks, Paragraph("No comparison: the store has no intermediate next to `none`.")]
+    blocks.append(_families_block(analysis.inference.families))
+    for (target, scope_is_mean), group in table.groupby(
+        ["target_task", table["language"] == ZERO_SHOT], sort=True
+    ):
+        what = "zero-shot mean (confirmatory)" if scope_is_mean else "per language (exploratory)"
+        blocks.append(Table(_comparison_frame(group), caption=f"{target}: gains, {what}."))
+    return blocks
+
+
+def _families_block(families: pd.DataFrame) -> Block:
+    items = [
+        f"{row['family']}: {row['kind']}, {int(row['size'])} tests, adjusted with "
+        + (
+            "Holm (family-wise error)"
+            if row["adjustment"] == "holm"
+            else "Benjamini–Hochberg (FDR)"
+        )
+        for _, row in families.iterrows()
+    ]
+    return Bullets(["Families of tests declared by this report:", *items])
+
+
+def _comparison_frame(group: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "intermediate": group["intermediate_task"],
+            "vs": group["reference"],
+            "languages": group["language"],
+            "gain [95% CI]": [
+                fmt_estimate(g, lo, hi)
+                for g, lo, hi in zip(
+                    group["estimate"], group["ci_low"], group["ci_high"], strict=True
+                )
+            ],
+            "items": group["n_items"].astype(int).astype(str),
+            "seeds": group["n_seeds"].astype(int).astype(str),
+            "p": group["p_value"].map(fmt_p),
+            "p adjusted": group["p_adjusted"].map(fmt_p),
+            "MDE (80%)": group["mde"].map(fmt),
+            "uncertainty": group["uncertainty"],
+        }
+    ).reset_index(drop=True)
+
+
+def power_section(analysis: statistics.Analysis) -> list[Block]:
+    """Could this study have detected effects of the size the literature reports?"""
+    table = analysis.inference.comparisons
+    blocks: list[Block] = [Heading("Power", 2)]
+    if table.empty:
+        return [*blocks, Paragraph("No comparison, so no power statement.")]
+    means = table[table["language"] == ZERO_SHOT]
+    items: list[str] = []
+    for target, group in means.groupby("target_task", sort=True):
+        smallest = group["mde"].min()
+        family = _family_of(str(target))
+        if math.isnan(smallest):
+            items.append(f"{target}: no variance estimate, so no minimum detectable effect.")
+            continue
+        sentence = (
+            f"{target}: the smallest gain this study can detect at 80% power (two-sided, "
+            f"α = 0.05) is {smallest:.1f} points"
+        )
+        reference = power.REFERENCE_EFFECTS.get(family)
+        if power.too_small(float(smallest), family) and reference is not None:
+            sentence += (
+                f": the study is too small to detect X-STILTs-sized effects ({reference[1]})"
+            )
+        items.append(sentence + ".")
+    blocks.append(
+        Paragraph(
+            "Minimum detectable effect = (t(0.975) + t(0.8)) × SE of the comparison, with the SE "
+            "from the observed seed and item variance (more seeds and more test items shrink it)."
+        )
+    )
+    return [*blocks, Bullets(items)]
+
+
+def _family_of(target: str) -> str:
+    from xstilts.tasks.registry import TASKS
+
+    spec = TASKS.get(target)
+    return spec.family if spec is not None else ""

@@ -1,0 +1,246 @@
+"""Scores, gains and gaps with item- and seed-level uncertainty, adjusted p-values and power.
+
+Joins the store's rows (one per run × language) with its per-item scores, builds one
+:class:`~.bootstrap.TaskScores` per (configuration group, target task) — intermediates paired
+by seed and item — and derives every interval from one hierarchical bootstrap per task:
+
+- ``scores``: each (language, intermediate) mean;
+- ``comparisons``: each intermediate against each reference (``none`` and every control
+  intermediate, ``task@shuffled``/``task@mlm-control``), per language (an *exploratory* family:
+  Benjamini–Hochberg) and averaged over the zero-shot languages (*confirmatory*: Holm) — English,
+  the source language, is never counted as transfer;
+- ``gaps``: English minus each language, per intermediate.
+
+Every comparison carries its minimum detectable effect at 80% power. Where a task has no item
+scores (stores written before items existed, retrieval, tagging whose F1 is not an item mean) the
+seeds are the only level resampled, and the tables say so (``uncertainty = "seeds only"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xstilts.analysis import robustness
+from xstilts.analysis.statistics import bootstrap, multiplicity, power
+from xstilts.experiments.schema import BASELINE
+
+CONTROL_SUFFIXES = ("@shuffled", "@mlm-control")
+FEW_SEEDS = 3
+ZERO_SHOT = "zero-shot mean"
+ITEM_TOLERANCE = 1e-6
+
+
+def is_control(intermediate: str) -> bool:
+    return any(part.endswith(CONTROL_SUFFIXES) for part in intermediate.split("+"))
+
+
+def group_columns(rows: pd.DataFrame) -> list[str]:
+    """Rows of different configurations are never pooled: encoder, and ``config_id`` if stored."""
+    return ["encoder", "config_id"] if "config_id" in rows.columns else ["encoder"]
+
+
+@dataclass
+class Inference:
+    """Tidy tables of one analysis; ``families`` declares each family of tests."""
+
+    scores: pd.DataFrame
+    comparisons: pd.DataFrame
+    gaps: pd.DataFrame
+    families: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def task_scores(
+    rows: pd.DataFrame, items: pd.DataFrame
+) -> tuple[bootstrap.TaskScores | None, str, str]:
+    """Paired arrays for one (group, target) from its selected rows; (scores, source, note)."""
+    per_seed = rows.groupby(["intermediate_task", "seed", "language"])["value"].mean()
+    configs = sorted(set(rows["intermediate_task"]), key=lambda c: (c != BASELINE, c))
+    seeds = sorted(
+        set.intersection(*(set(g["seed"]) for _, g in rows.groupby("intermediate_task")))
+    )
+    languages = sorted(
+        set.intersection(*(set(g["language"]) for _, g in rows.groupby("intermediate_task"))),
+        key=lambda lang: (lang != robustness.SOURCE_LANGUAGE, lang),
+    )
+    if not seeds or not languages:
+        return None, "", "no seed and language shared by every intermediate: nothing to pair"
+    from_items, note = _item_arrays(rows, items, configs, seeds, languages, per_seed)
+    if from_items is not None:
+        return bootstrap.TaskScores(configs, seeds, languages, from_items), "items", ""
+    arrays = {
+        lang: np.array([[[per_seed[(c, s, lang)]] for s in seeds] for c in configs])
+        for lang in languages
+    }
+    return bootstrap.TaskScores(configs, seeds, languages, arrays), "seeds only", note
+
+
+def _item_arrays(
+    rows: pd.DataFrame,
+    items: pd.DataFrame,
+    configs: list[str],
+    seeds: list[int],
+    languages: list[str],
+    per_seed: pd.Series,
+) -> tuple[dict[str, np.ndarray] | None, str]:
+    """(configs, seeds, items) arrays per language, or None and why not."""
+    metric = str(rows["metric"].iloc[0])
+    runs = rows.drop_duplicates("run_id").set_index("run_id")[["intermediate_task", "seed"]]
+    chosen = items[items["run_id"].isin(runs.index) & (items["metric"] == metric)]
+    chosen = chosen[chosen["split"].isin(set(rows["split"]))]
+    if chosen.empty:
+        return None, "no item scores stored"
+    chosen = chosen.join(runs, on="run_id")
+    arrays: dict[str, np.ndarray] = {}
+    for language in languages:
+        table = chosen[chosen["language"] == language].pivot_table(
+            index="item_id", columns=["intermediate_task", "seed"], values="score", aggfunc="mean"
+        )
+        wanted = pd.MultiIndex.from_product([configs, seeds])
+        if not set(wanted) <= set(table.columns):
+            return None, f"item scores missing for some runs in {language}"
+        table = table[wanted].dropna()
+        x = table.to_numpy().T.reshape(len(configs), len(seeds), len(table))
+        means = x.mean(axis=2)
+        expected = np.array([[per_seed[(c, s, language)] for s in seeds] for c in configs])
+        if len(table) == 0 or np.abs(means - expected).max() > ITEM_TOLERANCE:
+            return None, f"item scores do not average to the stored {metric}"
+        arrays[language] = x
+    return arrays, ""
+
+
+def references(configs: list[str]) -> list[str]:
+    """What each intermediate is compared with: ``none`` and every control present."""
+    return [c for c in configs if c == BASELINE or is_control(c)]
+
+
+def _references_of(config: str, configs: list[str]) -> list[str]:
+    """A task intermediate against ``none`` and the controls; a control against ``none`` only
+    (its own effect: "more steps on this text"); ``none`` against nothing."""
+    if config == BASELINE:
+        return []
+    if is_control(config):
+        return [BASELINE] if BASELINE in configs else []
+    return [reference for reference in references(configs) if reference != config]
+
+
+def _record(ids: dict[str, object], estimate: bootstrap.Estimate) -> dict[str, object]:
+    few = estimate.n_seeds < 2 and estimate.n_items <= estimate.n_languages
+    nan = math.nan
+    return {
+        **ids,
+        "estimate": estimate.estimate,
+        "ci_low": nan if few else estimate.ci_low,
+        "ci_high": nan if few else estimate.ci_high,
+        "se": nan if few else estimate.se,
+        "df": estimate.df,
+        "p_value": nan if few else estimate.p_value,
+        "n_languages": estimate.n_languages,
+        "n_items": estimate.n_items,
+        "n_seeds": estimate.n_seeds,
+    }
+
+
+def _task_tables(
+    task: bootstrap.TaskScores, draws: bootstrap.Draws, ids: dict[str, object], family: str
+) -> tuple[list[dict[str, object]], list[dict[str, object]], list[dict[str, object]]]:
+    """Score, comparison and gap records of one task's draws."""
+    source = robustness.SOURCE_LANGUAGE
+    zero_shot = [lang for lang in task.languages if lang != source]
+    scores, comparisons, gaps = [], [], []
+    for config in task.configs:
+        for language in task.languages:
+            estimate = bootstrap.contrast_estimate(
+                draws, bootstrap.cell_contrast(task, language, config)
+            )
+            scores.append(_record({**ids, "intermediate_task": config, "language": language},
+                                  estimate))  # fmt: skip
+            if language != source and source in task.languages:
+                gap = bootstrap.gap_contrast(task, language, config, source)
+                gaps.append(_record({**ids, "intermediate_task": config, "language": language},
+                                    bootstrap.contrast_estimate(draws, gap)))  # fmt: skip
+        for reference in _references_of(config, task.configs):
+            scopes = [(ZERO_SHOT, zero_shot)] + [(lang, [lang]) for lang in zero_shot]
+            for scope, langs in scopes if zero_shot else []:
+                contrast = bootstrap.gain_contrast(task, langs, config, reference)
+                record = _record(
+                    {**ids, "intermediate_task": config, "reference": reference,
+                     "language": scope},
+                    bootstrap.contrast_estimate(draws, contrast),
+                )  # fmt: skip
+                record["mde"] = power.mde(float(record["se"]), float(record["df"]))
+                record["power_note"] = power.too_small(float(record["mde"]), family)
+                comparisons.append(record)
+    return scores, comparisons, gaps
+
+
+def infer(
+    rows: pd.DataFrame,
+    items: pd.DataFrame | None = None,
+    resamples: int = bootstrap.RESAMPLES,
+    seed: int = 0,
+) -> Inference:
+    """Every interval of the analysis from ``select_rows``-chosen rows and the store's items."""
+    items = items if items is not None else pd.DataFrame(columns=["run_id", "metric", "split"])
+    keys = group_columns(rows)
+    tables: tuple[list, list, list] = ([], [], [])
+    notes: list[str] = []
+    for key, group in rows.groupby([*keys, "target_task"], sort=True):
+        ids = dict(zip([*keys, "target_task"], key, strict=True))
+        task, source, note = task_scores(group, items)
+        if note:
+            notes.append(f"{ids['target_task']}: {note}" + ("; seeds only" if task else ""))
+        if task is None:
+            continue
+        draws = bootstrap.draw(task, resamples, seed)
+        ids = {**ids, "metric": str(group["metric"].iloc[0]), "uncertainty": source}
+        for table, part in zip(tables, _task_tables(task, draws, ids, _family(ids)), strict=True):
+            table.extend(part)
+        if len(task.seeds) < FEW_SEEDS:
+            notes.append(seed_warning(str(ids["target_task"]), len(task.seeds)))
+    scores, comparisons, gaps = (pd.DataFrame.from_records(t) for t in tables)
+    comparisons, families = _adjust(comparisons)
+    return Inference(scores, comparisons, gaps, families, list(dict.fromkeys(notes)))
+
+
+def seed_warning(target: str, seeds: int) -> str:
+    """The visible warning of a study with fewer than :data:`FEW_SEEDS` seeds."""
+    return (
+        f"WARNING {target}: {seeds} seed{'s' if seeds != 1 else ''} — fewer than {FEW_SEEDS}; "
+        "seed-to-seed variance is "
+        + ("not estimated at all" if seeds < 2 else "barely estimated")
+        + " and intervals understate it (use >= 5 seeds)"
+    )
+
+
+def _family(ids: dict[str, object]) -> str:
+    """The task family (for literature effect sizes); "" for a task this package does not know."""
+    from xstilts.tasks.registry import TASKS
+
+    spec = TASKS.get(str(ids["target_task"]))
+    return spec.family if spec is not None else ""
+
+
+def _adjust(comparisons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Holm over the zero-shot means (confirmatory), BH over per-language gains (exploratory)."""
+    if comparisons.empty:
+        return comparisons, pd.DataFrame(columns=["family", "kind", "adjustment", "size"])
+    mean = comparisons["language"] == ZERO_SHOT
+    confirmatory = multiplicity.adjust_family(
+        comparisons[mean], "gains averaged over zero-shot languages", multiplicity.CONFIRMATORY
+    )
+    exploratory = multiplicity.adjust_family(
+        comparisons[~mean], "gains per zero-shot language", multiplicity.EXPLORATORY
+    )
+    adjusted = pd.concat([confirmatory, exploratory]).sort_index()
+    families = (
+        adjusted.groupby(["family", "family_kind", "adjustment"], sort=False)["family_size"]
+        .first()
+        .reset_index()
+        .rename(columns={"family_kind": "kind", "family_size": "size"})
+    )
+    return adjusted, families
