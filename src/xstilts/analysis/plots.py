@@ -93,7 +93,7 @@ def fit_line_with_band(
 
 
 def gain_vs_volume_figure(frame: pd.DataFrame, encoder: str, volume_label: str) -> Figure | None:
-    """Gain over ``none`` against log(1 + volume), one panel per target task.
+    """Gain over ``none`` against log(volume), one panel per target task.
 
     One point per language (labelled), vertical bars = 95% CI of the gain across seeds, one line
     with its 95% band per intermediate task.
@@ -148,7 +148,7 @@ def gain_vs_volume_figure(frame: pd.DataFrame, encoder: str, volume_label: str) 
                     axis.fill_between(grid, band_low, band_high, color=color, alpha=0.15)
         axis.axhline(0, color="grey", linewidth=0.6, linestyle=":")
         axis.set_title(target)
-        axis.set_xlabel(f"log(1 + {volume_label})")
+        axis.set_xlabel(f"log({volume_label}); unseen languages at the left edge")
         axis.set_ylabel("gain over none (points)")
         axis.legend(fontsize=7, title="intermediate", title_fontsize=7)
     return figure
@@ -310,7 +310,7 @@ def make_figures(analysis: Analysis, out_dir: Path) -> tuple[list[FigureFile], l
             gain_vs_volume_figure(frame, encoder, unit),
             _slug("gain-vs-volume", encoder),
             f"Gain vs pretraining volume ({encoder})",
-            f"Gain over the no-intermediate baseline against log(1 + {source} {unit}), one point "
+            f"Gain over the no-intermediate baseline against log({source} {unit}), one point "
             "per non-English language. Lines: OLS fit per intermediate task; shaded: 95% CI of "
             f"the fitted line (drawn only with >= {MIN_RESIDUAL_DF + 2} languages)." + seed_note,
         )

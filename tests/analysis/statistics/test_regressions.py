@@ -92,3 +92,34 @@ def test_collinear_predictors_are_reported_not_fitted() -> None:
     assert full["status"] == "skipped" and "collinear" in full["reason"]
     vif = S.vif_table(frame.set_index("language"), {"all": list(frame["language"])})
     assert np.isinf(vif["vif"]).all()
+
+
+def test_pooled_fits_use_cr2_by_language_and_precision_weights() -> None:
+    """Pooled over two tasks, each language appears twice: the SEs are CR2 by language with
+    Bell-McCaffrey df (equal to cluster_robust.cr2 on the same design), and with per-language
+    sampling SEs the fit is weighted by 1 / (se² + tau²)."""
+    from xstilts.analysis.statistics.cluster_robust import cr2
+    from xstilts.analysis.statistics.design import build_design
+    from xstilts.analysis.statistics.regressions import precision_weights
+
+    x1, _, e = orthogonal_design()
+    frames = [
+        design_frame(intercept + 3.0 * x1 + e * scale, {"log_volume": x1}, target=target)
+        for target, intercept, scale in (("pawsx", 20.0, 1.0), ("xnli", 5.0, -0.5))
+    ]
+    frame = pd.concat(frames, ignore_index=True)
+    frame["gain_se"] = np.linspace(0.5, 2.0, len(frame))
+    ols = S.ols_regressions(frame, measures=["gain"])
+    model = ols.models.set_index(["scope", "model"]).loc[("pooled", "volume")]
+    assert model["se_type"].startswith("CR2") and model["weights"].startswith("inverse")
+    assert 0 < model["volume_p_permutation"] <= 1
+    design = build_design(frame, "gain", ["log_volume"], task_effects=True)
+    weights = precision_weights(design)
+    assert weights is not None and weights[0] > weights[-1]  # more precise, more weight
+    expected = cr2(design.y, design.X, design.languages, weights, list(design.X.columns))
+    pooled = ols.coefficients[ols.coefficients["scope"] == "pooled"]
+    pooled = pooled[pooled["model"] == "volume"].set_index("term")
+    np.testing.assert_allclose(pooled.loc[expected.terms, "se"], expected.se, rtol=1e-10)
+    assert pooled.loc["log_volume", "df_resid"] == pytest.approx(expected.df.min())
+    per_task = ols.models.set_index(["scope", "model"]).loc[("task", "volume")]
+    assert (per_task["se_type"] == "classical").all()

@@ -12,6 +12,7 @@ from xstilts.analysis.report.blocks import Block, Bullets, FigureBlock, Heading,
 from xstilts.analysis.report.inference_sections import (
     comparisons_section,
     findings_section,
+    model_checks_section,
     power_section,
 )
 from xstilts.analysis.report.results_sections import (
@@ -60,6 +61,7 @@ def build_blocks(
     blocks += _covariates_intro()
     blocks += correlation_section(analysis)
     blocks += regression_section(analysis)
+    blocks += model_checks_section(analysis)
     blocks += collinearity_section(analysis)
     blocks += mixed_section(analysis)
     blocks += lolo_section(analysis)
@@ -85,7 +87,8 @@ def _covariates_intro() -> list[Block]:
         Paragraph(
             "Measures: "
             + "; ".join(f"`{name}` = {text}" for name, text in statistics.MEASURES.items())
-            + ". Predictors: log(1 + pretraining volume) and the five URIEL distances to "
+            + ". Predictors: log(pretraining volume) with an indicator for languages unseen in "
+            "pretraining, and the five URIEL distances to "
             "English (Lauscher et al. 2020)."
         ),
     ]

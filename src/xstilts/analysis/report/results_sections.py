@@ -38,7 +38,8 @@ def provenance_section(
         f"intermediate tasks: {_names(table['intermediate_task'])}.",
         f"Languages: {table['language'].nunique() if not table.empty else 0}; seeds per "
         f"language: {range_text(seeds)}.",
-        f"Pretraining volume: `{analysis.pretraining}` ({unit}), used as log(1 + volume).",
+        f"Pretraining volume: `{analysis.pretraining}` ({unit}), used as log(volume) with an "
+        "indicator for languages unseen in pretraining.",
         "Headline metric per task: " + ", ".join(f"{t}: {m}" for t, m in sorted(metrics)) + ".",
     ]
     return [Heading("Data", 2), Bullets(items)]
@@ -352,7 +353,8 @@ def method_notes_section(analysis: statistics.Analysis) -> list[Block]:
         "Transfer gap: English mean − language mean, per configuration.",
         "English is the source language: it is excluded from worst-language, bottom-quintile, "
         "correlation and regression analyses (its distances are 0 by definition).",
-        "Volume: log(1 + volume), so languages absent from pretraining (volume 0) stay in.",
+        "Volume: log(volume) with an `unseen` indicator, so languages absent from pretraining "
+        "(volume 0) stay in as controls without being squeezed next to 0.01-GiB languages.",
         "Distances: 1 − cosine similarity of URIEL/lang2vec vectors to English (syntax, "
         "phonology, inventory: k-NN-imputed sets; family; geography).",
         f"OLS needs >= {statistics.MIN_RESIDUAL_DF} residual degrees of freedom; correlations "

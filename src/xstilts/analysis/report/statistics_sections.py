@@ -102,10 +102,13 @@ def regression_section(analysis: statistics.Analysis) -> list[Block]:
             Table(
                 coefficient_table(ols.coefficients, ols.models, with_r2=True),
                 "Coefficient [95% CI] in points of the measure per unit of the predictor (log "
-                f"volume: per unit of log(1 + {unit}); distances: per unit distance, 0–1); "
-                "t-intervals with the model's residual df. Scope `task`: one target task, one "
-                "row per language; `pooled`: all target tasks of an intermediate task with task "
-                "fixed effects (not shown). Volume and the distances are collinear (see VIF), so "
+                f"volume: per unit of log({unit}); distances: per unit distance, 0–1); "
+                "t-intervals with the model's residual df; gains are weighted by their precision "
+                "(inverse bootstrap variance + between-language variance) and regressed with the "
+                "baseline score as covariate. Scope `task`: one target task, one row per "
+                "language; `pooled`: all target tasks of an intermediate task with task fixed "
+                "effects (not shown) and CR2 standard errors clustered by language "
+                "(Bell–McCaffrey df). Volume and the distances are collinear (see VIF), so "
                 "in `volume+distances` each coefficient is the effect with the others held "
                 "fixed, and its interval is wider than alone.",
             )
@@ -132,16 +135,15 @@ def _volume_slope_sentence(c: pd.Series, unit: str) -> str:
         c["ci_low"], c["ci_high"], int(c["n_languages"]), "the slope", " points"
     )
     caveat = (
-        " Pooled OLS counts each language once per task as if independent, so this "
-        "interval is optimistic when languages differ beyond the predictors (see the "
-        "mixed model)."
+        " Pooled: CR2 errors clustered by language, so a language's tasks are not counted as "
+        "independent evidence."
         if c["scope"] == "pooled"
         else ""
     )
     return (
         f"{c['intermediate_task']} → {target_label(c['target_task'])} "
         f"({c['model']}): slope {fmt(c['coef'], 2)} points per unit "
-        f"log(1 + {unit}). {interval}{caveat}"
+        f"log({unit}). {interval}{caveat}"
     )
 
 

@@ -1,9 +1,9 @@
 """Does transfer robustness depend on pretraining volume and on distance from English?
 
 Joins the language-level robustness measures of :mod:`xstilts.analysis.robustness` with language
-metadata — log(1 + volume) from a pretraining table, and the five URIEL distances to English
-(Lauscher et al. 2020, arXiv 2005.00633) — and estimates the association several ways, because
-every one of them has a weakness with 5–40 languages:
+metadata — log(volume) with an ``unseen`` indicator from a pretraining table, and the five URIEL
+distances to English (Lauscher et al. 2020, arXiv 2005.00633) — and estimates the association
+several ways, because every one of them has a weakness with 5–40 languages:
 
 - Pearson and Spearman correlations with 95% Fisher-z intervals (one predictor at a time; blind
   to collinearity between volume and typology) — :mod:`.correlations`;
@@ -64,7 +64,7 @@ from xstilts.analysis.statistics.design import (
     Design,
     build_design,
 )
-from xstilts.analysis.statistics.inference import Inference, infer
+from xstilts.analysis.statistics.inference import Inference, infer, language_standard_errors
 from xstilts.analysis.statistics.leave_one_out import leave_one_language_out
 from xstilts.analysis.statistics.mixed_model import (
     MIXED_MIN_LANGUAGES,
@@ -81,6 +81,7 @@ from xstilts.analysis.statistics.regressions import (
     partial_effects,
     vif_table,
 )
+from xstilts.analysis.statistics.sensitivity import coding_sensitivity
 
 __all__ = [
     "COEFFICIENT_COLUMNS",
@@ -108,6 +109,7 @@ __all__ = [
     "analyse",
     "analysis_frame",
     "build_design",
+    "coding_sensitivity",
     "correlations",
     "fisher_interval",
     "fit_ols",
@@ -143,6 +145,7 @@ class Analysis:
     mixed: MixedResults
     lolo: pd.DataFrame
     inference: Inference
+    coding_sensitivity: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
 
@@ -167,7 +170,8 @@ def analyse(
     if covariates is None:
         languages = sorted(set(table["language"])) if not table.empty else []
         covariates = language_covariates(languages, pretraining)
-    frame = analysis_frame(table, covariates)
+    inference = infer(chosen, items, resamples=resamples)
+    frame = analysis_frame(_with_standard_errors(table, inference), covariates)
     ols = ols_regressions(frame, confidence=confidence)
     return Analysis(
         rows=rows,
@@ -186,9 +190,19 @@ def analyse(
         partial=partial_effects(frame, ols, confidence=confidence),
         mixed=mixed_models(frame, confidence=confidence),
         lolo=leave_one_language_out(frame),
-        inference=infer(chosen, items, resamples=resamples),
+        inference=inference,
+        coding_sensitivity=coding_sensitivity(frame, confidence=confidence),
         notes=list(covariates.attrs.get("notes", [])),
     )
+
+
+def _with_standard_errors(table: pd.DataFrame, inference: Inference) -> pd.DataFrame:
+    """The robustness table with the bootstrap SE of each language's gain and gap (the
+    precision weights of the regressions); a measure without them is fitted unweighted."""
+    errors = language_standard_errors(inference)
+    if table.empty or errors.empty:
+        return table
+    return table.merge(errors, on=list(robustness.KEY), how="left")
 
 
 def _language_sets(frame: pd.DataFrame) -> dict[str, list[str]]:

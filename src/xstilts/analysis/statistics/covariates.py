@@ -1,8 +1,16 @@
 """Language covariates: how much of a language the encoder saw, and how far it is from English.
 
-The analysis explains language-level robustness by log(1 + pretraining volume) and the five URIEL
+The analysis explains language-level robustness by pretraining volume — log(volume) with an
+explicit ``unseen`` indicator for languages absent from pretraining — and the five URIEL
 distances to English (Lauscher et al. 2020, arXiv 2005.00633). Both come from the package's
 language tables, so a report is reproducible from the store alone.
+
+Why not log(1 + GiB): it squeezes the unseen languages (the natural controls) next to 0.01-GiB
+ones and makes the slope depend on the unit. With log(volume) + ``unseen``, the slope is
+identified from seen languages only and the indicator carries the "no data at all" contrast
+(unseen languages get the smallest seen log volume, so the indicator is their difference from
+the least-resourced seen language). The old coding and, for CC-100, token counts are kept as
+alternatives (:data:`ALTERNATIVE_CODINGS`) for the report's sensitivity table.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from xstilts.analysis import robustness
 from xstilts.errors import XstiltsError
 
 VOLUME = "log_volume"
+UNSEEN = "unseen"
+LOG1P_VOLUME = "log1p_volume"
+LOG_TOKENS = "log_tokens"
 DISTANCES: tuple[str, ...] = (
     "syntax_distance",
     "phonology_distance",
@@ -26,7 +37,16 @@ DISTANCES: tuple[str, ...] = (
     "family_distance",
     "geography_distance",
 )
-PREDICTORS: tuple[str, ...] = (VOLUME, *DISTANCES)
+PREDICTORS: tuple[str, ...] = (VOLUME, UNSEEN, *DISTANCES)
+VOLUME_TERMS: tuple[str, ...] = (VOLUME, UNSEEN)
+
+ALTERNATIVE_CODINGS: dict[str, tuple[str, ...]] = {
+    "log(volume) + unseen": (VOLUME, UNSEEN),
+    "log(1 + volume)": (LOG1P_VOLUME,),
+    "log(tokens) + unseen": (LOG_TOKENS, UNSEEN),
+}
+"""Volume codings compared in the sensitivity table (tokens only where the source has them)."""
+TOKEN_SOURCES = {"cc100": "cc100_tokens"}
 
 VOLUME_UNITS: dict[str, str] = {
     "cc100_gib": "GiB",
@@ -41,11 +61,12 @@ def language_covariates(
     pretraining: str | Path = "cc100",
     source: str = robustness.SOURCE_LANGUAGE,
 ) -> pd.DataFrame:
-    """Volume, log(1 + volume) and the five URIEL distances to ``source`` for ``languages``.
+    """Volume, log(volume) + ``unseen``, the alternative codings and the five URIEL distances
+    to ``source`` for ``languages``.
 
-    log(1 + volume) rather than log(volume) so that languages absent from pretraining (volume 0:
-    ht, yo, qu, wo for CC-100) stay in the analysis as the "no data" controls (science.md §8).
-    What could not be looked up is NaN and explained in ``frame.attrs["notes"]``; the caller
+    Languages absent from pretraining (volume 0: ht, yo, qu, wo for CC-100) stay in the analysis
+    as the "no data" controls (science.md §8), flagged by ``unseen``. What could not be looked
+    up is NaN and explained in ``frame.attrs["notes"]``; the caller
     drops such languages from the fits that need the missing column. ``attrs`` also carries
     ``volume_source`` and ``volume_unit`` for captions.
     """
@@ -55,7 +76,12 @@ def language_covariates(
     volume_series = pretraining_volume(pretraining)
     frame = pd.DataFrame(index=pd.Index(codes, name="language"))
     frame["volume"] = volume_series.reindex(codes).astype(float).to_numpy()
-    frame[VOLUME] = np.log1p(frame["volume"])
+    frame[VOLUME], frame[UNSEEN] = log_with_unseen(frame["volume"])
+    frame[LOG1P_VOLUME] = np.log1p(frame["volume"])
+    frame[LOG_TOKENS] = np.nan
+    if str(pretraining) in TOKEN_SOURCES:
+        tokens = pretraining_volume(TOKEN_SOURCES[str(pretraining)]).reindex(codes).astype(float)
+        frame[LOG_TOKENS] = log_with_unseen(tokens)[0].to_numpy()
     notes = _missing_volume_notes(frame, pretraining)
     distances, distance_notes = _distance_columns(codes, source)
     for column, values in distances.items():
@@ -64,6 +90,16 @@ def language_covariates(
     frame.attrs["volume_source"] = str(pretraining)
     frame.attrs["volume_unit"] = VOLUME_UNITS.get(str(volume_series.name), "volume units")
     return frame
+
+
+def log_with_unseen(volume: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(log volume, unseen indicator): unseen (volume 0) languages get the smallest seen log
+    volume and ``unseen = 1``; a missing volume stays missing in both."""
+    volume = volume.astype(float)
+    unseen = (volume == 0).astype(float).where(volume.notna())
+    logs = np.log(volume.where(volume > 0))
+    floor = logs.min() if logs.notna().any() else np.nan
+    return logs.where(volume != 0, floor), unseen
 
 
 def _missing_volume_notes(frame: pd.DataFrame, pretraining: str | Path) -> list[str]:
@@ -116,7 +152,8 @@ def analysis_frame(
     its volume is the largest, so it would be a leverage point that says nothing about transfer.
     """
     data = table if include_source else table[table["language"] != source]
-    columns = [c for c in ["volume", *PREDICTORS] if c in covariates.columns]
+    extra = [LOG1P_VOLUME, LOG_TOKENS]
+    columns = [c for c in ["volume", *PREDICTORS, *extra] if c in covariates.columns]
     joined = data.join(covariates[columns], on="language", how="left")
     joined.attrs = dict(covariates.attrs)
     return joined.reset_index(drop=True)

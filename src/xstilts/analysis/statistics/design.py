@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xstilts.analysis import robustness
-from xstilts.analysis.statistics.covariates import PREDICTORS, VOLUME
+from xstilts.analysis.statistics.covariates import PREDICTORS, UNSEEN, VOLUME
 
 CONFIDENCE = 0.95
 
@@ -29,10 +29,17 @@ MEASURES: dict[str, str] = {
 """Language-level robustness measures that are regressed on language covariates."""
 
 MODEL_SPECS: dict[str, tuple[str, ...]] = {
-    "volume": (VOLUME,),
+    "volume": (VOLUME, UNSEEN),
     "volume+distances": PREDICTORS,
 }
-"""Regression specifications: volume alone, and volume with the five distances (Lauscher's set)."""
+"""Regression specifications: volume alone, and volume with the five distances (Lauscher's set);
+volume is log(volume) plus the ``unseen`` indicator (dropped when every language was seen)."""
+
+BASELINE_COVARIATE = "baseline_mean"
+MEASURE_COVARIATES: dict[str, tuple[str, ...]] = {"gain": (BASELINE_COVARIATE,)}
+"""Controls added to every model of a measure: a gain is regressed with the language's baseline
+score as covariate — gains regress to the mean and hit the ceiling where the baseline is already
+high, and baseline scores correlate with volume, so without it the volume slope absorbs both."""
 
 MIN_RESIDUAL_DF = 2
 """OLS is reported only with >= 2 residual degrees of freedom: with one, the 95% t quantile is 12.7
@@ -139,6 +146,7 @@ class Design:
     predictors: list[str]
     dropped: list[str] = field(default_factory=list)
     problem: str = ""
+    variances: pd.Series | None = None  # sampling variance of each y (item + seed bootstrap)
 
 
 def build_design(
@@ -148,14 +156,26 @@ def build_design(
 
     ``task_effects`` adds one dummy per target task except the first (alphabetical) — fixed
     effects that absorb task-level differences in the measure so only within-task variation
-    across languages identifies the slopes.
+    across languages identifies the slopes. The measure's controls (:data:`MEASURE_COVARIATES`)
+    join the predictors where the data has them.
     """
+    extra = [c for c in MEASURE_COVARIATES.get(measure, ()) if c in data and c not in predictors]
+    predictors = [*predictors, *extra]
     usable = [p for p in predictors if p in data and data[p].notna().sum() > 0]
     dropped = [f"{p} (not available)" for p in predictors if p not in usable]
     complete = data.dropna(subset=[measure, *usable])
     kept = [p for p in usable if complete[p].nunique() >= 2]
     dropped += [f"{p} (constant over these languages)" for p in usable if p not in kept]
+    if any(c in kept for c in extra) and not _full_rank(complete, kept, task_effects):
+        # a control that only repeats the task effects (one baseline per task) is left out
+        dropped += [f"{c} (collinear with the other terms)" for c in extra if c in kept]
+        kept = [p for p in kept if p not in extra]
+    variances = None
+    if f"{measure}_se" in complete:
+        se = complete[f"{measure}_se"].astype(float)
+        variances = se**2 if bool((se > 0).all()) else None
     design = Design(
+        variances=variances,
         y=complete[measure].astype(float),
         X=_design_matrix(complete, kept, task_effects),
         languages=complete["language"].astype(str),
@@ -165,6 +185,11 @@ def build_design(
     )
     design.problem = _design_problem(design)
     return design
+
+
+def _full_rank(complete: pd.DataFrame, kept: Sequence[str], task_effects: bool) -> bool:
+    X = _design_matrix(complete, kept, task_effects).to_numpy()
+    return len(X) == 0 or bool(np.linalg.matrix_rank(X) == X.shape[1])
 
 
 def _design_matrix(complete: pd.DataFrame, kept: Sequence[str], task_effects: bool) -> pd.DataFrame:

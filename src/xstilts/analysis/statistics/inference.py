@@ -244,3 +244,22 @@ def _adjust(comparisons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         .rename(columns={"family_kind": "kind", "family_size": "size"})
     )
     return adjusted, families
+
+
+def language_standard_errors(result: Inference) -> pd.DataFrame:
+    """Per (encoder, intermediate, target, language): the bootstrap SE of the gain over
+    ``none`` and of the gap to English — the precision weights of the language-level fits."""
+    key = [*robustness.KEY]
+    parts = []
+    table = result.comparisons
+    if not table.empty:
+        gains = table[(table["reference"] == BASELINE) & (table["language"] != ZERO_SHOT)]
+        parts.append(gains[[*key, "se"]].rename(columns={"se": "gain_se"}))
+    if not result.gaps.empty:
+        parts.append(result.gaps[[*key, "se"]].rename(columns={"se": "gap_to_english_se"}))
+    if not parts:
+        return pd.DataFrame(columns=[*key, "gain_se", "gap_to_english_se"])
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part, on=key, how="outer")
+    return merged.drop_duplicates(key)

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from xstilts.analysis.statistics.covariates import PREDICTORS
+from xstilts.analysis.statistics.cluster_robust import cr2, permutation_p_value
+from xstilts.analysis.statistics.covariates import PREDICTORS, VOLUME
 from xstilts.analysis.statistics.design import (
     CONFIDENCE,
     ID_COLUMNS,
@@ -49,7 +50,11 @@ MODEL_COLUMNS = [
     "r2",
     "adj_r2",
     "dropped",
+    "weights",
+    "se_type",
+    "volume_p_permutation",
 ]
+PERMUTATIONS = 999
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,13 +69,34 @@ class RegressionResults:
     models: pd.DataFrame
 
 
-def fit_ols(design: Design) -> Any:
-    """statsmodels OLS on a design (warnings of perfect fits silenced: constructed data)."""
+def fit_ols(design: Design, weights: np.ndarray | None = None) -> Any:
+    """statsmodels OLS (WLS with ``weights``) on a design (perfect-fit warnings silenced)."""
     import statsmodels.api as sm
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return sm.OLS(design.y, design.X).fit()
+        if weights is None:
+            return sm.OLS(design.y, design.X).fit()
+        return sm.WLS(design.y, design.X, weights=weights).fit()
+
+
+def precision_weights(design: Design) -> np.ndarray | None:
+    """Inverse-variance weights 1 / (v_i + tau²), or None without per-language variances.
+
+    v_i is the sampling variance of a language's measure (bootstrap over seeds and items); tau²
+    is the between-language variance the predictors leave, by the method of moments from the
+    unweighted fit (residual variance minus the mean sampling variance, at least 0) — the
+    random-effects meta-regression weights (DerSimonian & Laird 1986; Raudenbush 2009 in the
+    Handbook of Research Synthesis), so a precise language counts more without letting its
+    sampling precision pretend the languages agree more than they do.
+    """
+    if design.variances is None:
+        return None
+    variances = design.variances.to_numpy(float)
+    residual = fit_ols(design).resid.to_numpy(float)
+    dof = max(len(residual) - design.X.shape[1], 1)
+    tau2 = max(0.0, float(residual @ residual) / dof - float(variances.mean()))
+    return 1.0 / (variances + tau2)
 
 
 def ols_regressions(
@@ -111,26 +137,60 @@ def _ols_model(case: ModelCase, alpha: float) -> tuple[Record, list[Record]]:
             "df_resid": len(design.y) - design.X.shape[1],
             "r2": math.nan,
             "adj_r2": math.nan,
+            "weights": "",
+            "se_type": "",
+            "volume_p_permutation": math.nan,
         }
         return {**base, **skipped}, []
-    result = fit_ols(design)
+    weights = precision_weights(design)
+    result = fit_ols(design, weights)
     fit = {"coef": result.params, "se": result.bse, "p_value": result.pvalues}
+    intervals, df_resid, se_type = result.conf_int(alpha), float(result.df_resid), "classical"
+    if case.ids["scope"] == "pooled" and design.languages.nunique() < len(design.y):
+        fit, intervals, df_resid = _cluster_robust(design, weights, alpha)
+        se_type = "CR2 by language (Bell-McCaffrey df)"
     coefficients = coefficient_rows(
-        case.ids,
-        design,
-        fit,
-        result.conf_int(alpha),
-        df_resid=float(result.df_resid),
+        case.ids, design, fit, intervals, df_resid=df_resid,
         std_coefs=_standardised(design, result.params),
-    )
+    )  # fmt: skip
     fitted = {
         "status": "fitted",
         "reason": "",
-        "df_resid": float(result.df_resid),
+        "df_resid": df_resid,
         "r2": float(result.rsquared),
         "adj_r2": float(result.rsquared_adj),
+        "weights": "inverse variance (+ tau²)" if weights is not None else "none",
+        "se_type": se_type,
+        "volume_p_permutation": _volume_permutation(design),
     }
     return {**base, **fitted}, coefficients
+
+
+def _cluster_robust(
+    design: Design, weights: np.ndarray | None, alpha: float
+) -> tuple[dict[str, pd.Series], pd.DataFrame, float]:
+    """CR2 standard errors by language, Bell–McCaffrey t intervals; df = the smallest over terms."""
+    robust = cr2(design.y, design.X, design.languages, weights, list(design.X.columns))
+    index = pd.Index(robust.terms)
+    low, high = robust.interval(1.0 - alpha)
+    fit = {
+        "coef": pd.Series(robust.coef, index=index),
+        "se": pd.Series(robust.se, index=index),
+        "p_value": pd.Series(robust.p_value, index=index),
+    }
+    intervals = pd.DataFrame({0: low, 1: high}, index=index)
+    return fit, intervals, float(np.nanmin(robust.df))
+
+
+def _volume_permutation(design: Design) -> float:
+    """Permutation p of the volume slope, languages keeping their rows (NaN without volume)."""
+    if VOLUME not in design.X.columns:
+        return math.nan
+    column = list(design.X.columns).index(VOLUME)
+    return permutation_p_value(
+        design.y.to_numpy(float), design.X.to_numpy(float), column, design.languages,
+        PERMUTATIONS,
+    )  # fmt: skip
 
 
 def _standardised(design: Design, params: pd.Series) -> dict[str, float]:
