@@ -215,3 +215,42 @@ def gain_contrast(
 def gap_contrast(task: TaskScores, language: str, config: str, source: str) -> np.ndarray:
     """Transfer gap: ``source`` (English) mean − ``language`` mean, within one configuration."""
     return cell_contrast(task, source, config) - cell_contrast(task, language, config)
+
+
+def per_language(
+    draws: Draws, reference: str | None = None, confidence: float = 0.95
+) -> dict[str, np.ndarray]:
+    """Every (language, config) score — or gain over ``reference`` — at once, vectorised.
+
+    The same statistics as :func:`contrast_estimate` with :func:`cell_contrast` or a
+    one-language :func:`gain_contrast`, computed as arrays (languages, configs) so that 50
+    languages × 5 configurations cost one pass: keys ``estimate, ci_low, ci_high, se, df``.
+    """
+    task = draws.task
+    ref = None if reference is None else task.configs.index(reference)
+    samples = draws.values if ref is None else draws.values - draws.values[:, :, [ref]]
+    seed_var = np.zeros((len(task.languages), len(task.configs)))
+    item_var = np.zeros_like(seed_var)
+    item_df = np.full_like(seed_var, np.inf)
+    for index, language in enumerate(task.languages):
+        x = task.scores[language]
+        x = x if ref is None else x - x[[ref]]
+        n_seeds, n_items = x.shape[1], x.shape[2]
+        if n_seeds > 1:
+            seed_var[index] = x.mean(axis=2).var(axis=1, ddof=1) / n_seeds
+        if n_items > 1:
+            item_var[index] = x.mean(axis=1).var(axis=1, ddof=1) / n_items
+            item_df[index] = n_items - 1
+    total = seed_var + item_var
+    seed_df = max(len(task.seeds) - 1, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = total**2 / (seed_var**2 / seed_df + item_var**2 / item_df)
+    point = task.estimates() if ref is None else task.estimates() - task.estimates()[:, [ref]]
+    spread = samples.std(axis=0, ddof=1)
+    tail = 0.5 + confidence / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = stats.t.ppf(tail, df) / stats.norm.ppf(tail) * np.sqrt(total) / spread
+    scale = np.where(np.isfinite(scale), scale, 0.0)
+    stretched = point + scale * (samples - point)
+    low, high = np.quantile(stretched, [1 - tail, tail], axis=0)
+    return {"estimate": point, "ci_low": low, "ci_high": high, "se": np.sqrt(total), "df": df}

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from xstilts.analysis import robustness
 from xstilts.analysis.statistics import bootstrap, multiplicity, power
@@ -145,6 +146,27 @@ def _record(ids: dict[str, object], estimate: bootstrap.Estimate) -> dict[str, o
     }
 
 
+def _language_estimates(
+    draws: bootstrap.Draws, reference: str | None
+) -> dict[tuple[str, str], bootstrap.Estimate]:
+    """Every (language, config) score or gain over ``reference`` from one vectorised pass."""
+    task = draws.task
+    arrays = bootstrap.per_language(draws, reference)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_values = 2 * stats.t.sf(np.abs(arrays["estimate"]) / arrays["se"], arrays["df"])
+    out = {}
+    for i, language in enumerate(task.languages):
+        for j, config in enumerate(task.configs):
+            se = float(arrays["se"][i, j])
+            out[(language, config)] = bootstrap.Estimate(
+                float(arrays["estimate"][i, j]), float(arrays["ci_low"][i, j]),
+                float(arrays["ci_high"][i, j]), se, float(arrays["df"][i, j]),
+                float(p_values[i, j]) if se > 0 else math.nan, len(task.seeds),
+                task.scores[language].shape[2], 1,
+            )  # fmt: skip
+    return out
+
+
 def _task_tables(
     task: bootstrap.TaskScores, draws: bootstrap.Draws, ids: dict[str, object], family: str
 ) -> tuple[list[dict[str, object]], list[dict[str, object]], list[dict[str, object]]]:
@@ -152,11 +174,11 @@ def _task_tables(
     source = robustness.SOURCE_LANGUAGE
     zero_shot = [lang for lang in task.languages if lang != source]
     scores, comparisons, gaps = [], [], []
+    cells = _language_estimates(draws, None)
     for config in task.configs:
+        gains = {r: _language_estimates(draws, r) for r in _references_of(config, task.configs)}
         for language in task.languages:
-            estimate = bootstrap.contrast_estimate(
-                draws, bootstrap.cell_contrast(task, language, config)
-            )
+            estimate = cells[(language, config)]
             scores.append(_record({**ids, "intermediate_task": config, "language": language},
                                   estimate))  # fmt: skip
             if language != source and source in task.languages:
@@ -166,11 +188,15 @@ def _task_tables(
         for reference in _references_of(config, task.configs):
             scopes = [(ZERO_SHOT, zero_shot)] + [(lang, [lang]) for lang in zero_shot]
             for scope, langs in scopes if zero_shot else []:
-                contrast = bootstrap.gain_contrast(task, langs, config, reference)
+                if scope == ZERO_SHOT:
+                    contrast = bootstrap.gain_contrast(task, langs, config, reference)
+                    estimate = bootstrap.contrast_estimate(draws, contrast)
+                else:
+                    estimate = gains[reference][(scope, config)]
                 record = _record(
                     {**ids, "intermediate_task": config, "reference": reference,
                      "language": scope},
-                    bootstrap.contrast_estimate(draws, contrast),
+                    estimate,
                 )  # fmt: skip
                 record["mde"] = power.mde(float(record["se"]), float(record["df"]))
                 record["power_note"] = power.too_small(float(record["mde"]), family)
