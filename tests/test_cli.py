@@ -72,7 +72,9 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
     assert [line.split()[0] for line in table[2:6]] == ["en", "de", "sw", "avg"]
 
     assert main(["results", str(tmp_path / "out"), "--selection", "oracle"]) == 0
-    assert "xnli (test, accuracy, oracle selection (an upper bound" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "xnli (test, accuracy, oracle selection (an upper bound" in printed
+    assert "WARNING: 1 seed — fewer than 3" in printed  # visible, not only in the report
 
     out = tmp_path / "rows.csv"
     assert main(["results", str(tmp_path / "out"), "--export", str(out)]) == 0

@@ -237,6 +237,11 @@ def _print_group(  # type: ignore[no-untyped-def]
                 f"mean of {_count(seeds, 'seed')}; Δ = gain over none)"
             )
             print(table.round(1).to_string(na_rep="-"))
+            if seeds < 3:
+                print(
+                    f"WARNING: {_count(seeds, 'seed')} — fewer than 3; differences between "
+                    "intermediate tasks cannot be told from seed noise (use >= 5 seeds)"
+                )
 
 
 def _selection_label(rows, target: str, selection: str) -> str:  # type: ignore[no-untyped-def]
