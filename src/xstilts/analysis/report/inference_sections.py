@@ -14,7 +14,7 @@ import pandas as pd
 from xstilts.analysis import claims, statistics
 from xstilts.analysis.report.blocks import Block, Bullets, Heading, Paragraph, Table
 from xstilts.analysis.report.formatting import fmt, fmt_estimate, fmt_p
-from xstilts.analysis.statistics import power
+from xstilts.analysis.statistics import multiplicity, power
 from xstilts.analysis.statistics.inference import ZERO_SHOT, is_control
 
 NO_CONTROLS = (
@@ -144,6 +144,7 @@ def model_checks_section(analysis: statistics.Analysis) -> list[Block]:
     blocks: list[Block] = [Heading("Model checks: weights, robust errors, permutation, coding", 3)]
     if fitted.empty:
         return [*blocks, Paragraph("No fitted model to check.")]
+    fitted = _with_adjusted_volume_p(fitted, analysis.ols.coefficients)
     blocks.append(
         Table(
             pd.DataFrame(
@@ -155,14 +156,29 @@ def model_checks_section(analysis: statistics.Analysis) -> list[Block]:
                     "model": fitted["model"],
                     "weights": fitted["weights"],
                     "standard errors": fitted["se_type"],
+                    "volume p": fitted["p_value"].map(fmt_p),
+                    "volume p (BH)": fitted["p_adjusted"].map(fmt_p),
                     "volume p (permutation)": fitted["volume_p_permutation"].map(fmt_p),
                 }
             ).reset_index(drop=True),
-            "Permutation p: the volume values are permuted between languages (a language keeps "
-            "its rows), 999 times; it does not rest on the normal approximation.",
+            "Volume p: the volume slope's t-test (CR2 for pooled fits); BH: adjusted over every "
+            "volume slope of this table (one exploratory family). Permutation p: the volume "
+            "values are permuted between languages (a language keeps its rows), 999 times; it "
+            "does not rest on the normal approximation.",
         )
     )
     return blocks + _coding_block(analysis.coding_sensitivity)
+
+
+def _with_adjusted_volume_p(fitted: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame:
+    """Fitted models with their volume slope's p and its Benjamini–Hochberg adjustment."""
+    ids = statistics.ID_COLUMNS
+    volume = coefficients[coefficients["term"] == statistics.VOLUME][[*ids, "p_value"]]
+    joined = fitted.merge(volume, on=ids, how="left")
+    adjusted = multiplicity.adjust_family(
+        joined, "regression volume slopes", multiplicity.EXPLORATORY
+    )
+    return adjusted
 
 
 def _coding_block(table: pd.DataFrame) -> list[Block]:
