@@ -58,7 +58,35 @@ def comparisons_section(analysis: statistics.Analysis) -> list[Block]:
     ):
         what = "zero-shot mean (confirmatory)" if scope_is_mean else "per language (exploratory)"
         blocks.append(Table(_comparison_frame(group), caption=f"{target}: gains, {what}."))
+    return blocks + language_intervals_section(analysis)
+
+
+def language_intervals_section(analysis: statistics.Analysis) -> list[Block]:
+    """Each language's score and gap to English with its item + seed bootstrap interval."""
+    result = analysis.inference
+    blocks: list[Block] = [Heading("Per-language scores and gaps with item-level intervals", 3)]
+    if result.scores.empty:
+        return [*blocks, Paragraph("No scores to show.")]
+    for target, group in result.scores.groupby("target_task", sort=True):
+        gaps = result.gaps[result.gaps["target_task"] == target] if not result.gaps.empty else None
+        blocks.append(Table(_wide(group), caption=f"{target}: score [95% CI] per language."))
+        if gaps is not None and not gaps.empty:
+            caption = f"{target}: gap to English (English − language) [95% CI]."
+            blocks.append(Table(_wide(gaps), caption=caption))
     return blocks
+
+
+def _wide(table: pd.DataFrame) -> pd.DataFrame:
+    cells = table.assign(
+        cell=[
+            fmt_estimate(e, lo, hi)
+            for e, lo, hi in zip(table["estimate"], table["ci_low"], table["ci_high"], strict=True)
+        ]
+    )
+    wide = cells.pivot_table(
+        index="language", columns="intermediate_task", values="cell", aggfunc="first", sort=False
+    )
+    return wide.reset_index().rename(columns={"language": "language"})
 
 
 def _families_block(families: pd.DataFrame) -> Block:

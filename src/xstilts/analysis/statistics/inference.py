@@ -39,9 +39,14 @@ def is_control(intermediate: str) -> bool:
     return any(part.endswith(CONTROL_SUFFIXES) for part in intermediate.split("+"))
 
 
-def group_columns(rows: pd.DataFrame) -> list[str]:
-    """Rows of different configurations are never pooled: encoder, and ``config_id`` if stored."""
-    return ["encoder", "config_id"] if "config_id" in rows.columns else ["encoder"]
+def with_groups(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of different configurations are never pooled: the grouping columns (encoder, and
+    ``config_id`` — derived from ``config_json`` for rows stored without it) and the rows."""
+    if "config_id" not in rows.columns and "config_json" not in rows.columns:
+        return rows, ["encoder"]
+    from xstilts.analysis.tables import with_config_id
+
+    return with_config_id(rows), ["encoder", "config_id"]
 
 
 @dataclass
@@ -212,7 +217,7 @@ def infer(
 ) -> Inference:
     """Every interval of the analysis from ``select_rows``-chosen rows and the store's items."""
     items = items if items is not None else pd.DataFrame(columns=["run_id", "metric", "split"])
-    keys = group_columns(rows)
+    rows, keys = with_groups(rows)
     tables: tuple[list, list, list] = ([], [], [])
     notes: list[str] = []
     for key, group in rows.groupby([*keys, "target_task"], sort=True):
