@@ -103,3 +103,22 @@ def render_claims(
             0, "No comparison to report: the store has no intermediate next to `none`."
         )
     return "".join(f"- {sentence}\n" for sentence in sentences)
+
+
+def claims_text(
+    rows: pd.DataFrame,
+    items: pd.DataFrame,
+    targets: list[str] | None = None,
+    resamples: int = 10_000,
+) -> list[str]:
+    """The finding sentences of ``targets`` (all when None) from store rows and items — the
+    entry point for the demo printout and the README's generated block."""
+    chosen = robustness.select_rows(rows, split="test", selection="en_dev")
+    if targets is not None:
+        chosen = chosen[chosen["target_task"].isin(targets)]
+    result = inference.infer(chosen, items, resamples=resamples)
+    sentences = claim_sentences(result)
+    for note in result.notes:
+        if not note.startswith("WARNING") and "no item scores" in note:
+            sentences.append(f"{note}: its intervals rest on seeds alone.")
+    return sentences

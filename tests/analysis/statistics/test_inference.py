@@ -118,3 +118,13 @@ def test_claims_say_not_supported_when_the_interval_includes_zero() -> None:
     assert "supported: zero-shot scores are higher" in supported
     lost = claims.claim_sentence(row.copy().replace({-0.4: 0.2}))
     assert "once adjusted" in lost
+
+
+def test_claims_text_for_chosen_targets() -> None:
+    rows, items = study({"none": 0.0, "mnli": 0.05})
+    rows["split"], rows["selection"] = "test", "en_dev"
+    sentences = claims.claims_text(rows, items, ["xnli"], resamples=300)
+    assert (
+        sentences[0].startswith("mnli → xnli vs none:") and "2 zero-shot languages" in sentences[0]
+    )
+    assert claims.claims_text(rows, items, ["pawsx"], resamples=300) == []
