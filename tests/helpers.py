@@ -15,6 +15,9 @@ from xstilts.experiments.store import ResultStore
 
 # One stored row per key: what a run scored, where and how it was selected.
 RESULT_KEY = ["run_id", "split", "language", "metric", "selection"]
+# Measured, so different on every run.
+TIMING_COLUMNS = ["seconds", "train_seconds", "intermediate_seconds", "eval_seconds"]
+TIMING_COLUMNS += ["peak_memory_mib"]
 
 
 def result_rows(out: Path) -> pd.DataFrame:
@@ -26,7 +29,7 @@ def result_rows(out: Path) -> pd.DataFrame:
     with ResultStore(out / STORE_NAME, read_only=True) as store:
         frame = store.frame()
     return (
-        frame.drop(columns=["started_at", "seconds", "config_json"])
+        frame.drop(columns=["started_at", "config_json", *TIMING_COLUMNS])
         .sort_values(RESULT_KEY)
         .reset_index(drop=True)
     )

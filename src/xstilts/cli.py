@@ -337,6 +337,13 @@ def cmd_score(args: argparse.Namespace) -> int:
             raise XstiltsError("score needs --pred DIR and --gold DIR (or TASK --lang L ...)")
         scores = score_folder(args.pred, args.gold, args.version)
     print(json.dumps(scores, indent=2, sort_keys=False))
+    for task, entry in scores.items():
+        if isinstance(entry, dict) and entry.get("missing_languages"):
+            print(
+                f"xstilts: {task}: no files for {', '.join(entry['missing_languages'])}; its "
+                "average covers the other languages and is left out of the group averages",
+                file=sys.stderr,
+            )
     return 0
 
 

@@ -114,7 +114,7 @@ def test_label_missing_from_a_small_gold_file_is_still_allowed(tmp_path: Path) -
 
 
 def test_blank_lines_inside_and_after_label_files(tmp_path: Path) -> None:
-    gold = _write(tmp_path / "gold.tsv", "0\n1\n\n\n")  # trailing blank lines are ignored
+    gold = _write(tmp_path / "gold.tsv", "0\n1\n\n\n")  # counts differ: trailing blanks dropped
     pred = _write(tmp_path / "pred.tsv", "0\n\n1\n")
     assert _error("pawsx", "en", pred, gold).startswith(f"{pred}:2: blank line")
     _write(pred, "0\n1\n")
@@ -281,10 +281,24 @@ def test_score_folder_partial_submission_has_no_overall(tmp_path: Path) -> None:
     assert set(report) == {"xnli"}
 
 
-def test_score_folder_names_a_missing_language_file(tmp_path: Path) -> None:
+def test_score_folder_scores_a_partial_language_set_and_lists_the_rest(tmp_path: Path) -> None:
+    # XNLI without sw (prediction) and ur (gold): 13 languages scored, the task stays out of the
+    # group and overall averages; every other task is complete.
     pred_root, gold_root = _perfect_submission(tmp_path, "xtreme")
     (pred_root / "xnli" / "test-sw.tsv").unlink()
-    with pytest.raises(XstiltsError, match=r"test-sw\.tsv: missing xnli file for language sw"):
+    (gold_root / "xnli" / "test-ur.tsv").unlink()
+    _write(pred_root / "xnli" / "test-en.tsv", "entailment\nentailment\n")
+    report = score_folder(pred_root, gold_root, "xtreme")
+    xnli = report["xnli"]
+    assert xnli["missing_languages"] == ["sw", "ur"]
+    assert len(xnli["accuracy"]) == 13
+    assert xnli["avg_metric"] == pytest.approx((12 * 100 + 50) / 13)
+    assert "classification" not in report and "all_task" not in report
+    assert report["qa"] == pytest.approx(100.0)
+    for path in (pred_root / "xnli").iterdir():
+        path.unlink()
+    _write(pred_root / "xnli" / "test-xx.tsv", "entailment\n")
+    with pytest.raises(XstiltsError, match=r"no test-\{lang\}\.tsv file pair"):
         score_folder(pred_root, gold_root, "xtreme")
 
 

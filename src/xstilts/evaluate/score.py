@@ -38,6 +38,7 @@ from xstilts.evaluate import metrics
 from xstilts.evaluate import submission_files as files
 from xstilts.evaluate.xtreme_score import (
     TASK_LANGUAGES,
+    headline,
     summarize,
     task_languages,
     task_score,
@@ -71,46 +72,74 @@ def score_folder(pred_dir: PathLike, gold_dir: PathLike, version: str) -> dict[s
     """Score every task folder present in ``pred_dir``, like ``evaluate.py --xtreme_version``.
 
     Returns the official report shape: ``all_task`` (only when every task of the version is
-    present), one key per complete group, and one entry per task (see
+    present and complete), one key per complete group, and one entry per task (see
     :func:`xstilts.evaluate.xtreme_score.task_score`). Differences from the official script:
-    XTREME-R LAReQA is scored (the official script crashes on it), and a predicted task without a
-    gold folder is an error rather than silently skipped.
+    XTREME-R LAReQA is scored (the official script crashes on it); a predicted task without a
+    gold folder is an error rather than silently skipped; and a task with some languages'
+    files missing (where the official script stops) is scored on the languages present, its
+    entry listing the others under ``missing_languages`` and staying out of the group and
+    overall averages, which would not be comparable.
     """
     pred_root, gold_root = Path(pred_dir), Path(gold_dir)
     for root in (pred_root, gold_root):
         if not root.is_dir():
             raise XstiltsError(f"{root}: not a folder")
     tasks: dict[str, dict[str, object]] = {}
+    partial: dict[str, dict[str, object]] = {}
     for task, languages in task_languages(version).items():
         if not (pred_root / task).is_dir():
             continue
         if not (gold_root / task).is_dir():
             raise XstiltsError(f"{gold_root / task}: no gold folder for predicted task {task}")
-        per_language = {
-            language: score_file(
-                task, language, *_language_files(pred_root, gold_root, task, language)
+        per_language: dict[str, dict[str, float]] = {}
+        for language in languages:
+            paths = _language_files(pred_root, gold_root, task, language)
+            if all(path.is_file() for path in paths):
+                per_language[language] = score_file(task, language, *paths)
+        missing = [language for language in languages if language not in per_language]
+        if not per_language:
+            raise XstiltsError(
+                f"{pred_root / task}: no test-{{lang}}.{file_suffix(task)} file pair (prediction "
+                f"and gold) for any {version} language of {task}"
             )
-            for language in languages
-        }
-        tasks[task] = task_score(task, per_language, version)
-    if not tasks:
+        if missing:
+            partial[task] = {
+                **_partial_task_score(task, per_language),
+                "missing_languages": missing,
+            }
+        else:
+            tasks[task] = task_score(task, per_language, version)
+    if not tasks and not partial:
         expected = ", ".join(TASK_LANGUAGES[version])
         raise XstiltsError(
             f"{pred_root}: no task folder of {version} (expected some of {expected})"
         )
     summary = summarize({task: entry["avg_metric"] for task, entry in tasks.items()}, version)
-    return {**summary, **tasks}
+    return {**summary, **tasks, **partial}
+
+
+def _partial_task_score(task: str, per_language: dict[str, dict[str, float]]) -> dict[str, object]:
+    """A task entry over the languages present (same shape as ``task_score``)."""
+    languages = list(per_language)
+    metrics_of = list(per_language[languages[0]])
+    result: dict[str, object] = {
+        metric: {language: float(per_language[language][metric]) for language in languages}
+        for metric in metrics_of
+    }
+    averages = {
+        f"avg_{metric}": sum(per_language[lang][metric] for lang in languages) / len(languages)
+        for metric in metrics_of
+    }
+    result.update(averages)
+    result["avg_metric"] = headline(task, averages)
+    return result
 
 
 def _language_files(
     pred_root: Path, gold_root: Path, task: str, language: str
 ) -> tuple[Path, Path]:
     name = f"test-{language}.{file_suffix(task)}"
-    paths = (pred_root / task / name, gold_root / task / name)
-    for path in paths:
-        if not path.is_file():
-            raise XstiltsError(f"{path}: missing {task} file for language {language}")
-    return paths
+    return pred_root / task / name, gold_root / task / name
 
 
 def score_file(
@@ -138,20 +167,35 @@ def score_file(
 def _score_classification(
     spec: TaskSpec, language: str, pred: Path, gold: Path
 ) -> dict[str, float]:
-    gold_rows = files.read_one_per_line(gold, "label")
-    pred_rows = files.read_one_per_line(pred, "label")
+    """Official ``read_label`` + ``accuracy`` (see ``files.official_label_lines``); a label outside
+    the task's set, or a blank line against a gold label, is refused rather than counted wrong."""
+    gold_rows, pred_rows = files.official_label_lines(gold, pred)
+    gold_values = [label for _, label in gold_rows]
+    for index, (line_number, value) in enumerate(pred_rows):
+        if "\t" in value:
+            n_fields = len(value.split("\t"))
+            raise DataError(
+                pred,
+                line_number,
+                f"expected one label per line, found {n_fields} tab-separated fields",
+            )
+        if not value and (index >= len(gold_values) or gold_values[index]):
+            raise DataError(pred, line_number, "blank line; expected one label per line")
     _check_count(pred, len(pred_rows), gold, len(gold_rows), "labels")
-    _check_labels(spec, pred_rows, {label for _, label in gold_rows}, pred)
-    return {"accuracy": metrics.accuracy([p for _, p in pred_rows], [g for _, g in gold_rows])}
+    labelled = [(line, value) for line, value in pred_rows if value]
+    _check_labels(spec, labelled, {label for label in gold_values if label}, pred)
+    return {"accuracy": metrics.accuracy([p for _, p in pred_rows], gold_values)}
 
 
 def _score_tatoeba(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dict[str, float]:
-    gold_rows = files.read_integers(gold)
-    pred_rows = files.read_integers(pred)
+    """Indices compared as the stripped strings ``read_label`` returns (``"07"`` is not ``"7"``),
+    as the official accuracy does; a prediction that is no integer is refused."""
+    gold_rows, pred_rows = files.official_label_lines(gold, pred)
+    for line_number, value in pred_rows:
+        if value and not value.lstrip("-").isdigit():
+            raise DataError(pred, line_number, f"expected an integer index, got {value!r}")
     _check_count(pred, len(pred_rows), gold, len(gold_rows), "indices")
-    return {
-        "accuracy": metrics.tatoeba_accuracy([p for _, p in pred_rows], [g for _, g in gold_rows])
-    }
+    return {"accuracy": metrics.accuracy([p for _, p in pred_rows], [g for _, g in gold_rows])}
 
 
 def _score_multiple_choice(
@@ -199,6 +243,8 @@ def _score_mlqa(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dict[s
 
 
 def _score_bucc(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dict[str, float]:
+    """``bucc_f1`` over ``{tuple(line.strip().split("\t"))}``: a blank line is the pair ``("",)``
+    in that set (it matches a blank line of the other file), whitespace inside a line is kept."""
     return metrics.bucc_prf(files.read_pairs(pred), files.read_pairs(gold))
 
 

@@ -40,35 +40,6 @@ def _content_lines(path: Path) -> list[tuple[int, str]]:
     return rows
 
 
-def read_one_per_line(path: Path, what: str) -> list[tuple[int, str]]:
-    rows = []
-    for line_number, line in _content_lines(path):
-        value = line.strip()
-        if not value:
-            raise DataError(path, line_number, f"blank line; expected one {what} per line")
-        if "\t" in value:
-            n_fields = len(value.split("\t"))
-            raise DataError(
-                path,
-                line_number,
-                f"expected one {what} per line, found {n_fields} tab-separated fields",
-            )
-        rows.append((line_number, value))
-    return rows
-
-
-def read_integers(path: Path) -> list[tuple[int, int]]:
-    rows = []
-    for line_number, value in read_one_per_line(path, "integer index"):
-        try:
-            rows.append((line_number, int(value)))
-        except ValueError:
-            raise DataError(
-                path, line_number, f"expected an integer index, got {value!r}"
-            ) from None
-    return rows
-
-
 def read_tag_sentences(path: Path, max_columns: int) -> list[list[tuple[int, str]]]:
     """Sentences of (line, label); a run of blank lines separates sentences.
 
@@ -98,14 +69,35 @@ def read_tag_sentences(path: Path, max_columns: int) -> list[list[tuple[int, str
     return sentences
 
 
-def read_pairs(path: Path) -> list[tuple[str, str]]:
-    pairs = []
-    for line_number, line in _content_lines(path):
-        fields = line.strip().split("\t")
-        if len(fields) != 2 or not all(field.strip() for field in fields):
+def read_pairs(path: Path) -> list[tuple[str, ...]]:
+    """BUCC pair lines as ``evaluate.py`` reads them: every line stripped as a whole and split at
+    tabs; a blank line is kept as ``("",)``. Lines that are neither blank nor two non-empty
+    fields (which could never match) are refused."""
+    pairs: list[tuple[str, ...]] = []
+    for line_number, line in enumerate(_read_lines(path), start=1):
+        fields = tuple(line.strip().split("\t"))
+        if fields != ("",) and (len(fields) != 2 or not all(field.strip() for field in fields)):
             raise DataError(path, line_number, "expected 'source_id<TAB>target_id'")
-        pairs.append((fields[0].strip(), fields[1].strip()))
+        pairs.append(fields)
     return pairs
+
+
+def official_label_lines(
+    gold: Path, pred: Path
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Numbered lines of both files as ``evaluate.py`` ``read_label`` reads them: every line,
+    stripped, blank ones included (a blank gold line is an example; a blank prediction matches
+    it). Where the counts differ the official script stops on its length assertion; if trailing
+    blank lines explain the difference they are dropped from both files and the rest is scored
+    (a deliberate difference, docs/official-reading.md); the caller checks the counts after its
+    own per-line checks, which name a line."""
+    gold_rows = [(n, line.strip()) for n, line in enumerate(_read_lines(gold), start=1)]
+    pred_rows = [(n, line.strip()) for n, line in enumerate(_read_lines(pred), start=1)]
+    if len(gold_rows) != len(pred_rows):
+        for rows in (gold_rows, pred_rows):
+            while rows and not rows[-1][1]:
+                rows.pop()
+    return gold_rows, pred_rows
 
 
 def _read_json(path: Path) -> object:

@@ -38,6 +38,7 @@ from xstilts.experiments.run_rows import commit_kept_runs, write_run_rows
 from xstilts.experiments.schema import BASELINE, RunRecords
 from xstilts.experiments.settings import Effective, per_task, with_layer, with_settings
 from xstilts.experiments.store import ResultStore
+from xstilts.experiments.timing import peak_memory_mib, reset_peak_memory, share_by_examples
 from xstilts.families.base import RetrievalFamily, predict_sets
 from xstilts.families.items import item_records
 from xstilts.families.registry import FAMILY_OPS, trainable_family
@@ -246,6 +247,8 @@ class StudyRunner(StudyPlan):
         self.processes = PartialState(cpu=not torch.cuda.is_available())
         self.is_main = self.processes.is_main_process
         self.progress = progress and self.is_main
+        # Seconds spent evaluating each (split, language) of the unit being run (run_unit resets).
+        self.eval_seconds: dict[tuple[str, str], float] = {}
 
     def barrier(self) -> None:
         if self.processes.num_processes > 1:
@@ -291,6 +294,7 @@ class StudyRunner(StudyPlan):
         units = self.units()
         if self.is_main:
             _attach_log_file(self.output / "xstilts.log")
+            log.info("study %r: %s", self.study.name, _study_line(self.study))
             stored = self.stored_run_ids()  # runs that finished, but a kill beat their commit:
             kept = [self.output / "runs" / u[3] for u in units if u[3] not in stored]
             commit_kept_runs(self.store_path, kept)
@@ -317,7 +321,10 @@ class StudyRunner(StudyPlan):
         if not self.store_path.exists():
             ResultStore(self.store_path).close()  # an empty store from the start
         launch(self, pending, write, self.progress, **options)
-        return StudySummary(done, skipped, rows, self.store_path, time.perf_counter() - start)
+        summary = StudySummary(done, skipped, rows, self.store_path, time.perf_counter() - start)
+        log.info("study %r: %d runs done, %d already stored, %d rows in %.1f s", self.study.name,
+                 done, skipped, rows, summary.seconds)  # fmt: skip
+        return summary
 
     def ensure_intermediate(self, combo: str, seed: int) -> None:
         """Train and store the intermediate checkpoint (combo, seed) unless it exists."""
@@ -379,6 +386,8 @@ class StudyRunner(StudyPlan):
         data = self.tasks[target]
         started = datetime.now(timezone.utc).replace(tzinfo=None)
         clock = time.perf_counter()
+        reset_peak_memory()
+        self.eval_seconds = {}  # filled by the evaluation below
         encoder, tokenizer = self._encoder_after_intermediate(combo, seed)
         run_dir = self.output / "runs" / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -409,11 +418,21 @@ class StudyRunner(StudyPlan):
             "config_id": config["config_id"],
             "started_at": started,
             "seconds": seconds,
+            "train_seconds": float(train_info.get("seconds", 0.0)),
+            "intermediate_seconds": self._intermediate_seconds(combo, seed),
+            "peak_memory_mib": peak_memory_mib(),
         }
+        eval_seconds = self.eval_seconds
+        log.info(
+            "run %s (%s -> %s, seed %d): %d scores in %.1f s (target training %.1f s, "
+            "evaluation %.1f s, peak memory %.0f MiB)", run_id, combo, target, seed, len(scores),
+            seconds, base["train_seconds"], sum(eval_seconds.values()), base["peak_memory_mib"],
+        )  # fmt: skip
         rows = [
             _row(
                 base, split=split, language=language, metric=metric, selection=str(sel),
                 value=value, layer=sel_layer if sel_layer is not None else layer,
+                eval_seconds=eval_seconds.get((split, language), 0.0),
             )
             for (split, language, metric, sel, sel_layer), value in sorted(
                 with_layer(scores).items(), key=lambda item: str(item[0])
@@ -426,6 +445,17 @@ class StudyRunner(StudyPlan):
             discard_folder(run_dir / "checkpoint")
             discard_folder(run_dir / ORACLE_STATES)
         return records
+
+    def _intermediate_seconds(self, combo: str, seed: int) -> float:
+        """Training time of the intermediate checkpoint, as measured when it was trained."""
+        if combo == BASELINE:
+            return 0.0
+        meta = self.intermediate_folder(combo, seed) / "meta.json"
+        try:
+            result = json.loads(meta.read_text(encoding="utf-8")).get("result", {})
+            return float(result.get("seconds", 0.0))
+        except (OSError, ValueError, AttributeError):
+            return 0.0
 
     def run_config(self, combo: str, target: str, seed: int) -> dict[str, Any]:
         """Everything one run's scores depend on, stored as ``config.json`` and in every row.
@@ -483,18 +513,24 @@ class StudyRunner(StudyPlan):
         def score_all(
             chosen: dict[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
+            clock = time.perf_counter()
             predictions = predict_sets(
                 family, model, spec, chosen, tokenizer, max_length,
                 config.eval_batch_size, config.precision,
             )  # fmt: skip
+            timed = share_by_examples(time.perf_counter() - clock, chosen)
             scores: dict[tuple[str, str, str], float] = {}
             for (split, language), examples in chosen.items():
+                clock = time.perf_counter()
                 predicted = predictions[(split, language)]
                 for metric, value in family.score(predicted, examples, spec, language).items():
                     scores[(split, language, metric)] = value
                 if write_to is not None:  # the English-dev predictions: keep their items
                     items.extend(
                         item_records(family, predicted, examples, spec, split, language, kept.value)
+                    )
+                    self.eval_seconds[(split, language)] = timed[(split, language)] + (
+                        time.perf_counter() - clock
                     )
                 if write_to is not None and self.is_main:
                     suffix = spec.prediction_suffix
@@ -580,12 +616,24 @@ class StudyRunner(StudyPlan):
             by_language.items(), desc=f"evaluate {data.spec.name}", unit="lang", leave=False,
             disable=not self.progress,
         ):  # fmt: skip
+            clock = time.perf_counter()
             results = family.evaluate(
                 encoder, tokenizer, sets, data.spec, config, language, predictions_dir
             )
+            for split in sets:  # a language's splits are evaluated together (BUCC threshold);
+                # the first pass is the run's own layer (a layer sweep follows it)
+                self.eval_seconds.setdefault((split, language), time.perf_counter() - clock)
             for (split, metric), value in results.items():
                 scores[(split, language, metric)] = value
         return scores
+
+
+def _study_line(study: StudyConfig) -> str:
+    """The study's grid in one log line."""
+    return (
+        f"encoder {study.encoder.name}; intermediate {', '.join(study.intermediate_tasks)}; "
+        f"targets {', '.join(study.target_tasks)}; seeds {', '.join(map(str, study.seeds))}"
+    )
 
 
 def _attach_log_file(path: Path) -> None:

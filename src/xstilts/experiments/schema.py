@@ -30,6 +30,12 @@ RESULT_COLUMNS: dict[str, str] = {
     # hidden_states index a retrieval score was embedded at (NULL for trained tasks).
     "config_id": "VARCHAR",
     "layer": "INTEGER",
+    # Where the run's time went (experiments/timing.py says how each is measured); "seconds"
+    # above is the whole run, the same on all its rows:
+    "train_seconds": "DOUBLE",  # the run's target training phase (0 for retrieval)
+    "intermediate_seconds": "DOUBLE",  # its intermediate phase, when trained (0 for "none")
+    "eval_seconds": "DOUBLE",  # evaluating this row's split and language
+    "peak_memory_mib": "DOUBLE",  # peak GPU allocation of the run, or the process's peak RSS
 }
 
 BASELINE = "none"
