@@ -5,13 +5,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 STAMP := $(VENV)/.xstilts-installed
+# Every other package at the version the tests passed with (a fresh clone gets what was tested,
+# not whatever was released since). `make lock` rewrites it from the current .venv.
+CONSTRAINTS := constraints.txt
 
-.PHONY: demo test test-all lint bench clean
+.PHONY: demo test test-all lint bench clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(TORCH)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -29,6 +32,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks
+
+# After changing dependencies in pyproject.toml: `pip install -e '.[dev]'` in .venv (or loosen a
+# pin here), run the tests, then `make lock` and commit constraints.txt with the change.
+lock: $(STAMP)
+	{ sed -n '1,3p' $(CONSTRAINTS); $(BIN)/python -m pip freeze --exclude-editable \
+	  | grep -v -i -E '^(torch|xstilts)(==| @)'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:
 	rm -rf xstilts-demo .pytest_cache
