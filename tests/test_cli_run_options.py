@@ -58,3 +58,21 @@ def test_retrieval_tables_say_no_model_selection() -> None:
         ", oracle selection (an upper bound, not zero-shot)"
     )
     assert cli._selection_label(rows, "xnli", "en_dev") == ""
+
+
+def test_fetch_prints_the_commit_it_pinned(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import functools
+
+    from xstilts.data import hub
+
+    row = {"tokens": ["Köln"], "ner_tags": [5], "langs": ["de"]}
+    fake_fetch = functools.partial(
+        hub.fetch, load_dataset=lambda repo, config, **kwargs: [row],
+        resolve_revision=lambda repo: "c0ffee",
+    )  # fmt: skip
+    monkeypatch.setattr(hub, "fetch", fake_fetch)
+    assert cli.main(["fetch", "panx", "--lang", "de", "--out", str(tmp_path)]) == 0
+    assert "(revision c0ffee)" in capsys.readouterr().out
+    assert (tmp_path / "panx" / "de-test").is_file()

@@ -50,7 +50,7 @@ def test_valid_study_resolves_paths_against_the_yaml(tmp_path: Path) -> None:
             "intermediate.sampler: expected proportional, uniform or temperature",
         ),
         ("target_tasks: [xnli]\ntrackers: [neptune]\n", "trackers[0]: unknown tracker"),
-        ("target_tasks: [xnli]\nlanguages: [en, deu]\n", "languages[1]: unknown language 'deu'"),
+        ("target_tasks: [xnli]\nlanguages: [en, xx]\n", "languages[1]: no task carries 'xx'"),
         ("target_tasks: [xnli]\nseeds: [1, two]\n", "seeds[1]: expected an integer"),
         (
             "target_tasks: [xnli]\nencoder: {pooling: max}\n",

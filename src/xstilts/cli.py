@@ -414,12 +414,26 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise XstiltsError(f"fetch: unknown task {args.task!r}; known: {', '.join(sources)}")
     result = hub.fetch(
         sources[args.task], args.lang, args.out, args.repo, revision=args.revision,
-        allow_bucc_gold_only=args.allow_bucc_gold_only,
+        allow_bucc_gold_only=args.allow_bucc_gold_only, progress=True,
     )  # fmt: skip
-    print(f"xstilts: wrote {len(result.files)} files under {result.task_dir}")
+    revisions = {entry.get("revision") for entry in _fetch_record(result.task_dir).values()}
+    pinned = ", ".join(sorted(str(r) for r in revisions)) or "none"
+    print(f"xstilts: wrote {len(result.files)} files under {result.task_dir} (revision {pinned})")
     for note in result.notes:
         print(f"note: {note}")
     return 0
+
+
+def _fetch_record(task_dir: Path) -> dict:
+    """The files recorded in a task folder's ``hub-source.json``."""
+    import json
+
+    from xstilts.data.hub import SOURCE_FILE
+
+    try:
+        return json.loads((task_dir / SOURCE_FILE).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
 def cmd_langs(args: argparse.Namespace) -> int:
@@ -547,7 +561,11 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--lang", nargs="*", default=[], help="languages (default: all)")
     fetch.add_argument("--out", type=Path, metavar="DATA_DIR", help="the study's data_dir")
     fetch.add_argument("--repo", help="dataset repo (default: the task's own, google/xtreme)")
-    fetch.add_argument("--revision", default=None, help="pin a dataset revision")
+    fetch.add_argument(
+        "--revision",
+        default=None,
+        help="dataset commit (default: the Hub's current one; recorded in hub-source.json)",
+    )
     fetch.add_argument(
         "--allow-bucc-gold-only",
         action="store_true",

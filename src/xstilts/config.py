@@ -268,13 +268,7 @@ def validate_study(study: StudyConfig) -> None:
             raise ConfigError(
                 f"trackers[{i}]: unknown tracker {tracker!r}; expected tensorboard, mlflow or wandb"
             )
-    task_languages = {lang for spec in TASKS.values() for lang in spec.languages}
-    for i, code in enumerate(study.languages):
-        if code not in task_languages:
-            raise ConfigError(
-                f"languages[{i}]: unknown language {code!r}; use ISO 639-1 codes as the tasks do "
-                f"(e.g. en, de, sw, zh)"
-            )
+    study.languages = [_task_language(i, code) for i, code in enumerate(study.languages)]
     if not study.seeds:
         raise ConfigError("seeds: at least one seed is required")
     if study.encoder.attention not in ("sdpa", "eager"):
@@ -368,3 +362,20 @@ def load_study(path: str | Path) -> StudyConfig:
     study.data_dir = str((base / study.data_dir).resolve())
     study.output_dir = str((base / study.output_dir).resolve())
     return study
+
+
+def _task_language(index: int, code: str) -> str:
+    """A study language as the tasks key it (ISO 639-1). ISO 639-3 codes and the codes datasets
+    use (``swh`` in Tatoeba, ``cmn``, ``pes``) are mapped through the language table; a code no
+    task carries is an error naming the key."""
+    from xstilts.languages.table import is_known, to_iso639_1
+    from xstilts.tasks.registry import TASKS
+
+    carried = {lang for spec in TASKS.values() for lang in spec.languages}
+    iso1 = to_iso639_1(code) if isinstance(code, str) and is_known(code) else code
+    if iso1 not in carried:
+        raise ConfigError(
+            f"languages[{index}]: no task carries {code!r}; use ISO 639-1 or 639-3 "
+            "codes of the tasks' languages (e.g. en, de, sw/swh, zh/cmn; xstilts langs lists them)"
+        )
+    return str(iso1)

@@ -53,8 +53,11 @@ def test_fetch_converts_every_planned_split_and_records_the_source(tmp_path: Pat
     assert found("panx", tmp_path, "test") == ["de", "en"]
     assert load("panx", tmp_path, "train", "de")[0].tags == ("B-LOC",)
     record = json.loads((tmp_path / "panx" / hub.SOURCE_FILE).read_text())
-    assert record["files"]["de-test"] == {
+    entry = record["files"]["de-test"]
+    assert entry.pop("sha256") == hub.resume.sha256_file(tmp_path / "panx" / "de-test")
+    assert entry == {
         "repo": "google/xtreme", "revision": "abc123", "config": "PAN-X.de", "split": "test",
+        "languages": ["de", "en"],
     }  # fmt: skip
     again = fetch(hub_source("panx"), ["de"], tmp_path, revision="abc123", load_dataset=fake)
     assert again.files == result.files

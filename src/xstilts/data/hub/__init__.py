@@ -88,6 +88,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from xstilts.data.hub.configs import (
     BUCC_HUB_LANGUAGES,
     DEFAULT_REPO,
@@ -103,6 +105,7 @@ from xstilts.data.hub.configs import (
     XQUAD_HUB_LANGUAGES,
     hub_splits,
 )
+from xstilts.data.hub.resume import ResolveRevision, fetched_before, hub_commit, pin, sha256_file
 from xstilts.data.hub.rows import Conversion, HubConversionWarning, Row, write_text
 from xstilts.data.hub.source import HubSource, hub_plan, select_languages
 from xstilts.data.hub.span_qa import MAX_OFFSET_SHIFT
@@ -208,15 +211,18 @@ def fetch(
     revision: str | None = None,
     allow_bucc_gold_only: bool = False,
     load_dataset: LoadDataset | None = None,
+    resolve_revision: ResolveRevision | None = None,
+    progress: bool = False,
 ) -> FetchResult:
     """Download the task ``source`` describes (a task spec's ``hub``) and write it in the
     official layout under ``out_dir``.
 
     ``languages`` are ISO 639-1 codes (all the Hub has when empty; English is added to tasks
-    trained on English). ``repo`` and ``revision`` replace the source's own (``revision`` pins
-    a Hub commit, for a reproducible study).
-    ``load_dataset`` replaces ``datasets.load_dataset`` (tests pass a fake one). Every file is
-    listed with its config and split in ``{out_dir}/{task}/hub-source.json``.
+    trained on English). ``repo`` and ``revision`` replace the source's own. ``load_dataset``
+    replaces ``datasets.load_dataset`` (tests pass a fake one). Every file is listed with its
+    config, split, commit and sha256 in ``{out_dir}/{task}/hub-source.json``.
+    Without ``revision``, all splits load at the commit ``resolve_revision`` returns (the Hub's
+    current one); splits fetched before at it and unchanged are skipped (:mod:`.resume`).
     """
     plan = hub_plan(source, languages)
     if source.gold_only and not allow_bucc_gold_only:
@@ -227,18 +233,32 @@ def fetch(
     loader = load_dataset or _datasets_loader()
     chosen = select_languages(source, languages)
     repo = repo or source.repo
+    notes: list[str] = []
+    if load_dataset is None:  # the real Hub: pin its current commit unless one is given
+        resolve_revision = resolve_revision or hub_commit
     revision = revision or source.revision
+    if revision is None and resolve_revision is not None:
+        revision = pin(repo, resolve_revision, notes)
     task_dir = Path(out_dir) / source.task
+    record = _read_record(task_dir)
     files: list[Path] = []
     sources: dict[str, dict[str, Any]] = {}
-    notes: list[str] = []
-    for config, split in plan:
+    for config, split in tqdm(
+        plan, desc=f"fetch {source.task}", unit="split", disable=not progress
+    ):
+        done = fetched_before(record, task_dir, (repo, config, split, revision), chosen, notes)
+        if done is not None:  # resumed: this split is on disk as recorded
+            files.extend(task_dir / name for name in done)
+            continue
         rows = _load(loader, repo, config, split, revision)
         with _warnings_as_notes(notes):
             written = convert_rows(source, config, split, rows, out_dir, languages=chosen)
         for path in written:
             files.append(path)
-            sources[path.relative_to(task_dir).as_posix()] = {"config": config, "split": split}
+            sources[path.relative_to(task_dir).as_posix()] = {
+                "config": config, "split": split, "languages": sorted(chosen),
+                "sha256": sha256_file(path),
+            }  # fmt: skip
     _record_sources(task_dir, repo, revision, sources)
     notes.extend(_task_notes(source, task_dir))
     return FetchResult(task_dir=task_dir, files=tuple(files), notes=tuple(notes))
@@ -309,14 +329,20 @@ def _record_sources(
 ) -> None:
     """Merge this fetch into ``hub-source.json`` (no timestamps: refetching changes nothing)."""
     path = task_dir / SOURCE_FILE
-    record: dict[str, Any] = {"files": {}}
-    if path.is_file():
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            record = {"files": {}}
-    files = dict(record.get("files", {}))
+    files = _read_record(task_dir)
     for name, source in sources.items():
         files[name] = {"repo": repo, "revision": revision, **source}
     record = {"files": dict(sorted(files.items()))}
     write_text(path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _read_record(task_dir: Path) -> dict[str, dict[str, Any]]:
+    """The ``files`` of ``hub-source.json`` (empty when absent or unreadable)."""
+    path = task_dir / SOURCE_FILE
+    if not path.is_file():
+        return {}
+    try:
+        files = json.loads(path.read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {name: entry for name, entry in files.items() if isinstance(entry, dict)}
