@@ -399,8 +399,10 @@ def test_family_refuses_unlabelled_training_and_scoring() -> None:
     unlabelled = [MultipleChoiceExample("0", "p", "q", ("a", "b"), None)]
     with pytest.raises(XstiltsError, match="training example '0' has no label"):
         mc.featurize(unlabelled, None, spec, 16)  # type: ignore[arg-type]
-    with pytest.raises(XstiltsError, match="gold labels of this split are hidden"):
-        mc.score([0], unlabelled, spec, "it")
+    assert mc.score([0], unlabelled, spec, "it") == {}  # all hidden: predicted, not scored
+    labelled = MultipleChoiceExample("1", "p", "q", ("a", "b"), 1)
+    with pytest.raises(XstiltsError, match="some gold labels of this split are hidden"):
+        mc.score([0, 1], [*unlabelled, labelled], spec, "it")
     with pytest.raises(XstiltsError, match="1 predictions for 2 examples"):
         mc.format_predictions(unlabelled * 2, [0])
 

@@ -228,3 +228,18 @@ def test_no_evaluation_data_says_where_it_looked(tmp_path: Path) -> None:
     assert "no evaluation data for task 'tatoeba'" in message
     assert "e.g. test 'sw'" in message and "tatoeba.swh-eng.swh" in message
     assert "download_data.sh" in message
+
+
+# ------------------------------------------------------------------------------ XTREME-R: XCOPA
+
+
+def test_xcopa_xtreme_download_layout_hides_the_zeroed_test_labels(tmp_path: Path) -> None:
+    record = {"premise": "P", "choice1": "a", "choice2": "b", "question": "cause", "idx": 0}
+    _write(tmp_path / "train-en.jsonl", json.dumps({**record, "label": 1}) + "\n")
+    _write(tmp_path / "val-sw.jsonl", json.dumps({**record, "label": 1}) + "\n")
+    _write(tmp_path / "test-sw.jsonl", json.dumps({**record, "label": 0}) + "\n")  # label forced
+    spec = TASKS["xcopa"]
+    assert [e.label for e in spec.load(tmp_path, "train", "en")] == [1]
+    assert spec.languages_found(tmp_path, "test") == ["sw"]
+    assert [e.label for e in spec.load(tmp_path, "dev", "sw")] == [1]
+    assert [e.label for e in spec.load(tmp_path, "test", "sw")] == [None]

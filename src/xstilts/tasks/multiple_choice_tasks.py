@@ -15,8 +15,10 @@ xcopa --train_lang en``, new run from the SIQA checkpoint) and predicts XCOPA ze
 
 Folder layouts (the task folder is ``{data_dir}/{task name}``; the first file found wins):
 
-- ``xcopa/``: the XTREME download (``scripts/download_data.sh``: ``{train,val,test}.en.jsonl``
-  renamed from COPA, ``{val,test}.{lang}.jsonl`` flat) or the releases unpacked side by side
+- ``xcopa/``: the XTREME download (``scripts/download_data.sh`` at 838c13b:
+  ``{train,val,test}-en.jsonl`` renamed from COPA, ``{val,test}-{lang}.jsonl`` flat, test labels
+  overwritten with 0 and therefore read as hidden; earlier versions wrote
+  ``{name}.{lang}.jsonl``) or the releases unpacked side by side
   (SuperGLUE ``COPA/{train,val,test}.jsonl``, ``cambridgeltl/xcopa`` ``data/{lang}/{val,test}.
   {lang}.jsonl``).
 - ``siqa/``: the XTREME download (``socialIQa_v1.4_{trn,dev}.jsonl``, answer letter in
@@ -31,6 +33,7 @@ Test splits of the intermediate tasks hide their labels, so they have no test sp
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -80,10 +83,12 @@ def _require_labels(
 
 
 def xcopa_candidates(name: str, language: str) -> list[str]:
-    """Where file ``name`` (train, val, test) of ``language`` may lie inside the xcopa folder."""
+    """Where file ``name`` (train, val, test) of ``language`` may lie inside the xcopa folder;
+    the last candidate is the name XTREME's ``download_xcopa`` gives it (``{name}-{lang}``)."""
+    xtreme = f"{name}-{language}.jsonl"
     if language == "en":
-        return [f"{name}.en.jsonl", f"COPA/{name}.jsonl"]
-    return [f"{name}.{language}.jsonl", f"data/{language}/{name}.{language}.jsonl"]
+        return [f"{name}.en.jsonl", f"COPA/{name}.jsonl", xtreme]
+    return [f"{name}.{language}.jsonl", f"data/{language}/{name}.{language}.jsonl", xtreme]
 
 
 def load_xcopa(task_dir: Path, split: str, language: str) -> list[MultipleChoiceExample]:
@@ -95,7 +100,12 @@ def load_xcopa(task_dir: Path, split: str, language: str) -> list[MultipleChoice
     name = _split_file(task_dir, split, _COPA_FILE)
     what = f"{'COPA' if language == 'en' else 'XCOPA'} {split} file for {language!r}"
     path = first_file(task_dir, xcopa_candidates(name, language), what)
-    return _require_labels(path, read_copa_jsonl(path), split)
+    examples = read_copa_jsonl(path)
+    if name == "test" and path.name == f"test-{language}.jsonl":
+        # XTREME's xcopa_preprocess overwrites every test label with 0 ("a label is still
+        # required by the dataset format"): those are not gold labels.
+        examples = [dataclasses.replace(example, label=None) for example in examples]
+    return _require_labels(path, examples, split)
 
 
 def xcopa_languages_found(task_dir: Path, split: str) -> list[str]:
