@@ -243,3 +243,23 @@ def test_xcopa_xtreme_download_layout_hides_the_zeroed_test_labels(tmp_path: Pat
     assert spec.languages_found(tmp_path, "test") == ["sw"]
     assert [e.label for e in spec.load(tmp_path, "dev", "sw")] == [1]
     assert [e.label for e in spec.load(tmp_path, "test", "sw")] == [None]
+
+
+@pytest.mark.parametrize(
+    ("task", "split", "hint"),
+    [
+        ("udpos", "test", "ud-treebanks-v2.5.tgz"),
+        ("panx", "test", "xstilts fetch panx"),
+        ("bucc2018", "test", "comparable.limsi.fr/bucc2018"),
+        ("pawsx", "test", "x-final.tar.gz"),
+        ("mlqa", "test", "MLQA_V1.zip"),
+        ("tydiqa", "test", "tydiqa-goldp-v1.1-dev.tgz"),
+        ("xquad", "test", "deepmind/xquad"),
+    ],
+)
+def test_every_xtreme_target_says_how_to_get_missing_data(
+    tmp_path: Path, task: str, split: str, hint: str
+) -> None:
+    with pytest.raises(DataError) as info:
+        TASKS[task].load(tmp_path, split, "de")
+    assert hint in str(info.value) and "download_data.sh" in str(info.value)

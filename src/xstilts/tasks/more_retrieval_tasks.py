@@ -45,7 +45,7 @@ from xstilts.data.retrieval_format import (
 )
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
-from xstilts.tasks.layout import first_file
+from xstilts.tasks.layout import first_file, xtreme_download
 from xstilts.tasks.recipe import xtreme_retrieval
 from xstilts.tasks.spec import TaskSpec
 
@@ -78,6 +78,10 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 # BUCC 2018
 # --------------------------------------------------------------------------------------------
 
+_BUCC_GET = (
+    "bucc2018-{lang}-en.{sample,training}-gold.tar.bz2 from https://comparable.limsi.fr/bucc2018/ "
+    f"extracted into the task folder (keeps the test gold), or {xtreme_download('bucc2018')}"
+)
 BUCC_ORIGINAL_SPLITS = {"dev": "sample", "test": "training"}
 
 
@@ -104,7 +108,10 @@ def load_bucc2018(task_dir: Path, split: str, language: str) -> list[RetrievalPa
     if stem is None:
         stems = _bucc_stems(task_dir, split, language)
         tried = ", ".join(f"{stem.relative_to(task_dir)}.{{{language},en}}" for stem in stems)
-        raise DataError(task_dir, None, f"no BUCC {split} files for {language!r}; tried {tried}")
+        raise DataError(
+            task_dir, None, f"no BUCC {split} files for {language!r}; tried {tried}; to get "
+            f"them: {_BUCC_GET}",
+        )  # fmt: skip
     gold = Path(f"{stem}.gold")
     return [
         read_bucc2018_files(

@@ -60,6 +60,7 @@ from xstilts.data.tagging_format import (
 )
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
+from xstilts.tasks.layout import xtreme_download
 from xstilts.tasks.recipe import jiant_intermediate, xtreme_tagging
 from xstilts.tasks.spec import TaskSpec
 
@@ -75,6 +76,15 @@ CCG_LABEL_COUNT = 1363
 CCG_LABELS: tuple[str, ...] = tuple(str(i) for i in range(CCG_LABEL_COUNT))
 CCG_SPLITS = ("train", "dev", "test")
 
+_UDPOS_GET = (
+    "ud-treebanks-v2.5.tgz (v2.7 for lt pl uk wo ro) from https://lindat.mff.cuni.cz extracted "
+    f"into the task folder, or {xtreme_download('udpos')}"
+)
+_PANX_GET = (
+    "the WikiANN {lang}.tar.gz files (AmazonPhotos.zip, see XTREME's README) extracted and "
+    f"renamed {{lang}}-{{split}}, or {xtreme_download('panx')}, "
+    "or xstilts fetch panx --out DATA_DIR"
+)
 _UD_FILE = re.compile(r"^([a-z]+)_[^-]+-ud-(train|dev|test)\.conllu$")
 _XTREME_TSV = re.compile(r"^(train|dev|test)-([a-z]+)\.tsv$")
 _RAW_PANX = re.compile(r"^([a-z]+)-(train|dev|test)$")
@@ -127,7 +137,7 @@ def load_udpos(task_dir: Path, split: str, language: str) -> list[TaggingExample
             task_dir,
             None,
             f"no UD-POS {split} data for {language!r}: expected {split}-{language}.tsv or "
-            f"{language}_*-ud-{split}.conllu",
+            f"{language}_*-ud-{split}.conllu (anywhere below); to get it: {_UDPOS_GET}",
         )
     examples: list[TaggingExample] = []
     for path in treebanks:
@@ -173,7 +183,8 @@ def load_panx(task_dir: Path, split: str, language: str) -> list[TaggingExample]
     raise DataError(
         task_dir,
         None,
-        f"no PAN-X {split} data for {language!r}: expected {processed.name} or {raw.name}",
+        f"no PAN-X {split} data for {language!r}: expected {processed.name} or {raw.name}; "
+        f"to get it: {_PANX_GET}",
     )
 
 
