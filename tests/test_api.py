@@ -39,13 +39,13 @@ def test_rows_carry_their_settings_and_a_group(store: Path) -> None:
     assert set(rows["target.learning_rate"]) == {3e-5, 1e-5}
     assert rows["retrieval.layer"].tolist() == [8, 8, 8]
     assert "target.eval_batch_size" not in rows  # changes speed, not results
-    groups = rows.groupby("config_group")["run_id"].apply(sorted).tolist()
+    groups = rows.groupby("config_id")["run_id"].apply(sorted).tolist()
     assert sorted(groups) == [["a", "b"], ["c"]]  # seeds share a group, a new lr does not
 
 
 def test_language_table_refuses_mixed_settings(store: Path) -> None:
     rows = load_rows(store)
-    with pytest.raises(XstiltsError, match="2 different settings"):
+    with pytest.raises(XstiltsError, match="rows of 2 configurations"):
         language_table(rows, "xnli")
     one = rows[rows["target.learning_rate"] == 3e-5]
     assert language_table(one, "xnli").loc["de", "none"] == 65.0  # mean of the two seeds
@@ -54,6 +54,10 @@ def test_language_table_refuses_mixed_settings(store: Path) -> None:
 def test_settings_of_flattens_sections() -> None:
     config = json.dumps({"study": {"encoder": {"name": "x", "attention": "sdpa"}, "name": "s"}})
     assert settings_of(config) == {"encoder.attention": "sdpa", "encoder.name": "x"}
+    # Effective values (recipe < study < override) win over the study's section.
+    effective = {"target": {"values": {"learning_rate": 2e-5}, "sources": {}}}
+    config = json.dumps({"study": {"target": {"learning_rate": 1e-5}}, "effective": effective})
+    assert settings_of(config) == {"target.learning_rate": 2e-5}
 
 
 def test_missing_store_is_one_line(tmp_path: Path) -> None:
