@@ -9,7 +9,7 @@ STAMP := $(VENV)/.xstilts-installed
 # not whatever was released since). `make lock` rewrites it from the current .venv.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test test-all lint bench clean lock
+.PHONY: demo test test-all lint typecheck bench clean lock
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,13 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -m ''
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+
+# mypy over src/xstilts (settings in pyproject.toml: strict on experiments/, train/, tasks/)
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks

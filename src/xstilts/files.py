@@ -127,7 +127,7 @@ def _fsync_path(path: Path) -> None:
         os.close(descriptor)
 
 
-def atomic_write_with(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write_with(path: Path, write: Callable[[Path], object]) -> None:
     """Let ``write`` fill a temporary name, then rename it onto ``path`` (old or new, never a
     part); on any failure the temporary is removed and a wrapped OS error is raised as such."""
     path.parent.mkdir(parents=True, exist_ok=True)

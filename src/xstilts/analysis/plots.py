@@ -15,12 +15,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -29,7 +31,7 @@ from xstilts.analysis.statistics import DISTANCES, MIN_RESIDUAL_DF, VOLUME, Anal
 from xstilts.experiments.schema import BASELINE
 
 DPI = 100
-COLORS = matplotlib.colormaps["tab10"].colors
+COLORS = cast(Sequence[Any], cast(ListedColormap, matplotlib.colormaps["tab10"]).colors)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
@@ -144,7 +146,7 @@ def gain_vs_volume_figure(frame: pd.DataFrame, encoder: str, volume_label: str) 
                 grid = np.linspace(x.min(), x.max(), 50)
                 line, band_low, band_high = fit_line_with_band(x, y, grid)
                 axis.plot(grid, line, color=color, linewidth=1.2)
-                if band_low is not None:
+                if band_low is not None and band_high is not None:
                     axis.fill_between(grid, band_low, band_high, color=color, alpha=0.15)
         axis.axhline(0, color="grey", linewidth=0.6, linestyle=":")
         axis.set_title(target)

@@ -42,7 +42,7 @@ def digest(spec_text: str, arrays: Arrays) -> str:
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])
         hasher.update(f"{name}|{array.dtype.str}|{array.shape}".encode())
-        hasher.update(memoryview(array).cast("B"))
+        hasher.update(array.data.cast("B"))
     return hasher.hexdigest()
 
 

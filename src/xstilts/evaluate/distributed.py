@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import torch
 
 Item = TypeVar("Item")
@@ -24,7 +25,9 @@ def rank_and_world() -> tuple[int, int]:
     return 0, 1
 
 
-def sharded(items: Sequence[Item], compute: Callable[[Sequence[Item]], Sequence[Any]]) -> list:
+def sharded(
+    items: Sequence[Item], compute: Callable[[Sequence[Item]], Sequence[Any] | np.ndarray]
+) -> list[Any]:
     """``list(compute(items))``, computed a ``1/w`` share per process and gathered to all.
 
     ``compute`` must return one picklable result per item, in order; every process must call

@@ -43,7 +43,7 @@ def predict_classification(
         batch = collate([features[i] for i in indices], tokenizer.pad_token_id)
         logits = model(task, batch["input_ids"].to(device), batch["attention_mask"].to(device))
         predicted[indices] = logits.argmax(-1).cpu().numpy()
-    return [labels[i] for i in predicted]
+    return [labels[int(i)] for i in predicted]
 
 
 def embed_sentences(

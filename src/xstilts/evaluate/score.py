@@ -30,8 +30,9 @@ exists, the line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Set
 from pathlib import Path
+from typing import cast
 
 from xstilts.errors import DataError, XstiltsError
 from xstilts.evaluate import metrics
@@ -114,7 +115,8 @@ def score_folder(pred_dir: PathLike, gold_dir: PathLike, version: str) -> dict[s
         raise XstiltsError(
             f"{pred_root}: no task folder of {version} (expected some of {expected})"
         )
-    summary = summarize({task: entry["avg_metric"] for task, entry in tasks.items()}, version)
+    averages = {task: cast(float, entry["avg_metric"]) for task, entry in tasks.items()}
+    summary = summarize(averages, version)
     return {**summary, **tasks, **partial}
 
 
@@ -285,7 +287,7 @@ def _check_count(pred: Path, n_pred: int, gold: Path, n_gold: int, what: str) ->
 
 
 def _check_labels(
-    spec: TaskSpec, rows: list[tuple[int, object]], gold_labels: set, pred: Path
+    spec: TaskSpec, rows: Sequence[tuple[int, object]], gold_labels: Set[object], pred: Path
 ) -> None:
     """A prediction uses one of the task's labels or one its gold file uses (compared as text:
     XCOPA's labels are the integers 0 and 1)."""

@@ -150,11 +150,9 @@ def _field(path: Path, node: object, key: str, where: str) -> list:
 
 
 def _answer_texts(path: Path, qa: dict, where: str) -> list[str]:
-    texts = [
-        answer.get("text") if isinstance(answer, dict) else None
-        for answer in _field(path, qa, "answers", where)
-    ]
-    if not texts or not all(isinstance(text, str) for text in texts):
+    answers = _field(path, qa, "answers", where)
+    texts = [answer["text"] for answer in answers if isinstance(answer, dict)]
+    if not texts or len(texts) != len(answers) or not all(isinstance(t, str) for t in texts):
         raise DataError(path, None, f"{where} needs at least one answer with a string 'text'")
     return texts
 

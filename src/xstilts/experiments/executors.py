@@ -62,7 +62,8 @@ def _intermediate_job(study: StudyConfig, combo: str, seed: int) -> str:
 def _target_job(
     study: StudyConfig, seed: int, combo: str, target: str, run_id: str, *_dependencies: Any
 ) -> RunRecords:
-    return _worker_runner(study).run_unit(seed, combo, target, run_id)
+    records: RunRecords = _worker_runner(study).run_unit(seed, combo, target, run_id)
+    return records
 
 
 def run_ray(

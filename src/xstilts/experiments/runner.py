@@ -16,7 +16,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,7 +50,7 @@ from xstilts.files import (
     verify_manifest,
 )
 from xstilts.locking import output_lock
-from xstilts.models.encoder import load_encoder
+from xstilts.models.encoder import hidden_size, load_encoder, word_embeddings
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks.recipe import Selection
 from xstilts.tasks.spec import TaskSpec
@@ -76,7 +76,7 @@ __all__ = ["STORE_NAME", "StudyRunner", "StudySummary", "run_study"]
 def build_encoder(study: StudyConfig) -> tuple[nn.Module, Any]:
     encoder, tokenizer = load_encoder(study.encoder.name, study.encoder.attention)
     if study.encoder.freeze_embeddings:
-        encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+        word_embeddings(encoder).weight.requires_grad_(False)
     return encoder, tokenizer
 
 
@@ -158,7 +158,7 @@ def train_phase(
     def batches_for_epoch(epoch: int) -> list[dict[str, Any]]:
         # A pure function of (seed, epoch): a resumed run rebuilds exactly the same batches.
         generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
-        per_task = []
+        per_task: list[list[dict[str, Any]]] = []
         for name, feats in features.items():
             lengths = [ops[name].feature_length(f) for f in feats]
             batches = []
@@ -167,7 +167,7 @@ def train_phase(
                 batch["task"] = name
                 batches.append(batch)
             per_task.append(batches)
-        return interleave(per_task, config.sampler, config.temperature, generator)  # type: ignore[return-value]
+        return interleave(per_task, config.sampler, config.temperature, generator)
 
     current_epoch: dict[int, list[dict[str, Any]]] = {}
 
@@ -214,7 +214,7 @@ def train_phase(
 
 def new_head(study: StudyConfig, encoder: nn.Module, spec: TaskSpec) -> nn.Module:
     family = trainable_family(spec.family)
-    return family.new_head(encoder.config.hidden_size, spec, study.encoder)
+    return family.new_head(hidden_size(encoder), spec, study.encoder)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,7 +511,7 @@ class StudyRunner(StudyPlan):
         items: list[dict[str, Any]] = []
 
         def score_all(
-            chosen: dict[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
+            chosen: Mapping[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
             clock = time.perf_counter()
             predictions = predict_sets(

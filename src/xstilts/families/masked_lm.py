@@ -37,7 +37,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -48,6 +48,7 @@ from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import accuracy
 from xstilts.evaluate.predict import model_device
 from xstilts.families.base import Family, Tokenizer
+from xstilts.models.encoder import word_embeddings
 from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.spec import TaskSpec
 
@@ -173,6 +174,8 @@ class MaskedLMHead(nn.Module):
     copy and ``named_parameters()`` of the whole model lists ``E`` once, under the encoder.
     """
 
+    _word_embeddings: nn.Embedding | None  # set by tie(), outside the module registry
+
     def __init__(self, hidden_size: int, vocab_size: int, layer_norm_eps: float) -> None:
         super().__init__()
         self.dense = nn.Linear(hidden_size, hidden_size)
@@ -184,7 +187,7 @@ class MaskedLMHead(nn.Module):
 
     def tie(self, model: nn.Module) -> None:
         """Use ``model.encoder``'s input word embeddings as the decoder (idempotent)."""
-        embeddings = model.encoder.get_input_embeddings()
+        embeddings = word_embeddings(_encoder(model))
         if embeddings is self._word_embeddings:
             return
         rows = embeddings.weight.shape[0]
@@ -196,7 +199,7 @@ class MaskedLMHead(nn.Module):
         object.__setattr__(self, "_word_embeddings", embeddings)
 
     @property
-    def decoder_weight(self) -> nn.Parameter:
+    def decoder_weight(self) -> torch.Tensor:
         """The tied decoder matrix (the encoder's word embeddings); needs :meth:`tie` first."""
         if self._word_embeddings is None:
             raise RuntimeError("masked-LM head used before tie(model)")
@@ -297,6 +300,16 @@ def new_head(hidden_size: int, spec: TaskSpec, encoder: EncoderConfig) -> nn.Mod
 
 # ---------------------------------------------------------------------------------------------
 # Loss, prediction, score
+def _encoder(model: nn.Module) -> nn.Module:
+    """``model.encoder`` of an ``EncoderWithHeads`` (typed: ``nn.Module.__getattr__`` is not)."""
+    return cast(nn.Module, model.encoder)
+
+
+def _head(model: nn.Module, task: str) -> MaskedLMHead:
+    """The masked-LM head of ``task`` in an ``EncoderWithHeads``."""
+    return cast(MaskedLMHead, cast(nn.ModuleDict, model.heads)[task])
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -305,10 +318,10 @@ def _masked_logits(
     selected: torch.Tensor,
 ) -> torch.Tensor:  # fmt: skip
     """Logits ``(masked tokens, vocabulary)`` at the selected positions, in row-major order."""
-    head = model.heads[task]
+    head = _head(model, task)
     head.tie(model)
     device = attention_mask.device
-    hidden = model.encoder(
+    hidden = _encoder(model)(
         input_ids=corrupted.to(device), attention_mask=attention_mask
     ).last_hidden_state
     return head(hidden[selected.to(device)])
@@ -317,7 +330,7 @@ def _masked_logits(
 def loss(model: nn.Module, task: str, batch: dict[str, Any]) -> torch.Tensor:
     """Cross-entropy over freshly masked positions (masks from torch's global CPU generator)."""
     input_ids = batch["input_ids"]
-    embedding_rows = model.encoder.get_input_embeddings().weight.shape[0]
+    embedding_rows = word_embeddings(_encoder(model)).weight.shape[0]
     corrupted, selected = mask_tokens(
         input_ids,
         _eligible(batch),
@@ -325,7 +338,7 @@ def loss(model: nn.Module, task: str, batch: dict[str, Any]) -> torch.Tensor:
         min(batch["vocab_size"], embedding_rows),
     )
     if not selected.any():  # a batch with no maskable token at all (lines of only <unk>)
-        return model.heads[task].bias.sum() * 0.0
+        return _head(model, task).bias.sum() * 0.0
     logits = _masked_logits(model, task, corrupted, batch["attention_mask"], selected)
     gold = input_ids.detach().cpu()[selected].to(logits.device)
     return nn.functional.cross_entropy(logits.float(), gold)
@@ -355,7 +368,7 @@ def predict(
     """Argmax token at each position of the fixed-seed dev masking, one result per line."""
     model.eval()
     features = featurize(examples, tokenizer, spec, max_length)
-    embedding_rows = model.encoder.get_input_embeddings().weight.shape[0]
+    embedding_rows = word_embeddings(_encoder(model)).weight.shape[0]
     generator = torch.Generator().manual_seed(DEV_MASKING_SEED)
     corrupted_rows: list[torch.Tensor] = []
     selected_rows: list[torch.Tensor] = []

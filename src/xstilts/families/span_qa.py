@@ -372,7 +372,7 @@ def predict(
     by_example: dict[int, list[int]] = defaultdict(list)
     for i, feature in enumerate(features):
         by_example[feature.example_index].append(i)
-    settings = {
+    settings: dict[str, Any] = {
         "n_best": int(_setting(spec, "n_best", N_BEST)),
         "max_answer_length": int(_setting(spec, "max_answer_length", MAX_ANSWER_LENGTH)),
         "allow_no_answer": _protocol(spec) == "squad_v2",

