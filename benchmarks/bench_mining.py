@@ -6,7 +6,7 @@ sentence, so there are true pairs to find) and run the same algorithm — ratio 
 nearest neighbours in both directions, "max" retrieval, greedy 1:1 acceptance
 (``google-research/xtreme:third_party/utils_retrieve.py``'s ``mine_bitext``):
 
-- **xstilts**: ``xstilts.families.retrieval_mining.max_margin_pairs`` with its default backend
+- **xstilts**: ``xstilts.families.retrieval_bucc.max_margin_pairs`` with its default backend
   (``auto``: faiss ``IndexFlatIP`` on a CPU when faiss is installed, else a blocked torch
   matmul + ``topk`` whose memory stays near 512 MiB);
 - **naive numpy**: the full ``n x n`` similarity matrix ``x @ y.T``, then
@@ -32,7 +32,7 @@ K = 4
 
 def synthetic_embeddings(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``(x, y)``, unit rows; ``y[perm[i]]`` is a noisy copy of ``x[i]`` for half the rows."""
-    from xstilts.families.retrieval_mining import normalize_rows
+    from xstilts.families.knn import normalize_rows
 
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, DIM), dtype=np.float32)
@@ -92,16 +92,16 @@ def _timed(fn: Any, flops: float, peak_gflops: float) -> dict[str, Any]:
 def run(
     peak_gflops: float, ratio_size: int, peak_sizes: list[int], repeats: int, log: Any
 ) -> tuple[list[Measurement], dict[str, Any]]:
-    from xstilts.families import retrieval_mining
+    from xstilts.families import knn, retrieval_bucc
 
-    backend = "faiss" if retrieval_mining.faiss_available() else "torch"
+    backend = "faiss" if knn.faiss_available() else "torch"
     x, y = synthetic_embeddings(ratio_size)
     flops = 2 * 2.0 * len(x) * len(y) * DIM
     log(f"mining: {ratio_size} x {ratio_size} sentences, xstilts ({backend}) vs naive numpy")
     runs = alternate(
         {
             "xstilts": lambda: _timed(
-                lambda: retrieval_mining.max_margin_pairs(x, y, K), flops, peak_gflops
+                lambda: retrieval_bucc.max_margin_pairs(x, y, K), flops, peak_gflops
             ),
             "naive": lambda: _timed(lambda: naive_numpy_pairs(x, y), flops, peak_gflops),
         },
@@ -149,7 +149,7 @@ def run(
         log(f"mining: {size} x {size} sentences, xstilts only")
         xs, ys = synthetic_embeddings(size, seed=1)
         result = _timed(
-            lambda xs=xs, ys=ys: retrieval_mining.max_margin_pairs(xs, ys, K),
+            lambda xs=xs, ys=ys: retrieval_bucc.max_margin_pairs(xs, ys, K),
             2 * 2.0 * size * size * DIM,
             peak_gflops,
         )

@@ -191,7 +191,7 @@ METHOD = """\
   hand-tuned loop the ratio is bounded by its padded tokens ÷ ours (in the JSON:
   `padded_token_ratio`).
 - **Mining** (`bench_mining.py`): the same synthetic unit embeddings (d = 384, half the target
-  side noisy copies of source sentences) mined by `retrieval_mining.max_margin_pairs` (k = 4,
+  side noisy copies of source sentences) mined by `retrieval_bucc.max_margin_pairs` (k = 4,
   ratio margin, max strategy, greedy 1:1; faiss or blocked torch k-NN) and by naive numpy (full
   similarity matrix + `argsort` k-NN, same margin and acceptance); mined pairs checked identical.
   FLOPs = two k-NN searches × 2·n·m·d.

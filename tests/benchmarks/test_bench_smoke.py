@@ -71,7 +71,7 @@ def test_quick_suite_writes_table_and_json(tmp_path: Path) -> None:
 def test_naive_miner_mines_what_xstilts_mines(bench_modules: Path) -> None:
     import bench_mining
 
-    from xstilts.families.retrieval_mining import max_margin_pairs
+    from xstilts.families.retrieval_bucc import max_margin_pairs
 
     x, y = bench_mining.synthetic_embeddings(300, seed=5)
     ours = max_margin_pairs(x, y, bench_mining.K, backend="torch")

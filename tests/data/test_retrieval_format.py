@@ -15,10 +15,9 @@ from xstilts.data.retrieval_format import (
     read_mewslix_entities,
     read_mewslix_mentions,
     read_mewslix_pairs,
-    read_tatoeba,
-    read_tatoeba_files,
 )
 from xstilts.errors import DataError
+from xstilts.tasks.registry import get_task
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -71,7 +70,8 @@ def test_bucc_line_without_tab_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_tatoeba_aligned_lines() -> None:
-    pair = read_tatoeba(FIXTURES / "tatoeba", "deu", language="de")
+    """The one Tatoeba reader is the task's loader (LASER layout: line i pairs with line i)."""
+    (pair,) = get_task("tatoeba").load(FIXTURES / "tatoeba", "test", "de")
     assert pair.language == "de"
     assert pair.source[1] == "Wo ist der Bahnhof?"
     assert pair.target[1] == "Where is the train station?"
@@ -80,13 +80,10 @@ def test_tatoeba_aligned_lines() -> None:
 
 def test_tatoeba_line_count_mismatch(tmp_path: Path) -> None:
     source, target = tmp_path / "tatoeba.fra-eng.fra", tmp_path / "tatoeba.fra-eng.eng"
-    source.write_text("Bonjour.\nMerci.\n", encoding="utf-8")
+    source.write_text("Bonjour.\nMerci.\nSalut.\n", encoding="utf-8")
     target.write_text("Hello.\n", encoding="utf-8")
-    with pytest.raises(DataError, match=re.escape(f"{target}: has 1 lines but")):
-        read_tatoeba_files(source, target, language="fr")
-    target.write_text("", encoding="utf-8")
-    with pytest.raises(DataError, match=re.escape(f"{target}: empty file")):
-        read_tatoeba_files(source, target, language="fr")
+    with pytest.raises(DataError, match=re.escape(f"{target}: 1 lines but")):
+        get_task("tatoeba").load(tmp_path, "test", "fr")
 
 
 # -------------------------------------------------------------------- LAReQA

@@ -127,58 +127,6 @@ def _read_id_sentences(path: Path) -> tuple[list[str], list[str]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Tatoeba
-# --------------------------------------------------------------------------------------------
-
-
-def read_tatoeba(
-    directory: str | Path, iso639_3: str, *, language: str | None = None
-) -> RetrievalPair:
-    """Read ``tatoeba.{xxx}-eng.{xxx}``/``.eng`` from a LASER ``data/tatoeba/v1`` folder.
-
-    ``language`` is what the pair is labelled with (e.g. the ISO 639-1 code used elsewhere in a
-    study); it defaults to the 3-letter code of the file names.
-    """
-    directory = Path(directory)
-    stem = directory / f"tatoeba.{iso639_3}-eng"
-    return read_tatoeba_files(
-        Path(f"{stem}.{iso639_3}"), Path(f"{stem}.eng"), language=language or iso639_3
-    )
-
-
-def read_tatoeba_files(
-    source_path: str | Path, target_path: str | Path, *, language: str
-) -> RetrievalPair:
-    """Read two line-aligned Tatoeba files; ids are line indices, gold pairs line *i* with *i*."""
-    source = _read_lines(Path(source_path))
-    target = _read_lines(Path(target_path))
-    if len(source) != len(target):
-        raise DataError(
-            target_path,
-            None,
-            f"has {len(target)} lines but {source_path} has {len(source)}; they must align",
-        )
-    ids = tuple(str(index) for index in range(len(source)))
-    return RetrievalPair(
-        language=language,
-        source_ids=ids,
-        source=tuple(source),
-        target_ids=ids,
-        target=tuple(target),
-        gold=tuple((index, index) for index in ids),
-    )
-
-
-def _read_lines(path: Path) -> list[str]:
-    lines = list(open_text(path))
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines:
-        raise DataError(path, None, "empty file; expected one sentence per line")
-    return lines
-
-
-# --------------------------------------------------------------------------------------------
 # LAReQA (XQuAD-R)
 # --------------------------------------------------------------------------------------------
 

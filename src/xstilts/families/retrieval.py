@@ -1,7 +1,10 @@
-"""Retrieval targets scored straight from an encoder: Tatoeba (BUCC, LAReQA, Mewsli-X join here).
+"""Retrieval targets scored straight from an encoder, one module per protocol.
 
-Sentences are embedded as XTREME does: mean-pooled ``hidden_states[layer]`` over all non-pad
-tokens (``evaluate.predict.embed_sentences``); the layer is part of the run config and recorded.
+A task's spec names its protocol (``TaskSpec.protocol``): ``tatoeba`` (nearest neighbour, XTREME
+direction; :mod:`.retrieval_tatoeba`), ``bucc`` (margin-based bitext mining;
+:mod:`.retrieval_bucc`), ``ranking`` (mAP@20 over a shared pool; :mod:`.retrieval_ranking`).
+All embed sentences with the one function of :mod:`.retrieval_embed` and search neighbours with
+:mod:`.knn` (Tatoeba's top-1 uses ``evaluate.predict.nearest_neighbours``).
 """
 
 from __future__ import annotations
@@ -13,55 +16,12 @@ from typing import Any
 from torch import nn
 
 from xstilts.config import RetrievalConfig
-from xstilts.data.examples import RetrievalPair
 from xstilts.errors import XstiltsError
-from xstilts.evaluate.metrics import tatoeba_accuracy
-from xstilts.evaluate.predict import embed_sentences, nearest_neighbours
 from xstilts.families.base import RetrievalFamily, Tokenizer
-from xstilts.families.retrieval_mining import evaluate_bucc, evaluate_ranking
+from xstilts.families.retrieval_bucc import evaluate_bucc
+from xstilts.families.retrieval_ranking import evaluate_ranking
+from xstilts.families.retrieval_tatoeba import evaluate_tatoeba
 from xstilts.tasks.spec import TaskSpec
-
-
-def _embed(
-    encoder: nn.Module, tokenizer: Tokenizer, texts: Sequence[str], settings: RetrievalConfig
-):  # type: ignore[no-untyped-def]
-    return embed_sentences(
-        encoder, tokenizer, texts, settings.layer, settings.max_length, settings.batch_size
-    )
-
-
-def evaluate_tatoeba(
-    encoder: nn.Module,
-    tokenizer: Tokenizer,
-    sets: dict[str, Sequence[Any]],
-    spec: TaskSpec,
-    settings: RetrievalConfig,
-    language: str,
-    work_dir: Path,
-) -> dict[tuple[str, str], float]:
-    """XTREME direction: the other language is indexed, each English sentence queries it.
-
-    The prediction for English line i is the index of a source line (google-research/xtreme
-    ``third_party/utils_retrieve.py`` and ``evaluate.py``: Tatoeba accuracy = top-1 match).
-    """
-    scores: dict[tuple[str, str], float] = {}
-    for split, pairs in sets.items():
-        pair: RetrievalPair = pairs[0]
-        source = _embed(encoder, tokenizer, pair.source, settings)
-        english = _embed(encoder, tokenizer, pair.target, settings)
-        predicted = nearest_neighbours(english, source).tolist()
-        source_position = {sid: i for i, sid in enumerate(pair.source_ids)}
-        target_position = {tid: i for i, tid in enumerate(pair.target_ids)}
-        gold = [-1] * len(pair.target_ids)
-        for source_id, target_id in pair.gold:
-            gold[target_position[target_id]] = source_position[source_id]
-        if pair.gold:  # XTREME's download hides the gold: predicted, not scored
-            scores[(split, "accuracy")] = tatoeba_accuracy(predicted, gold)
-        (work_dir / f"{split}-{language}.tsv").write_text(
-            "".join(f"{index}\n" for index in predicted), encoding="utf-8"
-        )
-    return scores
-
 
 PROTOCOLS = {"tatoeba": evaluate_tatoeba, "bucc": evaluate_bucc, "ranking": evaluate_ranking}
 

@@ -2,7 +2,7 @@
 
 The readers live in :mod:`xstilts.data.retrieval_format`; this module says where each split sits
 in a task folder and turns the records into what the protocols in
-:mod:`xstilts.families.retrieval_mining` consume.
+:mod:`xstilts.families.retrieval_bucc` and :mod:`~xstilts.families.retrieval_ranking` consume.
 
 * **bucc2018** (protocol ``bucc``): one :class:`~xstilts.data.examples.RetrievalPair` per split.
   Three layouts are accepted, first match wins:

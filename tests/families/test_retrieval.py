@@ -19,18 +19,15 @@ from xstilts.evaluate import metrics
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES
 from xstilts.experiments.runner import STORE_NAME, run_study
 from xstilts.experiments.store import ResultStore
-from xstilts.families import retrieval, retrieval_mining
-from xstilts.families.retrieval_mining import (
-    _knn_torch,
+from xstilts.families import knn, retrieval, retrieval_bucc, retrieval_ranking
+from xstilts.families.knn import _knn_torch, knn_search, normalize_rows
+from xstilts.families.retrieval_bucc import (
     evaluate_bucc,
-    evaluate_ranking,
-    knn_search,
     max_margin_pairs,
-    normalize_rows,
     pairs_to_ids,
-    rank_pool,
     unique_sentences,
 )
+from xstilts.families.retrieval_ranking import evaluate_ranking, rank_pool
 from xstilts.models.encoder import load_encoder
 from xstilts.tasks import more_retrieval_tasks, registry
 from xstilts.tasks.more_retrieval_tasks import (
@@ -113,7 +110,7 @@ def test_ratio_margin_max_strategy_golden_4x4() -> None:
     x, y = _cosine_space(HUB)
     assert np.allclose(x @ y.T, HUB, atol=1e-6)
     assert list((x @ y.T).argmax(axis=1)[:2]) == [3, 3]
-    for backend in ("torch", "faiss") if retrieval_mining.faiss_available() else ("torch",):
+    for backend in ("torch", "faiss") if knn.faiss_available() else ("torch",):
         mined = max_margin_pairs(x, y, neighbourhood=2, backend=backend)
         assert [(i, j) for _, i, j in mined] == [(2, 2), (1, 1), (0, 0)]
         assert [score for score, _, _ in mined] == pytest.approx(
@@ -151,7 +148,7 @@ def test_each_distinct_sentence_is_embedded_once(monkeypatch: pytest.MonkeyPatch
         seen.append(tuple(texts))
         return np.array([vectors[t] for t in texts], dtype=np.float32)
 
-    monkeypatch.setattr(retrieval_mining, "_embed", fake_embed)
+    monkeypatch.setattr(retrieval_bucc, "embed", fake_embed)
     pair = RetrievalPair(
         language="de",
         source_ids=("s1", "s2", "s3"),
@@ -159,7 +156,7 @@ def test_each_distinct_sentence_is_embedded_once(monkeypatch: pytest.MonkeyPatch
         target_ids=("t1", "t2"),
         target=("Hello world.", "Good day."),
     )
-    mined = retrieval_mining.mine_bucc(None, None, pair, SETTINGS, duplicates="all")  # type: ignore[arg-type]
+    mined = retrieval_bucc.mine_bucc(None, None, pair, SETTINGS, duplicates="all")  # type: ignore[arg-type]
     assert seen == [("Hallo Welt.", "Guten Tag."), ("Hello world.", "Good day.")]
     assert {(s, t) for _, s, t in mined} == {("s1", "t1"), ("s3", "t1"), ("s2", "t2")}
 
@@ -225,7 +222,7 @@ def _pair(gold: tuple[tuple[str, str], ...], split: str) -> RetrievalPair:
 def fixed_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
     by_split = {"dev": DEV_CANDIDATES, "test": TEST_CANDIDATES}
     monkeypatch.setattr(
-        retrieval_mining, "mine_bucc", lambda enc, tok, pair, *args: by_split[pair.source_ids[0]]
+        retrieval_bucc, "mine_bucc", lambda enc, tok, pair, *args: by_split[pair.source_ids[0]]
     )
 
 
@@ -389,14 +386,14 @@ def test_ranking_protocol_end_to_end_with_the_tiny_encoder(
 ) -> None:
     encoder, tokenizer = tiny
     calls: list[int] = []
-    real_embed = retrieval_mining._embed
+    real_embed = retrieval_ranking.embed
 
     def counting_embed(enc, tok, texts, max_length, settings):  # type: ignore[no-untyped-def]
         calls.append(len(texts))
         return real_embed(enc, tok, texts, max_length, settings)
 
-    monkeypatch.setattr(retrieval_mining, "_embed", counting_embed)
-    retrieval_mining.clear_pool_cache()
+    monkeypatch.setattr(retrieval_ranking, "embed", counting_embed)
+    retrieval_ranking.clear_pool_cache()
     spec = SPEC["lareqa"]
     for language in ("de", "en"):
         sets = {"test": load_lareqa(FIXTURES / "lareqa", "test", language)}
@@ -461,8 +458,8 @@ def test_runner_scores_all_three_tasks(
 ) -> None:
     for spec in SPECS:
         monkeypatch.setitem(registry.TASKS, spec.name, spec)
-    monkeypatch.setitem(retrieval.PROTOCOLS, "bucc", retrieval_mining.evaluate_bucc)
-    monkeypatch.setitem(retrieval.PROTOCOLS, "ranking", retrieval_mining.evaluate_ranking)
+    monkeypatch.setitem(retrieval.PROTOCOLS, "bucc", retrieval_bucc.evaluate_bucc)
+    monkeypatch.setitem(retrieval.PROTOCOLS, "ranking", retrieval_ranking.evaluate_ranking)
     data = tmp_path / "data"
     for task in ("bucc2018", "lareqa", "mewslix"):
         shutil.copytree(FIXTURES / task, data / task)

@@ -1,7 +1,7 @@
-"""BUCC 2018 bitext mining and ranked retrieval (LAReQA, Mewsli-X), scored straight from an encoder.
+"""BUCC 2018 bitext mining, scored straight from an encoder.
 
-Sentences are embedded as for Tatoeba (mean-pooled ``hidden_states[layer]``,
-``evaluate.predict.embed_sentences``) and compared by cosine similarity.
+Sentences are embedded as for Tatoeba (:func:`xstilts.families.retrieval_embed.embed`) and
+compared by cosine similarity (:mod:`xstilts.families.knn`).
 
 **BUCC** (protocol ``bucc``) follows ``google-research/xtreme:third_party/utils_retrieve.py``
 (adapted, its header says, from facebookresearch/LASER's BUCC mining) as called by
@@ -31,22 +31,11 @@ Tie-breaking where the reference leaves it to a library: neighbours with equal s
 the k-NN library's order (faiss or ``torch.topk``); pooled candidates with equal margin are
 accepted forward before backward, each in index order (a stable sort; the reference's
 ``np.argsort(-scores)`` is not stable).
-
-**Ranking** (protocol ``ranking``, ``map@20``): each query of one language is ranked against a
-candidate pool shared by all languages; the top 20 ids are written as ``{query_id: [ids]}`` and
-scored with ``metrics.map_at_k``. This is the *zero-shot* scoring of the encoder (mean-pooled layer,
-cosine). The XTREME-R recipe first fine-tunes a dual encoder (LAReQA: on SQuAD v1.1,
-``scripts/train_lareqa.sh``; Mewsli-X: on English Wikipedia mention-entity pairs with an in-batch
-sampled softmax, ``scripts/train_mewslix.sh``) and scores its own pooled output; that fine-tuning
-is not part of this module. The candidate pool (~1M entity descriptions for Mewsli-X) is embedded
-once per encoder state and reused for every query language.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,122 +54,16 @@ from xstilts.evaluate.metrics import (
     bucc_apply_threshold,
     bucc_optimize_threshold,
     bucc_prf,
-    map_at_k,
 )
-from xstilts.evaluate.predict import embed_sentences
 from xstilts.families.base import Tokenizer
-from xstilts.tasks.more_retrieval_tasks import RankingSet
+from xstilts.families.knn import knn_search, normalize_rows
+from xstilts.families.retrieval_embed import device_of, embed
 from xstilts.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
 
 NEIGHBOURHOOD = 4  # utils_retrieve.mine_bitext(neighborhood=4)
-TOP_K = 20  # mAP@20 and the length of a ranking in the prediction files
 DUPLICATE_POLICIES = ("drop", "all")
-KNN_BACKENDS = ("auto", "faiss", "torch")
-# Working memory of one block of similarities in the torch k-NN.
-_BLOCK_BYTES = 512 * 1024 * 1024
-
-
-def _embed(
-    encoder: nn.Module,
-    tokenizer: Tokenizer,
-    texts: Sequence[str],
-    max_length: int,
-    settings: RetrievalConfig,
-) -> np.ndarray:
-    return embed_sentences(
-        encoder, tokenizer, texts, settings.layer, max_length, settings.batch_size
-    )
-
-
-def _device_of(encoder: nn.Module | None) -> torch.device:
-    """Where the k-NN runs when ``backend="auto"``: the encoder's device (CPU if unknown)."""
-    parameter = next(encoder.parameters(), None) if encoder is not None else None
-    return parameter.device if parameter is not None else torch.device("cpu")
-
-
-# --------------------------------------------------------------------------------------------
-# Exact k-nearest neighbours by inner product
-# --------------------------------------------------------------------------------------------
-
-
-def normalize_rows(vectors: np.ndarray) -> np.ndarray:
-    """Unit-length float32 rows (``faiss.normalize_L2``); a zero row stays zero."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
-
-
-def faiss_available() -> bool:
-    try:
-        import faiss  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def knn_search(
-    queries: np.ndarray,
-    index: np.ndarray,
-    k: int,
-    backend: str = "auto",
-    device: torch.device | str | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` rows of ``index`` with the highest inner product per query, best first.
-
-    Exact search by every backend: faiss ``IndexFlatIP`` (what ``utils_retrieve.knnCPU`` uses),
-    or a blocked torch matmul + ``topk`` whose working memory stays near 512 MiB whatever the
-    sizes (10^5 x 10^5 BUCC sides, 10^6 Mewsli-X candidates). ``auto`` takes torch on a CUDA
-    ``device`` (the encoder's), else faiss when installed, else torch on the CPU (as fast as
-    faiss there; a numpy ``argpartition`` was 3x slower). Returns ``(similarities, indices)``,
-    both ``(len(queries), k)``; equal similarities come in the library's order.
-    """
-    if backend not in KNN_BACKENDS:
-        raise XstiltsError(f"unknown k-NN backend {backend!r}; expected one of {KNN_BACKENDS}")
-    if not 1 <= k <= len(index):
-        raise XstiltsError(f"k={k} neighbours requested from an index of {len(index)} rows")
-    queries = np.ascontiguousarray(queries, dtype=np.float32)
-    index = np.ascontiguousarray(index, dtype=np.float32)
-    device = torch.device(device) if device is not None else torch.device("cpu")
-    if backend == "faiss" or (backend == "auto" and device.type == "cpu" and faiss_available()):
-        return _knn_faiss(queries, index, k)
-    return _knn_torch(queries, index, k, device)
-
-
-def _knn_faiss(queries: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    import faiss
-
-    flat = faiss.IndexFlatIP(index.shape[1])
-    flat.add(index)
-    similarities, indices = flat.search(queries, k)
-    return similarities, indices.astype(np.int64)
-
-
-@torch.no_grad()
-def _knn_torch(
-    queries: np.ndarray,
-    index: np.ndarray,
-    k: int,
-    device: torch.device,
-    block_bytes: int = _BLOCK_BYTES,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Blocked exact search: one block of query rows against the whole index at a time."""
-    rows = max(1, block_bytes // (4 * len(index)))
-    keys = torch.from_numpy(index).to(device)
-    similarities = np.empty((len(queries), k), dtype=np.float32)
-    indices = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), rows):
-        block = torch.from_numpy(queries[start : start + rows]).to(device) @ keys.T
-        top = torch.topk(block, k, dim=1)
-        similarities[start : start + rows] = top.values.cpu().numpy()
-        indices[start : start + rows] = top.indices.cpu().numpy()
-    return similarities, indices
-
-
-# --------------------------------------------------------------------------------------------
-# BUCC mining
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -289,9 +172,9 @@ def mine_bucc(
     embedded once."""
     source = unique_sentences(pair.source_ids, pair.source)
     target = unique_sentences(pair.target_ids, pair.target)
-    x = normalize_rows(_embed(encoder, tokenizer, source.texts, settings.max_length, settings))
-    y = normalize_rows(_embed(encoder, tokenizer, target.texts, settings.max_length, settings))
-    mined = max_margin_pairs(x, y, neighbourhood, backend, _device_of(encoder))
+    x = normalize_rows(embed(encoder, tokenizer, source.texts, settings.max_length, settings))
+    y = normalize_rows(embed(encoder, tokenizer, target.texts, settings.max_length, settings))
+    mined = max_margin_pairs(x, y, neighbourhood, backend, device_of(encoder))
     return pairs_to_ids(mined, source, target, duplicates)
 
 
@@ -381,116 +264,4 @@ def evaluate_bucc(
             oracle, _ = bucc_optimize_threshold(candidates, split_gold)
             for metric, value in _prf(candidates, split_gold, oracle, "_oracle").items():
                 scores[(split, metric)] = value
-    return scores
-
-
-# --------------------------------------------------------------------------------------------
-# Ranking (LAReQA, Mewsli-X)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _PoolEntry:
-    encoder: weakref.ReferenceType[nn.Module]
-    state: tuple[Any, ...]
-    texts: tuple[str, ...]
-    vectors: np.ndarray
-
-
-_POOL_CACHE: list[_PoolEntry] = []
-
-
-@torch.no_grad()
-def _encoder_state(encoder: nn.Module, tokenizer: Tokenizer, layer: int, max_length: int) -> tuple:
-    """What the pool embeddings depend on besides the encoder's identity.
-
-    Storage, in-place version counter and a float64 sum of every parameter: loading another
-    checkpoint or a training step changes at least one of them.
-    """
-    parameters = list(encoder.parameters())
-    sums = torch.stack([p.detach().sum(dtype=torch.float64) for p in parameters]).cpu()
-    storage = tuple((p.data_ptr(), p._version) for p in parameters)
-    return (id(tokenizer), layer, max_length, storage, tuple(sums.tolist()))
-
-
-def _pool_vectors(
-    encoder: nn.Module,
-    tokenizer: Tokenizer,
-    texts: tuple[str, ...],
-    max_length: int,
-    settings: RetrievalConfig,
-) -> np.ndarray:
-    """Normalised pool embeddings, cached for the next language (one entry: a pool can be 4 GB)."""
-    state = _encoder_state(encoder, tokenizer, settings.layer, max_length)
-    if _POOL_CACHE:
-        entry = _POOL_CACHE[0]
-        if entry.encoder() is encoder and entry.state == state and entry.texts == texts:
-            return entry.vectors
-    _POOL_CACHE.clear()
-    vectors = normalize_rows(_embed(encoder, tokenizer, texts, max_length, settings))
-    _POOL_CACHE.append(_PoolEntry(weakref.ref(encoder), state, texts, vectors))
-    return vectors
-
-
-def clear_pool_cache() -> None:
-    """Free the cached candidate-pool embeddings."""
-    _POOL_CACHE.clear()
-
-
-def _side_length(spec: TaskSpec, settings: RetrievalConfig, key: str) -> int:
-    """The reference length of one side (spec default), never above the study's max_length."""
-    return min(settings.max_length, int(spec.defaults.get(key, settings.max_length)))
-
-
-def rank_pool(
-    queries: np.ndarray,
-    pool: np.ndarray,
-    k: int = TOP_K,
-    backend: str = "auto",
-    device: torch.device | str | None = None,
-) -> np.ndarray:
-    """Indices of the ``k`` most cosine-similar pool rows per query, best first."""
-    _, indices = knn_search(normalize_rows(queries), pool, min(k, len(pool)), backend, device)
-    return indices
-
-
-def evaluate_ranking(
-    encoder: nn.Module,
-    tokenizer: Tokenizer,
-    sets: dict[str, Sequence[Any]],
-    spec: TaskSpec,
-    settings: RetrievalConfig,
-    language: str,
-    work_dir: Path,
-) -> dict[tuple[str, str], float]:
-    """Rank the pool for every query; write ``{split}-{language}.json``; score mAP@20.
-
-    Queries are truncated at ``defaults["query_max_length"]`` and candidates at
-    ``defaults["candidate_max_length"]`` (the reference lengths), both capped by the study's
-    ``retrieval.max_length``. A split without any gold (Mewsli-X test) is predicted, not scored.
-    """
-    query_length = _side_length(spec, settings, "query_max_length")
-    candidate_length = _side_length(spec, settings, "candidate_max_length")
-    scores: dict[tuple[str, str], float] = {}
-    for split, examples in sets.items():
-        if len(examples) != 1 or not isinstance(examples[0], RankingSet):
-            raise XstiltsError(f"{spec.name} {split}-{language}: expected one ranking set")
-        ranking: RankingSet = examples[0]
-        pool = _pool_vectors(encoder, tokenizer, ranking.candidates, candidate_length, settings)
-        queries = _embed(encoder, tokenizer, ranking.queries, query_length, settings)
-        top = rank_pool(queries, pool, TOP_K, device=_device_of(encoder))
-        ranked = {
-            query_id: [ranking.candidate_ids[i] for i in row]
-            for query_id, row in zip(ranking.query_ids, top.tolist(), strict=True)
-        }
-        (work_dir / f"{split}-{language}.json").write_text(
-            json.dumps(ranked, ensure_ascii=False), encoding="utf-8"
-        )
-        relevant = {
-            query_id: items
-            for query_id, items in zip(ranking.query_ids, ranking.relevant, strict=True)
-            if items
-        }
-        if relevant:
-            scores[(split, "map@20")] = map_at_k(ranked, relevant, k=TOP_K)
     return scores
