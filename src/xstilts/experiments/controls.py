@@ -84,7 +84,9 @@ def as_text(examples: Sequence[Any]) -> list[TextExample]:
     return [TextExample(str(e.id), "en", example_text(e)) for e in examples]
 
 
-def apply_control(variant: str | None, train: list[Any], dev: list[Any]) -> tuple[list, list]:
+def apply_control(
+    variant: str | None, train: list[Any], dev: list[Any]
+) -> tuple[list[Any], list[Any]]:
     """The training and dev examples a control variant uses (unchanged for other variants)."""
     if variant == SHUFFLED:
         return shuffled_labels(train), dev
