@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -203,8 +204,9 @@ def _task_tables(
                      "language": scope},
                     estimate,
                 )  # fmt: skip
-                record["mde"] = power.mde(float(record["se"]), float(record["df"]))
-                record["power_note"] = power.too_small(float(record["mde"]), family)
+                se, df = cast(float, record["se"]), cast(float, record["df"])
+                record["mde"] = power.mde(float(se), float(df))
+                record["power_note"] = power.too_small(float(cast(float, record["mde"])), family)
                 comparisons.append(record)
     return scores, comparisons, gaps
 
