@@ -13,7 +13,7 @@ from xstilts.data.cache import cached, read_entry, tokenizer_digest
 from xstilts.data.featurize import Feature
 from xstilts.families.masked_lm import MaskedLMFeature
 from xstilts.families.multiple_choice import ChoiceFeature
-from xstilts.families.span_qa import SpanFeature
+from xstilts.families.span_qa_features import SpanFeature
 from xstilts.families.tagging import TaggingFeature
 
 

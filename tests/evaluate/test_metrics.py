@@ -18,13 +18,15 @@ from xstilts.evaluate.metrics import (
     bucc_optimize_threshold,
     bucc_prf,
     map_at_k,
+    tagging_f1,
+    tatoeba_accuracy,
+)
+from xstilts.evaluate.qa_metrics import (
     mlqa_normalize,
     mlqa_scores,
     squad_normalize,
     squad_v1_scores,
     squad_v2_scores,
-    tagging_f1,
-    tatoeba_accuracy,
 )
 
 # ----------------------------------------------------------------------------- accuracy

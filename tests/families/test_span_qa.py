@@ -30,8 +30,9 @@ from xstilts.evaluate.score import score_file
 from xstilts.experiments.runner import STORE_NAME, run_study
 from xstilts.experiments.store import ResultStore
 from xstilts.families import registry as family_registry
-from xstilts.families import span_qa
-from xstilts.families.span_qa import SpanFeature, extract_answer, make_features
+from xstilts.families import span_qa, span_qa_features
+from xstilts.families.span_qa import extract_answer
+from xstilts.families.span_qa_features import SpanFeature, make_features
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks import qa_tasks
@@ -175,7 +176,7 @@ def test_the_default_stride_shrinks_to_half_a_window_when_max_length_is_small(
     room = 40 - 4 - question  # <s> q </s></s> c </s>
     assert features[0].context_length == room
     assert features[1].window_start == room // 2  # 128 would skip tokens between windows
-    assert span_qa.window_step(512, 128) == 128
+    assert span_qa_features.window_step(512, 128) == 128
 
 
 def test_answer_in_the_second_window_is_its_training_target_and_is_predicted(
@@ -209,13 +210,13 @@ def test_answer_in_the_second_window_is_its_training_target_and_is_predicted(
 def test_answer_tokens_from_character_offsets() -> None:
     """Golden cases of the char -> token mapping: gaps, a token overlapping the next one."""
     offsets = [(0, 1), (2, 3), (4, 7)]
-    assert span_qa._answer_positions(offsets, 2, 3) == (1, 1)
-    assert span_qa._answer_positions(offsets, 1, 3) == (1, 1)  # starts in the gap
-    assert span_qa._answer_positions(offsets, 5, 6) == (2, 2)  # inside one token
-    assert span_qa._answer_positions(offsets, 0, 7) == (0, 2)
-    assert span_qa._answer_positions(offsets, 0, 8) is None  # not all in this window
+    assert span_qa_features._answer_positions(offsets, 2, 3) == (1, 1)
+    assert span_qa_features._answer_positions(offsets, 1, 3) == (1, 1)  # starts in the gap
+    assert span_qa_features._answer_positions(offsets, 5, 6) == (2, 2)  # inside one token
+    assert span_qa_features._answer_positions(offsets, 0, 7) == (0, 2)
+    assert span_qa_features._answer_positions(offsets, 0, 8) is None  # not all in this window
     # XLM-R: "▁" (0, 1) then "北京" (0, 2): the answer starts at the word, not at "▁"
-    assert span_qa._answer_positions([(0, 1), (0, 2), (2, 3)], 0, 2) == (1, 1)
+    assert span_qa_features._answer_positions([(0, 1), (0, 2), (2, 3)], 0, 2) == (1, 1)
 
 
 def test_zh_answers_are_cut_from_the_context_without_added_spaces() -> None:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import cast
 
 from xstilts.errors import DataError, XstiltsError
-from xstilts.evaluate import metrics
+from xstilts.evaluate import metrics, qa_metrics
 from xstilts.evaluate import submission_files as files
 from xstilts.evaluate.xtreme_score import (
     TASK_LANGUAGES,
@@ -235,13 +235,13 @@ def _score_tagging(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dic
 def _score_squad(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dict[str, float]:
     gold_answers = files.read_squad_gold(gold)
     predictions = files.read_answer_predictions(pred, gold_answers, gold)
-    return metrics.squad_v1_scores(predictions, gold_answers)
+    return qa_metrics.squad_v1_scores(predictions, gold_answers)
 
 
 def _score_mlqa(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dict[str, float]:
     gold_answers = files.read_squad_gold(gold)
     predictions = files.read_answer_predictions(pred, gold_answers, gold)
-    return metrics.mlqa_scores(predictions, gold_answers, language)
+    return qa_metrics.mlqa_scores(predictions, gold_answers, language)
 
 
 def _score_bucc(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dict[str, float]:
