@@ -118,7 +118,9 @@ def tagging_f1(
 # --------------------------------------------------------------------------------------------
 
 
-def bucc_prf(pred_pairs: Iterable[Pair], gold_pairs: Iterable[Pair]) -> dict[str, float]:
+def bucc_prf(
+    pred_pairs: Iterable[tuple[str, ...]], gold_pairs: Iterable[tuple[str, ...]]
+) -> dict[str, float]:
     """BUCC precision, recall and F1 over *sets* of (source id, target id) pairs.
 
     Definition: ``xtreme:evaluate.py`` ``bucc_f1`` (and ``utils_retrieve.py`` ``bucc_eval``): both

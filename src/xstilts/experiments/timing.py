@@ -19,9 +19,11 @@ from __future__ import annotations
 import resource
 import sys
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
+
+Key = TypeVar("Key", bound=Hashable)
 
 
 def reset_peak_memory() -> None:
@@ -40,9 +42,7 @@ def peak_memory_mib() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB else
 
 
-def share_by_examples(
-    seconds: float, sets: Mapping[Hashable, Sequence[Any]]
-) -> dict[Hashable, float]:
+def share_by_examples(seconds: float, sets: Mapping[Key, Sequence[Any]]) -> dict[Key, float]:
     """``seconds`` of one pooled pass over ``sets`` shared out by each set's number of examples."""
     total = sum(len(examples) for examples in sets.values())
     if total == 0:
