@@ -49,6 +49,7 @@ def test_report_shows_findings_controls_and_power(tmp_path: Path) -> None:
     assert "WARNING xnli: 2 seeds" in text
     assert "xnli: score [95% CI] per language." in text
     assert "xnli: gap to English (English − language) [95% CI]." in text
+    assert "The floor of zero-shot transfer" in text and "| worst language | 1 of 4 |" in text
     assert "X-STILTs-sized effects" in text  # 120 items cannot detect 0.5-2 points
     assert "too small to detect X-STILTs-sized effects" in text
     interval = re.compile(r"95% CI ([+-][\d.]+) to ([+-][\d.]+)")

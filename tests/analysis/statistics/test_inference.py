@@ -128,3 +128,17 @@ def test_claims_text_for_chosen_targets() -> None:
         sentences[0].startswith("mnli → xnli vs none:") and "2 zero-shot languages" in sentences[0]
     )
     assert claims.claims_text(rows, items, ["pawsx"], resamples=300) == []
+
+
+def test_floors_rerank_languages_in_every_resample() -> None:
+    """Worst language and bottom quintile of the zero-shot languages, with intervals; the
+    gain over none of the floor is 0 for none itself (NaN) and positive for a uniform lift."""
+    rows, items = study({"none": 0.0, "mnli": 0.1})
+    floors = I.infer(rows, items, resamples=500).floors.set_index(["intermediate_task", "measure"])
+    worst = floors.loc[("none", "worst language")]
+    sw = rows[(rows.intermediate_task == "none") & (rows.language == "sw")]["value"].mean()
+    assert worst["estimate"] == pytest.approx(sw) and worst["of_languages"] == 2
+    assert worst["ci_low"] <= worst["estimate"] <= worst["ci_high"]
+    lifted = floors.loc[("mnli", "worst language")]
+    assert lifted["gain"] > 0 and lifted["gain_ci_low"] > 0
+    assert np.isnan(floors.loc[("none", "bottom quintile"), "gain"])

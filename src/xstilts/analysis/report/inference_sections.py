@@ -73,7 +73,36 @@ def language_intervals_section(analysis: statistics.Analysis) -> list[Block]:
         if gaps is not None and not gaps.empty:
             caption = f"{target}: gap to English (English − language) [95% CI]."
             blocks.append(Table(_wide(gaps), caption=caption))
-    return blocks
+    return blocks + _floors_blocks(result.floors)
+
+
+def _floors_blocks(floors: pd.DataFrame) -> list[Block]:
+    """Worst language and bottom quintile with intervals: does the intermediate lift the floor?"""
+    if floors.empty:
+        return []
+    frame = pd.DataFrame(
+        {
+            "target": floors["target_task"],
+            "intermediate": floors["intermediate_task"],
+            "measure": floors["measure"],
+            "languages": [
+                f"{int(n)} of {int(m)}"
+                for n, m in zip(floors["n_languages"], floors["of_languages"], strict=True)
+            ],
+            "score [95% CI]": _estimates(floors, "estimate", "ci_low", "ci_high"),
+            "gain over none [95% CI]": _estimates(floors, "gain", "gain_ci_low", "gain_ci_high"),
+        }
+    )
+    caption = (
+        "The floor of zero-shot transfer: the worst language's score and the bottom-quintile "
+        "mean, the languages re-ranked in every bootstrap resample (percentile intervals)."
+    )
+    return [Table(frame.reset_index(drop=True), caption=caption)]
+
+
+def _estimates(table: pd.DataFrame, value: str, low: str, high: str) -> list[str]:
+    columns = (table[value], table[low], table[high])
+    return [fmt_estimate(e, lo, hi) for e, lo, hi in zip(*columns, strict=True)]
 
 
 def _wide(table: pd.DataFrame) -> pd.DataFrame:

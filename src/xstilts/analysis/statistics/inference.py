@@ -58,6 +58,7 @@ class Inference:
     comparisons: pd.DataFrame
     gaps: pd.DataFrame
     families: pd.DataFrame
+    floors: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
 
@@ -221,6 +222,7 @@ def infer(
     items = items if items is not None else pd.DataFrame(columns=["run_id", "metric", "split"])
     rows, keys = with_groups(rows)
     tables: tuple[list, list, list] = ([], [], [])
+    floors: list[dict[str, object]] = []
     notes: list[str] = []
     for key, group in rows.groupby([*keys, "target_task"], sort=True):
         ids = dict(zip([*keys, "target_task"], key, strict=True))
@@ -233,11 +235,38 @@ def infer(
         ids = {**ids, "metric": str(group["metric"].iloc[0]), "uncertainty": source}
         for table, part in zip(tables, _task_tables(task, draws, ids, _family(ids)), strict=True):
             table.extend(part)
+        floors.extend(_floor_records(draws, ids))
         if len(task.seeds) < FEW_SEEDS:
             notes.append(seed_warning(str(ids["target_task"]), len(task.seeds)))
     scores, comparisons, gaps = (pd.DataFrame.from_records(t) for t in tables)
     comparisons, families = _adjust(comparisons)
-    return Inference(scores, comparisons, gaps, families, list(dict.fromkeys(notes)))
+    return Inference(
+        scores, comparisons, gaps, families, floors=pd.DataFrame(floors),
+        notes=list(dict.fromkeys(notes)),
+    )  # fmt: skip
+
+
+def _floor_records(draws: bootstrap.Draws, ids: dict[str, object]) -> list[dict[str, object]]:
+    """Worst zero-shot language and bottom-quintile mean per configuration, with intervals
+    (and their gain over ``none``): robustness measured where transfer fails."""
+    task = draws.task
+    zero_shot = [lang for lang in task.languages if lang != robustness.SOURCE_LANGUAGE]
+    if not zero_shot:
+        return []
+    records = []
+    for measure, count in (
+        ("worst language", 1),
+        ("bottom quintile", robustness.bottom_count(len(zero_shot))),
+    ):
+        result = bootstrap.bottom_mean(draws, zero_shot, count)
+        for j, config in enumerate(task.configs):
+            values = {key: float(array[j]) for key, array in result.items()}
+            if task.configs[0] != BASELINE or config == BASELINE:
+                values.update(gain=math.nan, gain_ci_low=math.nan, gain_ci_high=math.nan)
+            records.append({**ids, "intermediate_task": config, "measure": measure,
+                            "n_languages": count, "of_languages": len(zero_shot),
+                            **values})  # fmt: skip
+    return records
 
 
 def seed_warning(target: str, seeds: int) -> str:
