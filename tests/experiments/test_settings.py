@@ -196,3 +196,36 @@ def test_code_version_is_a_digest_of_the_package_source() -> None:
     version = provenance.code_version()
     assert len(version) == 16 and int(version, 16) >= 0
     assert provenance.package_versions()["xstilts_code"] == version
+
+
+def test_the_readme_study_is_valid_and_leaves_the_recipes_in_charge() -> None:
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("# study.yaml", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    config = study_from_dict(yaml.safe_load(block), "README.md")
+    assert effective_train(config, "target", ["tydiqa"]).values.max_length == 384
+    assert effective_train(config, "target", ["udpos"]).sources["epochs"] == "tasks.udpos"
+    assert config.retrieval.sweep_layers
+
+
+def test_layer_sweep_reports_every_layer_and_labels_the_best_as_oracle(
+    tiny_encoder: Path, demo_data: Path, tmp_path: Path
+) -> None:
+    from xstilts.experiments.store import ResultStore
+
+    config = study(
+        tiny_encoder, demo_data, tmp_path, target_tasks=["tatoeba"],
+        retrieval={"sweep_layers": True, "max_length": 32}, languages=["de", "sw"],
+    )  # fmt: skip
+    run_study(config, progress=False)
+    with ResultStore(tmp_path / "results.duckdb", read_only=True) as store:
+        rows = store.frame("metric = 'accuracy' AND split = 'test'")
+    for language, group in rows.groupby("language"):
+        sweep = group[group.selection == "layer_sweep"].set_index("layer")["value"]
+        assert sorted(sweep.index) == [0, 1, 2]  # every hidden state of the 2-layer encoder
+        (headline,) = group[group.selection == "no_selection"].itertuples()
+        assert headline.layer == 2 and headline.value == sweep[2]  # XTREME's rule at depth 2
+        (oracle,) = group[group.selection == "oracle"].itertuples()
+        assert oracle.value == sweep.max() and sweep[oracle.layer] == sweep.max(), language
+        assert oracle.layer == min(sweep[sweep == sweep.max()].index)

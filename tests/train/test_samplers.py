@@ -36,3 +36,20 @@ def test_interleave_is_deterministic_and_cycles() -> None:
 def test_single_task_keeps_its_order() -> None:
     only = ["x", "y", "z"]
     assert interleave([only], "uniform", 1, torch.Generator().manual_seed(1)) == only
+
+
+def test_proportional_sampling_weighs_tasks_by_examples_not_batches() -> None:
+    """jiant's ProportionalMultiTaskSampler uses each task's number of examples: a task with 90
+    examples in 3 batches of 32 and one with 30 examples in 3 batches of 10 are 3:1, not 1:1."""
+    big = [f"big{i}" for i in range(3)]
+    small = [f"small{i}" for i in range(3)]
+    epoch = interleave(
+        [big, small] * 1, "proportional", 1, torch.Generator().manual_seed(0), [9000, 3000]
+    )
+    assert len(epoch) == 6
+    many = [
+        interleave([big, small], "proportional", 1, torch.Generator().manual_seed(s), [9000, 3000])
+        for s in range(200)
+    ]
+    share = sum(str(x).startswith("big") for e in many for x in e) / (200 * 6)
+    assert abs(share - 0.75) < 0.03

@@ -36,9 +36,10 @@ CELL: list[str] = ["encoder", "intermediate_task", "target_task"]
 KEY: list[str] = [*CELL, "language"]
 """One configuration in one language; the unit over which seeds are compared."""
 
-NO_CHOICE_SELECTIONS: tuple[str, ...] = ("none", "last")
-"""Selections that involve no checkpoint choice (retrieval scored straight from the encoder; QA
-taking the last checkpoint). Such a task has no English-dev/oracle variant, so it is kept whichever
+NO_CHOICE_SELECTIONS: tuple[str, ...] = ("no_selection", "none", "last")
+"""Selections that involve no checkpoint choice (retrieval scored straight from the encoder,
+``no_selection``, ``none`` in older stores; QA taking the last checkpoint). Such a task has no
+English-dev/oracle variant, so it is kept whichever
 selection the analysis asks for."""
 
 

@@ -58,10 +58,15 @@ def collate(features: Sequence[Feature], pad_id: int) -> dict[str, torch.Tensor]
 def training_batches(
     lengths: Sequence[int], batch_size: int, generator: torch.Generator, group: int = 50
 ) -> list[list[int]]:
-    """Shuffled batches of indices, length-grouped within windows of ``group`` batches.
+    """Shuffled batches of indices, length-grouped within random mega-batches of ``group`` batches.
 
-    Sorting within a random window (not globally) keeps batches varied across epochs while most of
-    the padding goes away; the batch order is shuffled again so long batches are not clustered.
+    As transformers' ``get_length_grouped_indices`` (``group_by_length``, mega-batches of 50 x
+    batch size): a random permutation is cut into mega-batches, each is sorted by length and cut
+    into batches, and the batch order is shuffled again. Because every mega-batch is a random
+    draw, the order of the training file (often sorted by label or source) never reaches the
+    batches, and lengths only group examples that are alike in length, so batches stay as
+    label-mixed as the data (tests/data/test_featurize.py checks both). Only where length itself
+    predicts the label would any length grouping concentrate labels.
     """
     order = torch.randperm(len(lengths), generator=generator).tolist()
     window = batch_size * group

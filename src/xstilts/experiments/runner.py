@@ -51,7 +51,7 @@ from xstilts.files import (
 )
 from xstilts.locking import output_lock
 from xstilts.models.encoder import hidden_size, load_encoder, word_embeddings
-from xstilts.models.heads import EncoderWithHeads
+from xstilts.models.heads import EncoderWithHeads, initialize_head
 from xstilts.tasks.recipe import Selection
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.checkpoint import (
@@ -60,6 +60,7 @@ from xstilts.train.checkpoint import (
     swapped_parameters,
     trainable_state,
 )
+from xstilts.train.determinism import enable_determinism
 from xstilts.train.loop import train
 from xstilts.train.samplers import interleave
 
@@ -167,7 +168,8 @@ def train_phase(
                 batch["task"] = name
                 batches.append(batch)
             per_task.append(batches)
-        return interleave(per_task, config.sampler, config.temperature, generator)
+        examples = [len(data.train) for data in tasks]  # jiant samples tasks by examples
+        return interleave(per_task, config.sampler, config.temperature, generator, examples)
 
     current_epoch: dict[int, list[dict[str, Any]]] = {}
 
@@ -213,8 +215,16 @@ def train_phase(
 
 
 def new_head(study: StudyConfig, encoder: nn.Module, spec: TaskSpec) -> nn.Module:
+    """A fresh head for ``spec``, initialised N(0, the encoder's ``initializer_range``).
+
+    The masked-LM head is the exception: it starts from the checkpoint's own LM head when there
+    is one, which must not be re-drawn.
+    """
     family = trainable_family(spec.family)
-    return family.new_head(hidden_size(encoder), spec, study.encoder)
+    head = family.new_head(hidden_size(encoder), spec, study.encoder)
+    if spec.family == "masked_lm":
+        return head
+    return initialize_head(head, float(getattr(encoder.config, "initializer_range", 0.02)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +250,8 @@ class StudyRunner(StudyPlan):
 
     def __init__(self, study: StudyConfig, progress: bool = True) -> None:
         super().__init__(study)
+        if study.deterministic:  # before anything touches CUDA (cuBLAS reads its env once)
+            enable_determinism()
         # Under `accelerate launch`/torchrun every process runs the same units in lockstep (the
         # training loop shards batches and averages gradients); only the main process writes.
         from accelerate import PartialState

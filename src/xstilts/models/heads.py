@@ -18,6 +18,26 @@ def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, how: str) -> torch.
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
 
+def initialize_head(head: nn.Module, std: float) -> nn.Module:
+    """Initialise a new head as the encoder initialises its own layers: every ``Linear`` weight
+    ~ N(0, ``std``) with zero bias, ``LayerNorm`` = identity.
+
+    ``std`` is the encoder config's ``initializer_range`` (0.02 for BERT and XLM-R), the rule of
+    transformers' ``_init_weights`` that the XTREME scripts' heads (``*ForSequenceClassification``,
+    ``*ForTokenClassification``, ``*ForQuestionAnswering``) get; PyTorch's default (Kaiming
+    uniform) would start a 1024-wide head with ~10x larger logits.
+    """
+    for module in head.modules():
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.LayerNorm):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+    return head
+
+
 class ClassificationHead(nn.Module):
     """RoBERTa-style head: dropout, dense+tanh, dropout, projection to the labels."""
 
