@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from xstilts.data.ccg_format import read_ccg, read_ccg_tags_to_id, read_ccgbank_auto
 from xstilts.data.tagging_format import (
     PANX_LABELS,
     UPOS_TAGS,
-    read_ccg,
-    read_ccg_tags_to_id,
-    read_ccgbank_auto,
     read_conllu,
     read_tagging_tsv,
 )

@@ -46,6 +46,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from xstilts.data.ccg_format import read_ccg, read_ccg_tags_to_id
 from xstilts.data.examples import TaggingExample
 from xstilts.data.hub.configs import PANX_HUB_LANGUAGES, UDPOS_HUB_NAMES
 from xstilts.data.hub.source import HubSource
@@ -53,8 +54,6 @@ from xstilts.data.hub.tagging import write_panx, write_udpos
 from xstilts.data.tagging_format import (
     PANX_LABELS,
     UPOS_TAGS,
-    read_ccg,
-    read_ccg_tags_to_id,
     read_conllu,
     read_tagging_tsv,
 )
