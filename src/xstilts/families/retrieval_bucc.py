@@ -203,6 +203,25 @@ def _write_pairs(path: Path, pairs: Sequence[Pair]) -> None:
     path.write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
 
 
+def _dev_threshold(
+    spec: TaskSpec,
+    language: str,
+    mined: dict[str, list[Candidate]],
+    gold: dict[str, tuple[Pair, ...]],
+) -> float | None:
+    """The margin threshold tuned on the dev split's gold (BUCC "sample"); None without dev."""
+    dev = spec.dev_split
+    if dev is None or dev not in mined:
+        return None
+    if not gold[dev]:
+        raise XstiltsError(
+            f"{spec.name} {language}: the {dev} split has no gold pairs to tune the "
+            "mining threshold on"
+        )
+    threshold, _ = bucc_optimize_threshold(mined[dev], gold[dev])
+    return threshold
+
+
 def evaluate_bucc(
     encoder: nn.Module,
     tokenizer: Tokenizer,
@@ -232,21 +251,13 @@ def evaluate_bucc(
         gold[split] = examples[0].gold
 
     scores: dict[tuple[str, str], float] = {}
-    threshold: float | None = None
     dev = spec.dev_split
-    if dev is not None and dev in mined:
-        if not gold[dev]:
-            raise XstiltsError(
-                f"{spec.name} {language}: the {dev} split has no gold pairs to tune the "
-                "mining threshold on"
-            )
-        threshold, _ = bucc_optimize_threshold(mined[dev], gold[dev])
+    threshold = _dev_threshold(spec, language, mined, gold)
     for split, candidates in mined.items():
         split_gold = gold[split]
         if threshold is not None:
-            _write_pairs(
-                work_dir / f"{split}-{language}.tsv", _extracted_pairs(candidates, threshold)
-            )
+            path = work_dir / f"{split}-{language}.{spec.prediction_suffix}"
+            _write_pairs(path, _extracted_pairs(candidates, threshold))
             if split_gold:
                 for metric, value in _prf(candidates, split_gold, threshold, "").items():
                     scores[(split, metric)] = value

@@ -131,7 +131,7 @@ def evaluate_ranking(
             query_id: [ranking.candidate_ids[i] for i in row]
             for query_id, row in zip(ranking.query_ids, top.tolist(), strict=True)
         }
-        (work_dir / f"{split}-{language}.json").write_text(
+        (work_dir / f"{split}-{language}.{spec.prediction_suffix}").write_text(
             json.dumps(ranked, ensure_ascii=False), encoding="utf-8"
         )
         relevant = {

@@ -44,7 +44,7 @@ def evaluate_tatoeba(
             gold[target_position[target_id]] = source_position[source_id]
         if pair.gold:  # XTREME's download hides the gold: predicted, not scored
             scores[(split, "accuracy")] = tatoeba_accuracy(predicted, gold)
-        (work_dir / f"{split}-{language}.tsv").write_text(
+        (work_dir / f"{split}-{language}.{spec.prediction_suffix}").write_text(
             "".join(f"{index}\n" for index in predicted), encoding="utf-8"
         )
     return scores

@@ -127,46 +127,61 @@ def make_features(
     for question_length, indices in sorted(by_length.items()):
         room = max_length - special - question_length
         overlap = room - window_step(room, doc_stride)
-        encoded = tokenizer(
-            [questions[i] for i in indices],
-            [examples[i].context for i in indices],
-            truncation="only_second",
-            max_length=max_length,
-            stride=overlap,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
+        features.extend(
+            _windows(examples, indices, questions, tokenizer, max_length, overlap, training)
         )
-        all_ids, all_offsets = encoded["input_ids"], encoded["offset_mapping"]
-        next_start: dict[int, int] = {}
-        for row, sample in enumerate(encoded["overflow_to_sample_mapping"]):
-            example_index = indices[sample]
-            sequence_ids = encoded.sequence_ids(row)
-            context = [k for k, s in enumerate(sequence_ids) if s == 1]
-            context_start = context[0] if context else len(sequence_ids) - 1
-            row_offsets = all_offsets[row]
-            offsets = [tuple(row_offsets[k]) for k in context]
-            window_start = next_start.get(example_index, 0)
-            next_start[example_index] = window_start + len(context) - overlap
-            start_position = end_position = 0
-            if training:
-                start_position, end_position = _training_target(
-                    examples[example_index], offsets, context_start
-                )
-            features.append(
-                SpanFeature(
-                    input_ids=np.asarray(all_ids[row], dtype=np.int32),
-                    example_index=example_index,
-                    context_start=context_start,
-                    context_length=len(context),
-                    window_start=window_start,
-                    start_position=start_position,
-                    end_position=end_position,
-                    offsets=None
-                    if training
-                    else np.asarray(offsets, dtype=np.int64).reshape(-1, 2),
-                )
-            )
     features.sort(key=lambda f: (f.example_index, f.window_start))
+    return features
+
+
+def _windows(
+    examples: Sequence[SpanQAExample],
+    indices: Sequence[int],
+    questions: Sequence[str],
+    tokenizer: Tokenizer,
+    max_length: int,
+    overlap: int,
+    training: bool,
+) -> list[SpanFeature]:
+    """The windows of the examples at ``indices`` (questions of one length: one overlap)."""
+    encoded = tokenizer(
+        [questions[i] for i in indices],
+        [examples[i].context for i in indices],
+        truncation="only_second",
+        max_length=max_length,
+        stride=overlap,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    all_ids, all_offsets = encoded["input_ids"], encoded["offset_mapping"]
+    next_start: dict[int, int] = {}
+    features: list[SpanFeature] = []
+    for row, sample in enumerate(encoded["overflow_to_sample_mapping"]):
+        example_index = indices[sample]
+        sequence_ids = encoded.sequence_ids(row)
+        context = [k for k, s in enumerate(sequence_ids) if s == 1]
+        context_start = context[0] if context else len(sequence_ids) - 1
+        row_offsets = all_offsets[row]
+        offsets = [tuple(row_offsets[k]) for k in context]
+        window_start = next_start.get(example_index, 0)
+        next_start[example_index] = window_start + len(context) - overlap
+        start_position = end_position = 0
+        if training:
+            start_position, end_position = _training_target(
+                examples[example_index], offsets, context_start
+            )
+        features.append(
+            SpanFeature(
+                input_ids=np.asarray(all_ids[row], dtype=np.int32),
+                example_index=example_index,
+                context_start=context_start,
+                context_length=len(context),
+                window_start=window_start,
+                start_position=start_position,
+                end_position=end_position,
+                offsets=None if training else np.asarray(offsets, dtype=np.int64).reshape(-1, 2),
+            )
+        )
     return features
 
 
