@@ -116,8 +116,13 @@ def _identity(name: str, weights: str, config: dict[str, Any]) -> EncoderIdentit
 def _hub_identity(name: str, location: str) -> EncoderIdentity:
     from transformers import AutoConfig
 
+    try:  # the local cache first: a plan must not wait on network retries for a cached model
+        config = AutoConfig.from_pretrained(location, local_files_only=True)
+    except OSError:
+        config = None
     try:
-        config = AutoConfig.from_pretrained(location)
+        if config is None:
+            config = AutoConfig.from_pretrained(location)
     except OSError as error:
         raise XstiltsError(
             f"encoder {name!r}: cannot read its config ({str(error).splitlines()[0]})"
