@@ -62,7 +62,7 @@ def as_os_error(error: BaseException, path: Path) -> OSError | None:
 
 def os_error_message(error: OSError, path: str | Path | None = None) -> str:
     """One line for a disk-full, read-only, permission or other OS error on ``path``."""
-    where = path or error.filename or "?"
+    where = path or error.filename
     reasons = {
         errno.ENOSPC: "no space left on the device; free space and run again to resume",
         errno.EDQUOT: "disk quota exceeded; free space and run again to resume",
@@ -71,7 +71,7 @@ def os_error_message(error: OSError, path: str | Path | None = None) -> str:
         errno.EPERM: "operation not permitted; choose a writable output folder",
     }
     reason = reasons.get(error.errno or 0, error.strerror or str(error))
-    return f"{where}: {reason}"
+    return f"{where}: {reason}" if where else reason
 
 
 def temporary_name(path: Path) -> Path:
@@ -139,9 +139,9 @@ def atomic_write_with(path: Path, write: Callable[[Path], object]) -> None:
         os.replace(temporary, path)
     except BaseException as error:
         _remove(temporary)
-        wrapped = None if isinstance(error, OSError) else as_os_error(error, path)
-        if wrapped is not None:
-            raise wrapped from None
+        wrapped = as_os_error(error, path)
+        if wrapped is not None and wrapped.errno is not None:  # named by what was written
+            raise OSError(wrapped.errno, wrapped.strerror, str(path)) from None
         raise
 
 
@@ -250,9 +250,9 @@ def atomic_folder(folder: Path, *, keep_existing: bool = False) -> Iterator[Path
         write_manifest(tmp)
     except BaseException as error:
         _remove(tmp)
-        wrapped = None if isinstance(error, OSError) else as_os_error(error, folder)
-        if wrapped is not None:
-            raise wrapped from None
+        wrapped = as_os_error(error, folder)
+        if wrapped is not None and wrapped.errno is not None:  # named by what was written
+            raise OSError(wrapped.errno, wrapped.strerror, str(folder)) from None
         raise
     if keep_existing:
         try:

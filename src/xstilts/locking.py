@@ -49,8 +49,9 @@ def output_lock(folder: Path, what: str = "xstilts run") -> Iterator[None]:
                 ) from None
         holder = {"host": socket.gethostname(), "pid": os.getpid(), "what": what,
                   "since": time.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, json.dumps(holder).encode(), 0)
+        with contextlib.suppress(OSError):  # only names the holder; a full disk must not stop us
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, json.dumps(holder).encode(), 0)
         yield
     finally:
         os.close(descriptor)  # closing releases the flock

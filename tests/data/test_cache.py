@@ -15,6 +15,7 @@ from xstilts.families.masked_lm import MaskedLMFeature
 from xstilts.families.multiple_choice import ChoiceFeature
 from xstilts.families.span_qa_features import SpanFeature
 from xstilts.families.tagging import TaggingFeature
+from xstilts.files import CorruptFileError
 
 
 def test_cache_hits_and_misses(tmp_path: Path) -> None:
@@ -72,6 +73,10 @@ def test_a_crafted_entry_never_runs_and_is_rebuilt(
     assert not marker.exists()
     assert entry.name in caplog.text and "rebuilding" in caplog.text
     assert cached(tmp_path / "cache", {"k": 1}, lambda: [3]) == [2]  # the rebuilt entry is used
+    entry.write_bytes(pickle.dumps([Marker(marker)]))
+    with pytest.raises(CorruptFileError, match=entry.name):
+        read_entry(entry)
+    assert not marker.exists()
 
 
 def test_a_bit_flip_is_detected(tmp_path: Path) -> None:
@@ -81,8 +86,9 @@ def test_a_bit_flip_is_detected(tmp_path: Path) -> None:
     data = bytearray(entry.read_bytes())
     data[-3] ^= 0x01  # inside the last array, not the header
     entry.write_bytes(bytes(data))
-    with pytest.raises(ValueError, match="checksum"):
+    with pytest.raises(CorruptFileError, match="checksum") as caught:
         read_entry(entry)
+    assert str(entry) in str(caught.value) and "\n" not in str(caught.value)
 
 
 def _every_feature_type() -> list[list[object]]:
@@ -118,3 +124,14 @@ def test_every_feature_type_round_trips(tmp_path: Path, features: list[object]) 
 def test_a_value_the_format_cannot_hold_is_built_but_not_cached(tmp_path: Path) -> None:
     assert cached(tmp_path, {"k": 1}, lambda: [object]) == [object]
     assert not list(tmp_path.iterdir())
+
+
+def test_a_file_naming_a_class_outside_the_feature_packages_is_refused(tmp_path: Path) -> None:
+    from xstilts.data import columns
+    from xstilts.data.cache import write_entry
+
+    spec, arrays = columns.encode([Feature((1, 2), 0)])
+    spec["inner"]["module"], spec["inner"]["qualname"] = "xstilts.config", "StudyConfig"
+    write_entry(tmp_path / "x.safetensors", spec, arrays)
+    with pytest.raises(CorruptFileError, match="not a loaded feature dataclass"):
+        read_entry(tmp_path / "x.safetensors")

@@ -148,3 +148,31 @@ def test_a_damaged_store_is_one_line_naming_the_file_and_the_rebuild(
         message = str(caught.value)
         assert "\n" not in message and str(path) in message
         assert f"xstilts rebuild-store {tmp_path}" in message
+
+
+def test_a_full_disk_at_commit_is_one_line_and_keeps_the_committed_runs(tmp_path: Path) -> None:
+    import duckdb
+
+    class FullDisk:
+        """The connection as DuckDB behaves when a write finds no space left."""
+
+        def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+            self.connection = connection
+
+        def execute(self, query: str, *args: object) -> object:
+            if query.startswith("INSERT"):
+                raise duckdb.IOException(
+                    'IO Error: Could not write file "r.duckdb.wal": No space left on device'
+                )
+            return self.connection.execute(query, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.connection, name)
+
+    with ResultStore(tmp_path / "r.duckdb") as store:
+        store.add_run(rows("a", [1.0]))
+        store.connection = FullDisk(store.connection)  # type: ignore[assignment]
+        with pytest.raises(XstiltsError) as caught:
+            store.add_run(rows("b", [2.0]))
+        assert "No space left" in str(caught.value) and "run again to resume" in str(caught.value)
+        assert store.run_ids() == {"a"}

@@ -25,7 +25,7 @@ from safetensors.numpy import load as load_arrays
 from safetensors.numpy import save as save_arrays
 
 from xstilts.data import columns
-from xstilts.files import atomic_write_bytes
+from xstilts.files import CorruptFileError, atomic_write_bytes
 
 T = TypeVar("T")
 log = logging.getLogger("xstilts")
@@ -60,8 +60,8 @@ def cached(folder: Path | None, parts: dict[str, Any], build: Callable[[], T]) -
     if path.is_file():
         try:
             return read_entry(path)  # type: ignore[no-any-return]
-        except (OSError, ValueError) as error:
-            log.warning("%s: feature cache entry not usable (%s); rebuilding it", path, error)
+        except CorruptFileError as error:
+            log.warning("%s; rebuilding it", error)
     value = build()
     try:
         spec, arrays = columns.encode(value)
@@ -79,18 +79,20 @@ def write_entry(path: Path, spec: dict[str, Any], arrays: dict[str, Any]) -> Non
 
 
 def read_entry(path: Path) -> Any:
-    """Decode one cache file; ``ValueError`` if it is damaged or not an xstilts entry."""
-    data = path.read_bytes()
+    """Decode one cache file; :class:`CorruptFileError` (one line naming it) if it is damaged,
+    foreign (a pickle, say: never unpickled) or of another format."""
     try:
+        data = path.read_bytes()
         arrays = load_arrays(data)
         header = _metadata(data)
-    except (SafetensorError, ValueError, TypeError) as error:
-        raise ValueError(f"not a safetensors file ({error})") from None
-    if header.get("format") != FORMAT or "spec" not in header:
-        raise ValueError(f"unknown format {header.get('format')!r}")
-    if columns.digest(header["spec"], arrays) != header.get("sha256"):
-        raise ValueError("checksum mismatch")
-    return columns.decode(json.loads(header["spec"]), arrays)
+        if header.get("format") != FORMAT or "spec" not in header:
+            raise ValueError(f"unknown format {header.get('format')!r}")
+        if columns.digest(header["spec"], arrays) != header.get("sha256"):
+            raise ValueError("checksum mismatch")
+        return columns.decode(json.loads(header["spec"]), arrays)
+    except (OSError, SafetensorError, ValueError, TypeError, RecursionError) as error:
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        raise CorruptFileError(f"{path}: not a usable feature cache entry ({reason})") from None
 
 
 def _metadata(data: bytes) -> dict[str, str]:

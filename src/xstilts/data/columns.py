@@ -4,8 +4,8 @@ The tokenized-feature cache used to pickle its values, and unpickling a file fro
 whatever it names. Features are frozen dataclasses of ints, floats, strings, tuples of them and
 NumPy arrays, so a list of them splits into columns: one flat array per field (ragged fields as
 values + lengths), described by a small JSON spec. Decoding builds only those value types; the
-dataclass is looked up among already-imported ``xstilts`` modules (never imported by name from a
-file), so the worst a crafted file can do is fail to decode.
+dataclass is looked up among already-imported modules of :data:`FEATURE_PACKAGES` (never imported
+by name from a file), so the worst a crafted file can do is fail to decode.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 Arrays = dict[str, np.ndarray]
+# Where feature dataclasses live; a file may name no other class.
+FEATURE_PACKAGES = ("xstilts.data.", "xstilts.families.")
 
 
 def encode(value: Any) -> tuple[dict[str, Any], Arrays]:
@@ -31,7 +33,7 @@ def decode(spec: dict[str, Any], arrays: Arrays) -> Any:
     """The value :func:`encode` described (``ValueError`` on any inconsistency)."""
     try:
         (value,) = _decode_column(spec, "v", arrays, 1)
-    except (KeyError, TypeError, IndexError, AttributeError) as error:
+    except (KeyError, TypeError, IndexError, AttributeError, RecursionError) as error:
         raise ValueError(f"inconsistent feature file ({type(error).__name__}: {error})") from None
     return value
 
@@ -165,12 +167,13 @@ def _decode_column(spec: dict[str, Any], name: str, arrays: Arrays, count: int) 
 
 def _decode_dataclasses(spec: dict[str, Any], name: str, arrays: Arrays, count: int) -> list[Any]:
     module_name, qualname = str(spec["module"]), str(spec["qualname"])
-    module = sys.modules.get(module_name) if module_name.startswith("xstilts.") else None
+    trusted = module_name.startswith(FEATURE_PACKAGES)
+    module = sys.modules.get(module_name) if trusted else None
     cls: Any = module
     for part in qualname.split(".") if module is not None else ():
         cls = getattr(cls, part, None)
     if cls is None or not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-        raise ValueError(f"{name}: {module_name}.{qualname} is not a loaded xstilts dataclass")
+        raise ValueError(f"{name}: {module_name}.{qualname} is not a loaded feature dataclass")
     expected = [f.name for f in dataclasses.fields(cls) if f.init]
     if sorted(spec["fields"]) != sorted(expected):
         raise ValueError(f"{name}: fields differ from {qualname}'s")

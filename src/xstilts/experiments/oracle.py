@@ -72,7 +72,12 @@ class OracleTracker:
         self.states = run_dir / ORACLE_STATES
         self.history: dict[str, dict[str, float]] = {}
         if self.history_path.is_file():
-            self.history = json.loads(self.history_path.read_text(encoding="utf-8"))
+            try:
+                self.history = json.loads(self.history_path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, ValueError) as error:
+                raise XstiltsError(
+                    f"{self.history_path}: unreadable ({error}); delete {run_dir} to run it again"
+                ) from None
 
     def steps(self) -> dict[str, int]:
         return oracle_steps(self.history, self.metric, self.dev_split)

@@ -546,8 +546,9 @@ class StudyRunner(StudyPlan):
                     )
                 if write_to is not None and self.is_main:
                     suffix = spec.prediction_suffix
-                    (write_to / f"{split}-{language}.{suffix}").write_text(
-                        family.format_predictions(examples, predicted), encoding="utf-8"
+                    atomic_write_text(
+                        write_to / f"{split}-{language}.{suffix}",
+                        family.format_predictions(examples, predicted),
                     )
             return scores
 
@@ -648,6 +649,12 @@ def _study_line(study: StudyConfig) -> str:
     )
 
 
+class _LogFile(logging.FileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Drop the line: on a full disk logging would print a traceback per message, while
+        the next checkpoint or row write stops the study with one line saying why."""
+
+
 def _attach_log_file(path: Path) -> None:
     """Log INFO and above to the study folder (the console keeps the progress bars)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -655,7 +662,7 @@ def _attach_log_file(path: Path) -> None:
         isinstance(h, logging.FileHandler) and h.baseFilename == str(path) for h in log.handlers
     ):
         return
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _LogFile(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
