@@ -47,6 +47,8 @@ def test_tokenizer_digest_tracks_the_definition(tiny_encoder: Path) -> None:
     a = AutoTokenizer.from_pretrained(tiny_encoder)
     b = AutoTokenizer.from_pretrained(tiny_encoder)
     assert tokenizer_digest(a) == tokenizer_digest(b)
+    a(["a few words"], truncation=True, max_length=4)  # leaves truncation set in its state
+    assert tokenizer_digest(a) == tokenizer_digest(b)
     b.backend_tokenizer.add_tokens(["zzzunseen"])
     assert tokenizer_digest(a) != tokenizer_digest(b)
 

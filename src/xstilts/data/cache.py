@@ -37,11 +37,20 @@ FORMAT = "xstilts-features/1"
 
 @lru_cache(maxsize=8)
 def _tokenizer_digest_cached(key: int, serialized: str) -> str:
+    try:  # calling the tokenizer with truncation=True records that in its state: not a definition
+        definition = json.loads(serialized)
+        definition.pop("truncation", None)
+        definition.pop("padding", None)
+        serialized = json.dumps(definition, sort_keys=True)
+    except (ValueError, AttributeError):
+        pass
     return hashlib.sha256(serialized.encode("utf-8")).hexdigest()[:16]
 
 
 def tokenizer_digest(tokenizer: Any) -> str:
-    """A fingerprint of a fast tokenizer's full definition (vocab, normaliser, templates)."""
+    """A fingerprint of a fast tokenizer's full definition (vocab, normaliser, templates), not of
+    its current truncation/padding settings (which change once it has been called, and made the
+    same features miss the cache)."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     serialized = backend.to_str() if backend is not None else repr(tokenizer)
     return _tokenizer_digest_cached(hash(serialized), serialized)
