@@ -245,6 +245,26 @@ def _row(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return {**base, **fields}
 
 
+def score_rows(
+    base: dict[str, Any],
+    scores: dict[tuple[Any, ...], float],
+    layer: int | None,
+    eval_seconds: dict[tuple[str, str], float],
+) -> list[dict[str, Any]]:
+    """One store row per score; a retrieval row records the layer it was embedded at (a sweep
+    row its own layer, any other the run's)."""
+    return [
+        _row(
+            base, split=split, language=language, metric=metric, selection=str(sel),
+            value=value, layer=sel_layer if sel_layer is not None else layer,
+            eval_seconds=eval_seconds.get((split, language), 0.0),
+        )
+        for (split, language, metric, sel, sel_layer), value in sorted(
+            with_layer(scores).items(), key=lambda item: str(item[0])
+        )
+    ]  # fmt: skip
+
+
 class StudyRunner(StudyPlan):
     """Runs every unit of a study; each target run's rows are committed to the store at once."""
 
@@ -440,16 +460,7 @@ class StudyRunner(StudyPlan):
             "evaluation %.1f s, peak memory %.0f MiB)", run_id, combo, target, seed, len(scores),
             seconds, base["train_seconds"], sum(eval_seconds.values()), base["peak_memory_mib"],
         )  # fmt: skip
-        rows = [
-            _row(
-                base, split=split, language=language, metric=metric, selection=str(sel),
-                value=value, layer=sel_layer if sel_layer is not None else layer,
-                eval_seconds=eval_seconds.get((split, language), 0.0),
-            )
-            for (split, language, metric, sel, sel_layer), value in sorted(
-                with_layer(scores).items(), key=lambda item: str(item[0])
-            )
-        ]  # fmt: skip
+        rows = score_rows(base, scores, layer, eval_seconds)
         records: RunRecords = {"rows": rows, "items": [{"run_id": run_id, **i} for i in items]}
         if self.is_main:  # rows.json first: from here on, a kill loses no work
             atomic_write_text(run_dir / "train.json", json.dumps(train_info, indent=2))
