@@ -57,6 +57,10 @@ class TrainConfig:
     precision: str = "fp32"  # fp32 | bf16
     fused_optimizer: bool = True  # when all trainable parameters are on one CPU or CUDA device
     compile: bool = False
+    # Trainable word embeddings get sparse row gradients and a row-wise ("lazy") AdamW update: only
+    # the rows a batch uses are read and written (train/sparse_adamw.py says exactly how that
+    # differs from dense AdamW). No effect with encoder.freeze_embeddings.
+    sparse_embedding_updates: bool = True
     # Resume points besides every dev evaluation (0 = only there); each costs a state save.
     checkpoint_every_steps: int = 0
 

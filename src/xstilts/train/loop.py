@@ -28,6 +28,11 @@ from xstilts.train.checkpoint import (
     rng_state,
     save_checkpoint,
 )
+from xstilts.train.sparse_adamw import (
+    RowSparseAdamW,
+    clip_grad_norm,
+    use_sparse_embedding_gradients,
+)
 
 
 @dataclass
@@ -68,6 +73,8 @@ def average_gradients(model: nn.Module, world: int) -> None:
             continue
         if parameter.grad is None:
             parameter.grad = torch.zeros_like(parameter)
+        elif parameter.grad.is_sparse:  # embedding rows: reduced densely, as DDP would
+            parameter.grad = parameter.grad.to_dense()
         grads.append(parameter.grad)
     if not grads:
         return
@@ -91,7 +98,11 @@ def warmup_steps(config: TrainConfig, total_steps: int) -> int:
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW over trainable parameters; no weight decay on biases and LayerNorm (BERT recipe)."""
+    """AdamW over trainable parameters; no weight decay on biases and LayerNorm (BERT recipe).
+
+    :class:`RowSparseAdamW` is ``torch.optim.AdamW`` for every dense gradient; only a sparse one
+    (trainable word embeddings, ``config.sparse_embedding_updates``) takes its row-wise path.
+    """
     decay: list[nn.Parameter] = []
     no_decay: list[nn.Parameter] = []
     for name, parameter in model.named_parameters():
@@ -107,7 +118,7 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     # also transformers.Trainer's default optimizer. It needs all parameters on one device kind.
     kinds = {p.device.type for group in groups for p in group["params"]}
     fused = config.fused_optimizer and len(kinds) == 1 and kinds <= {"cuda", "cpu"}
-    return torch.optim.AdamW(groups, lr=config.learning_rate, eps=1e-8, fused=fused or None)
+    return RowSparseAdamW(groups, lr=config.learning_rate, eps=1e-8, fused=fused or None)
 
 
 def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -170,6 +181,7 @@ def train(
         raise ValueError(f"{description}: fewer batches than processes ({world})")
     total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
     eval_interval = max(1, round(config.eval_every_epochs * steps_per_epoch))
+    use_sparse_embedding_gradients(model, config.sparse_embedding_updates)
     optimizer = make_optimizer(model, config)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, warmup_steps(config, total_steps), total_steps
@@ -220,7 +232,7 @@ def train(
             accelerator.backward(loss)
             if world > 1:
                 average_gradients(model, world)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            clip_grad_norm(model.parameters(), config.max_grad_norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
