@@ -14,7 +14,11 @@ Every ratio is xstilts speed ÷ reference speed measured in this process, the tw
 - ``evaluation``: zero-shot over every language vs a per-language HF loop (``bench_evaluation``);
 - ``mining``: BUCC margin mining vs naive numpy (``bench_mining``);
 - ``scaling``: cost growth with languages, examples, grid runs; re-plan time (``bench_scaling``);
-- ``gpu``: MFU of an XLM-R-base step with each speed switch (``bench_gpu``), skipped without CUDA;
+- ``demo``: ``xstilts demo`` end to end, minutes and peak memory, as shipped and with the word
+  embeddings trained (``bench_demo``);
+- ``gpu``: xstilts vs ``Trainer`` on one GPU, both in bf16 + SDPA + fused AdamW + compile,
+  XLM-R-base shapes at 128 and 384 tokens, with MFU (``bench_gpu``; ``make bench-gpu``), skipped
+  without CUDA;
 """
 
 from __future__ import annotations
@@ -40,8 +44,8 @@ from bench_common import (
     quiet_libraries,
 )
 
-SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "gpu")
-DEFAULT_SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "gpu")
+SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "demo", "gpu")
+DEFAULT_SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "demo", "gpu")
 
 # Sizes: FULL fits `make bench` in well under 15 minutes on an idle 2-core machine.
 FULL: dict[str, Any] = {
@@ -68,7 +72,10 @@ FULL: dict[str, Any] = {
         "grid_train_examples": 16,
         "max_length": 64,
     },
-    "gpu": {"steps": 20, "compile": True},
+    # the demo as shipped (frozen word embeddings) and with every parameter trained
+    "demo": {"variants": ["shipped", "trainable"]},
+    # steps per timed run at 128 and 384 tokens (batch 32): long enough that set-up is a few %
+    "gpu": {"steps": {128: 150, 384: 60}, "compile": True, "repeats": 2},
 }
 QUICK: dict[str, Any] = {
     "model": "tiny",
@@ -91,7 +98,8 @@ QUICK: dict[str, Any] = {
         "factors": [1, 4, 16],
         "grid_factors": [1, 2],
     },
-    "gpu": {"steps": 3, "compile": False},
+    "demo": {"variants": []},  # minutes each: not in the smoke mode
+    "gpu": {"steps": {128: 20, 384: 10}, "compile": False, "repeats": 1},
 }
 
 
@@ -134,6 +142,8 @@ def _format(value: float | None, unit: str) -> str:
         return "–"
     if unit == "fraction of peak":
         return f"{100 * value:.0f}%"
+    if unit == "min":
+        return f"{value:.1f} min"
     if unit == "s":
         return f"{value:.3g} s"
     if unit.endswith("/s"):
@@ -144,8 +154,10 @@ def _format(value: float | None, unit: str) -> str:
 def _ratio(row: Measurement) -> str:
     if row.ratio is None:
         return "–"
-    if row.unit == "fraction of peak" and row.section != "gpu":
+    if row.unit == "fraction of peak":
         return f"{100 * row.ratio:.0f}%"
+    if row.unit == "min":
+        return f"{row.ratio:.1f} min"
     if row.lower_is_better and row.unit == "s" and row.reference is None:
         return f"{row.ratio:.3g} s"
     return f"{row.ratio:.2f}×"
@@ -288,6 +300,14 @@ def write_report(out: Path, meta: dict[str, Any], rows: list[Measurement], raw: 
         ]
     if "gpu" in raw and raw["gpu"].get("skipped"):
         lines += ["", f"GPU section skipped: {raw['gpu']['skipped']}."]
+    elif "gpu" in raw:
+        gpu = raw["gpu"]
+        lines += [
+            "",
+            f"GPU section: {gpu['device']}, torch {gpu['torch']}; measured bf16 matmul peak "
+            f"{gpu['bf16_peak']['peak_gflops'] / 1e3:.0f} TFLOP/s; XLM-R-base shapes, random init, "
+            "word embeddings trained on both sides.",
+        ]
     lines += ["", METHOD]
     (out / "results.md").write_text("\n".join(lines), encoding="utf-8")
     payload = {"meta": meta, "rows": [row.to_json() for row in rows], "raw": raw}
@@ -420,24 +440,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             encoder, tokenizer, small, sizes["scaling"], _log
         )
         rows += section_rows
+    if "demo" in sections and sizes["demo"]["variants"]:
+        import bench_demo
+
+        section_rows, raw["demo"] = bench_demo.run(sizes["demo"]["variants"], _log)
+        rows += section_rows
     if "gpu" in sections:
         import bench_gpu
 
         gpu = sizes["gpu"]
-        if args.gpu_on_cpu:
+        if args.gpu_on_cpu:  # a check of the module on the CPU, tiny model: not a measurement
             section_rows, raw["gpu"] = bench_gpu.run(
-                _log,
-                device="cpu",
-                model_name="tiny",
-                batch=4,
-                length=16,
-                steps=2,
-                compile_model=False,
-            )
+                _log, device="cpu", tiny=True, compile_model=True, steps={16: 3, 32: 3},
+                repeats=1, out=args.out,
+            )  # fmt: skip
         else:
             section_rows, raw["gpu"] = bench_gpu.run(
-                _log, steps=gpu["steps"], compile_model=gpu["compile"]
-            )
+                _log, compile_model=gpu["compile"], steps=gpu["steps"], repeats=gpu["repeats"],
+                out=args.out,
+            )  # fmt: skip
         if raw["gpu"].get("skipped"):
             _log(f"gpu: skipped ({raw['gpu']['skipped']})")
         rows += section_rows

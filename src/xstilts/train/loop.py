@@ -97,6 +97,16 @@ def warmup_steps(config: TrainConfig, total_steps: int) -> int:
     return round(config.warmup_ratio * total_steps)
 
 
+def to_device(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    """The batch's tensors on ``device``; to a GPU through pinned memory, asynchronously (what
+    ``DataLoader(pin_memory=True)`` gives a ``Trainer``)."""
+    pin = device.type == "cuda"
+    return {
+        k: (v.pin_memory() if pin else v).to(device, non_blocking=pin) if torch.is_tensor(v) else v
+        for k, v in batch.items()
+    }
+
+
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW over trainable parameters; no weight decay on biases and LayerNorm (BERT recipe).
 
@@ -193,8 +203,10 @@ def train(
 
     if config.compile:
         # nn.Module.compile() keeps parameter names, so checkpoints stay loadable without compile.
+        # Once per module: a second compile() (the next phase) would throw away its compiled code.
         for module in model.children():
-            module.compile()
+            if getattr(module, "_compiled_call_impl", None) is None:
+                module.compile()
     # No accelerator.prepare(): the model is not wrapped in DDP because families call the encoder
     # and heads directly; gradients are averaged explicitly below. The scheduler is stepped once
     # per optimizer step on every process.
@@ -224,9 +236,7 @@ def train(
         epoch, skip = divmod(state.step, steps_per_epoch)
         for batch in shard(batches_for_epoch(epoch))[skip:]:
             model.train()
-            batch = {
-                k: v.to(accelerator.device) if torch.is_tensor(v) else v for k, v in batch.items()
-            }
+            batch = to_device(batch, accelerator.device)
             with autocast():
                 loss = compute_loss(model, batch)
             accelerator.backward(loss)
@@ -238,7 +248,8 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             state.step += 1
             bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            if progress:  # .item() waits for the GPU: only when someone reads it
+                bar.set_postfix(loss=f"{loss.item():.3f}")
             if use_trackers:
                 learning_rate = scheduler.get_last_lr()[0]
                 accelerator.log(
@@ -275,6 +286,7 @@ def train(
             if state.step >= total_steps:
                 break
     bar.close()
+    use_sparse_embedding_gradients(model, False)  # the model leaves as it came: dense gradients
     if use_trackers:
         accelerator.end_training()
     state.seconds += time.perf_counter() - clock

@@ -84,8 +84,8 @@ class RowSparseAdamW(torch.optim.AdamW):
             state["step"] = torch.zeros((), dtype=torch.float32, device=device)
             state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
             state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-        state["step"] += 1
-        step = float(state["step"])
+        step_t = state["step"]
+        step_t += 1
         beta1, beta2 = group["betas"]
         lr, weight_decay, eps = float(group["lr"]), group["weight_decay"], group["eps"]
         param_rows = p.index_select(0, rows)
@@ -94,9 +94,15 @@ class RowSparseAdamW(torch.optim.AdamW):
         exp_avg = state["exp_avg"].index_select(0, rows).lerp_(values, 1 - beta1)
         exp_avg_sq = state["exp_avg_sq"].index_select(0, rows)
         exp_avg_sq.mul_(beta2).addcmul_(values, values, value=1 - beta2)
-        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-        param_rows.addcdiv_(exp_avg, denom, value=-lr / (1 - beta1**step))
+        if step_t.device.type == "cpu":  # AdamW's single-tensor arithmetic, exactly
+            step = float(step_t)
+            denom = (exp_avg_sq.sqrt() / math.sqrt(1 - beta2**step)).add_(eps)
+            param_rows.addcdiv_(exp_avg, denom, value=-lr / (1 - beta1**step))
+        else:  # a step counter on the GPU is not read back (no sync): AdamW's capturable form
+            step_size = lr / (1 - beta1**step_t)
+            bias_correction2_sqrt = (1 - beta2**step_t).sqrt()
+            denom = (exp_avg_sq.sqrt() / (bias_correction2_sqrt * step_size)).add_(eps / step_size)
+            param_rows.addcdiv_(exp_avg, denom, value=-1.0)
         state["exp_avg"].index_copy_(0, rows, exp_avg)
         state["exp_avg_sq"].index_copy_(0, rows, exp_avg_sq)
         p.index_copy_(0, rows, param_rows)
@@ -145,9 +151,9 @@ def word_embeddings(model: nn.Module) -> nn.Embedding | None:
 def use_sparse_embedding_gradients(model: nn.Module, enabled: bool) -> bool:
     """Make the trainable word embeddings emit sparse (row) gradients, or dense ones again.
 
-    Set by every :func:`xstilts.train.loop.train` call for its phase (the flag lives on the
-    module and only matters under autograd, so evaluation is unaffected). Returns whether
-    sparse gradients are on: never for frozen embeddings or a model without a word embedding.
+    :func:`xstilts.train.loop.train` turns it on for its phase and off at the end (the flag
+    lives on the module: code that trains the same model afterwards must get dense gradients).
+    Returns whether sparse gradients are on: never for frozen embeddings or without an embedding.
     """
     module = word_embeddings(model)
     if module is None:
