@@ -54,14 +54,18 @@ def test_quick_suite_writes_table_and_json(tmp_path: Path) -> None:
         elif row["section"] == "evaluation":  # bf16 against fp32: rounding may flip a near-tie
             assert 0.0 <= row["details"]["prediction_agreement"] <= 1.0
     training = [row for row in rows if row["name"].startswith("training throughput")]
-    assert len(training) == 2
+    assert len(training) == 4  # fixed and realistic, embeddings frozen and trained
+    assert [row["details"]["variant"] for row in training[::2]] == [
+        "word embeddings frozen",
+        "word embeddings trained (both sides)",
+    ]
     # the fixed-length data has no padding on either side; realistic data pads less in xstilts
-    fixed, realistic = training
-    assert fixed["details"]["padded_tokens"]["xstilts"] == fixed["details"]["real_tokens"]
-    assert (
-        realistic["details"]["padded_tokens"]["xstilts"]
-        <= (realistic["details"]["padded_tokens"]["reference"])
-    )
+    for fixed, realistic in (training[:2], training[2:]):
+        assert fixed["details"]["padded_tokens"]["xstilts"] == fixed["details"]["real_tokens"]
+        assert (
+            realistic["details"]["padded_tokens"]["xstilts"]
+            <= (realistic["details"]["padded_tokens"]["reference"])
+        )
     import torch
 
     if not torch.cuda.is_available():
@@ -98,3 +102,23 @@ def test_flop_counter_follows_its_formula(bench_modules: Path) -> None:
     assert counter.tokens == 8 and counter.padded_tokens == 10
     assert counter.model_flops == pytest.approx(per_token * 8 + attention * (5**2 + 3**2))
     assert counter.hardware_flops == pytest.approx(2 * (per_token * 5 + attention * 5**2))
+
+
+def test_gpu_bench_data_and_flops(bench_modules: Path) -> None:
+    """Synthetic GPU features: fixed rows are exactly L long, realistic ones ≤ L with the
+    documented median; FLOPs follow 6·N·T + 12·L·d·T² per sequence."""
+    import statistics
+
+    import bench_gpu
+
+    fixed = bench_gpu.synthetic_features(64, 128, 1000, realistic=False, seed=0)
+    assert {len(ids) for ids, _ in fixed} == {128}
+    realistic = bench_gpu.synthetic_features(2000, 128, 1000, realistic=True, seed=0)
+    lengths = [len(ids) for ids, _ in realistic]
+    assert max(lengths) <= 128 and 35 <= statistics.median(lengths) <= 45
+    assert all(ids[0] == 0 and ids[-1] == 2 for ids, _ in realistic)
+    encoder = bench_gpu._encoder(bench_gpu.TINY, "cpu")
+    n = sum(p.numel() for p in encoder.encoder.parameters())
+    d, layers = 64, 2
+    expected = sum(6.0 * n * t + 12.0 * layers * d * t * t for t in lengths[:10])
+    assert bench_gpu.flops(realistic[:10], encoder) == pytest.approx(expected)
