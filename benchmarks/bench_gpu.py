@@ -1,7 +1,9 @@
 """GPU: xstilts' training loop against ``transformers.Trainer``, XLM-R-base shapes, both sides fast.
 
 ``make bench-gpu`` (``python benchmarks/run.py --only gpu --out benchmarks/gpu``); one GPU, no
-network (random-init weights; token ids drawn, no tokenizer), well under 8 minutes on an H100/H200.
+network (random-init weights; token ids drawn, no tokenizer). On an H200 about 5 minutes, most of it
+``torch.compile`` (one dynamic-shape compilation per side, ~1-2 min each); estimated from two
+partial device runs (``gpu/results.md``), not yet timed end to end.
 Skipped (one line in the report) without CUDA; ``--gpu-on-cpu`` runs the same code on the CPU at
 a tiny size (a check of this module, not a measurement).
 

@@ -193,3 +193,25 @@ def test_the_loop_trains_rows_sparsely_and_resumes_bit_for_bit(tmp_path: Path) -
     assert result.steps == 8
     for name, parameter in straight.named_parameters():
         assert torch.equal(parameter, resumed.get_parameter(name)), name
+
+
+def test_average_gradients_keeps_embedding_gradients_sparse() -> None:
+    """Data parallel: the row gradient is reduced densely and comes back sparse (same rows)."""
+    import torch.distributed as dist
+
+    from xstilts.train.loop import average_gradients
+
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:29541", rank=0, world_size=1)
+    try:
+        model = Bag()
+        model.embed.sparse = True
+        ids, labels = batch(0)
+        nn.functional.cross_entropy(model(ids), labels).backward()
+        before = model.embed.weight.grad.coalesce()
+        average_gradients(model, world=1)
+        after = model.embed.weight.grad
+        assert after.is_sparse
+        assert torch.equal(after.coalesce().indices(), before.indices()[:, before.values().any(1)])
+        torch.testing.assert_close(after.to_dense(), before.to_dense())
+    finally:
+        dist.destroy_process_group()

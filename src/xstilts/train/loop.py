@@ -60,20 +60,25 @@ def average_gradients(model: nn.Module, world: int) -> None:
     A parameter that has a gradient on some process but not here (another task's head in
     multi-task training) contributes zeros, so every process reduces the same layout, as DDP
     does. One that has no gradient on *any* process keeps ``grad=None``, so AdamW skips it (no
-    weight decay, no momentum step) exactly as a single process would.
+    weight decay, no momentum step) exactly as a single process would. A sparse (embedding-row)
+    gradient is reduced densely and made sparse again on every process: the rows that any
+    process touched, the rows one process would see for the whole global batch.
     """
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         return
-    present = torch.tensor([float(p.grad is not None) for p in params], device=params[0].device)
-    torch.distributed.all_reduce(present)
+    flags = [float(p.grad is not None) for p in params]
+    flags += [float(p.grad is not None and p.grad.is_sparse) for p in params]
+    counts = torch.tensor(flags, device=params[0].device)
+    torch.distributed.all_reduce(counts)
+    present, sparse = counts.tolist()[: len(params)], counts.tolist()[len(params) :]
     grads = []
-    for parameter, count in zip(params, present.tolist(), strict=True):
+    for parameter, count in zip(params, present, strict=True):
         if count == 0:
             continue
         if parameter.grad is None:
             parameter.grad = torch.zeros_like(parameter)
-        elif parameter.grad.is_sparse:  # embedding rows: reduced densely, as DDP would
+        elif parameter.grad.is_sparse:
             parameter.grad = parameter.grad.to_dense()
         grads.append(parameter.grad)
     if not grads:
@@ -85,6 +90,9 @@ def average_gradients(model: nn.Module, world: int) -> None:
     for grad in grads:
         grad.copy_(flat[offset : offset + grad.numel()].view_as(grad))
         offset += grad.numel()
+    for parameter, count in zip(params, sparse, strict=True):
+        if count > 0:
+            parameter.grad = parameter.grad.to_sparse(1)  # type: ignore[union-attr]
 
 
 def warmup_steps(config: TrainConfig, total_steps: int) -> int:
