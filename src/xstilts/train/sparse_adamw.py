@@ -117,7 +117,8 @@ def clip_grad_norm(parameters: Iterable[torch.Tensor], max_norm: float) -> torch
     """
     params = [p for p in parameters if p.grad is not None]
     if not any(p.grad.is_sparse for p in params):  # type: ignore[union-attr]
-        return torch.nn.utils.clip_grad_norm_(params, max_norm)
+        total: torch.Tensor = torch.nn.utils.clip_grad_norm_(params, max_norm)
+        return total
     norms = []
     for p in params:
         grad = p.grad
