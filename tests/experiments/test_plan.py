@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import subprocess
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from xstilts.config import study_from_dict
-from xstilts.experiments.plan import STORE_NAME, StudyPlan
+from xstilts.experiments.plan import STORE_NAME, StudyPlan, Unit
 from xstilts.experiments.store import ResultStore
 
 
@@ -26,7 +30,10 @@ def finish_all(plan: StudyPlan) -> None:
     """Pretend every run finished: one stored row per run id."""
     plan.describe()
     with ResultStore(plan.store_path) as store:
-        for seed, combo, target, run_id in plan.units():
+        for unit in plan.units():
+            seed, combo, target, run_id = (
+                unit.seed, unit.intermediate_task, unit.target_task, unit.run_id
+            )  # fmt: skip
             store.add_run([{
                 "run_id": run_id, "study": "grid", "encoder": "x", "intermediate_task": combo,
                 "target_task": target, "language": "en", "seed": seed, "split": "test",
@@ -107,3 +114,18 @@ def test_batch_sizes_of_prediction_and_resume_points_do_not_change_run_ids(
     base = run_ids()
     assert run_ids(eval_batch_size=512, checkpoint_every_steps=100) == base
     assert not run_ids(max_length=64) & base
+
+
+def test_units_are_frozen_data_with_named_fields(
+    demo_data: Path, tmp_path: Path, tiny_encoder: Path
+) -> None:
+    plan = StudyPlan(grid(demo_data, tmp_path, 1, tiny_encoder))
+    plan.describe()
+    units = plan.units()
+    assert all(isinstance(unit, Unit) for unit in units) and len(units) == 4 * 2
+    first = units[0]
+    assert (first.seed, first.intermediate_task, first.target_task) == (0, "none", "xnli")
+    record = json.loads(json.dumps(dataclasses.asdict(first)))
+    assert Unit(**record) == first  # serialised and read back, nothing lost
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.seed = 1  # type: ignore[misc]

@@ -24,20 +24,20 @@ from tqdm.auto import tqdm
 
 from xstilts.config import StudyConfig
 from xstilts.errors import XstiltsError
+from xstilts.experiments.plan import Unit
 from xstilts.experiments.schema import BASELINE, RunRecords
 
 log = logging.getLogger("xstilts")
 
-Unit = tuple[int, str, str, str]  # (seed, intermediate task, target task, run id)
 WriteRows = Callable[[RunRecords], None]
 
 
 def run_local(runner: Any, pending: list[Unit], write: WriteRows, progress: bool) -> None:
     """One run after another in this process."""
     bar = tqdm(pending, desc="study", unit="run", disable=not progress)
-    for seed, combo, target, run_id in bar:
-        bar.set_postfix_str(f"{combo} -> {target} (seed {seed})")
-        write(runner.run_unit(seed, combo, target, run_id))
+    for unit in bar:
+        bar.set_postfix_str(f"{unit.intermediate_task} -> {unit.target_task} (seed {unit.seed})")
+        write(runner.run_unit(unit.seed, unit.intermediate_task, unit.target_task, unit.run_id))
 
 
 def _worker_runner(study: StudyConfig) -> Any:
@@ -95,7 +95,8 @@ def run_ray(
     study = runner.study
     phases: dict[tuple[str, int], Any] = {}
     refs = {}
-    for seed, combo, task, run_id in pending:
+    for unit in pending:
+        seed, combo, task, run_id = unit.seed, unit.intermediate_task, unit.target_task, unit.run_id
         dependency = []
         if combo != BASELINE:
             if (combo, seed) not in phases:
@@ -150,7 +151,9 @@ def run_slurm(
         folder=folder or str(runner.output / "submitit"), cluster=cluster
     )
     executor.update_parameters(**(slurm_parameters or {}))
-    phases = sorted({(combo, seed) for seed, combo, _, _ in pending if combo != BASELINE})
+    phases = sorted(
+        {(u.intermediate_task, u.seed) for u in pending if u.intermediate_task != BASELINE}
+    )
     if phases:
         jobs = executor.submit_array(
             [_SubmititJob(study, "intermediate", (combo, seed)) for combo, seed in phases]
@@ -158,8 +161,8 @@ def run_slurm(
         for job in tqdm(jobs, desc="intermediate jobs", unit="job", disable=not progress):
             job.result()  # raises with the job's log if it failed
     jobs = executor.submit_array(
-        [_SubmititJob(study, "target", (seed, combo, task, run_id))
-         for seed, combo, task, run_id in pending]
+        [_SubmititJob(study, "target", (u.seed, u.intermediate_task, u.target_task, u.run_id))
+         for u in pending]
     )  # fmt: skip
     for job in tqdm(jobs, desc="study (slurm)", unit="run", disable=not progress):
         write(job.result())

@@ -42,7 +42,11 @@ STORE_NAME = "results.duckdb"
 
 @dataclass(frozen=True)
 class Unit:
-    """One target run: the unit of work whose rows are committed together."""
+    """One target run: the unit of work whose rows are committed together.
+
+    Plain data (frozen, printable, ``dataclasses.asdict`` gives its JSON): executors hand units
+    to workers and the plan prints them; fields are read by name, never by position.
+    """
 
     seed: int
     intermediate_task: str
@@ -229,10 +233,10 @@ class StudyPlan:
             **self.provenance(),
         )
 
-    def units(self) -> list[tuple[int, str, str, str]]:
-        """(seed, intermediate, target, run_id) for every target run of the study."""
+    def units(self) -> list[Unit]:
+        """Every target run of the study, in seed, intermediate, target order."""
         return [
-            (seed, combo, target, self.target_key(combo, target, seed))
+            Unit(seed, combo, target, self.target_key(combo, target, seed))
             for seed in self.study.seeds
             for combo in self.study.intermediate_tasks
             for target in self.study.target_tasks
@@ -255,7 +259,10 @@ class StudyPlan:
         units = self.units()
         stored = self.stored_run_ids()
         items = []
-        for seed, combo, target, run_id in units:
+        for unit in units:
+            seed, combo, target, run_id = (
+                unit.seed, unit.intermediate_task, unit.target_task, unit.run_id
+            )  # fmt: skip
             folder = self.intermediate_folder(combo, seed)
             if combo == BASELINE:
                 intermediate = "-"

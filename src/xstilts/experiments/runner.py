@@ -328,11 +328,11 @@ class StudyRunner(StudyPlan):
             _attach_log_file(self.output / "xstilts.log")
             log.info("study %r: %s", self.study.name, _study_line(self.study))
             stored = self.stored_run_ids()  # runs that finished, but a kill beat their commit:
-            kept = [self.output / "runs" / u[3] for u in units if u[3] not in stored]
+            kept = [self.output / "runs" / u.run_id for u in units if u.run_id not in stored]
             commit_kept_runs(self.store_path, kept)
         self.barrier()
         stored = self.stored_run_ids()
-        pending = [u for u in units if u[3] not in stored]
+        pending = [u for u in units if u.run_id not in stored]
         if pending:
             self.prepare()  # every file is parsed before the store is opened for writing
         self.barrier()  # every process has read the store before the main one opens it to write
