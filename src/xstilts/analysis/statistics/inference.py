@@ -101,7 +101,7 @@ def _item_arrays(
     chosen = items[items["run_id"].isin(runs.index) & (items["metric"] == metric)]
     chosen = chosen[chosen["split"].isin(set(rows["split"]))]
     if chosen.empty:
-        return None, "no item scores stored"
+        return None, f"no item scores of its headline metric ({metric}) stored"
     chosen = chosen.join(runs, on="run_id")
     arrays: dict[str, np.ndarray] = {}
     for language in languages:
