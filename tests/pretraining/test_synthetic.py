@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,7 +37,7 @@ def test_apply_is_deterministic_and_keeps_the_full_stop_last():
     sentences = grammar.sentences(50, seed=7)
     for language in design_languages(suffix="ka"):
         first = [language.apply(s) for s in sentences]
-        again = [SyntheticLanguage(**language.__dict__).apply(s) for s in sentences]
+        again = [dataclasses.replace(language).apply(s) for s in sentences]
         assert first == again
         assert all(s.endswith(" .") for s in first)
 
@@ -45,6 +47,8 @@ def test_reverse_and_script_change():
     out = language.apply("the cook reads a book .")
     assert out.split(" ")[-1] == "."
     assert not any(ch in "abcdefghijklmnopqrstuvwxyz" for ch in out)
+    other = SyntheticLanguage("x-other", 1.0, "reverse", alphabet=1)
+    assert not set(out.replace(" ", "").replace(".", "")) & set(other.apply("the cook reads a book ."))
     assert len(out.split(" ")) == 6
 
 

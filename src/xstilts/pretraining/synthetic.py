@@ -9,8 +9,9 @@ on sentences so a zero-shot test set exists in every synthetic language *by cons
 English test set, transformed) and can be mapped back for checking:
 
 - **script share** — a share of the English word *types* (chosen by a stable hash of the word) is
-  written in a disjoint alphabet (a–z mapped to Georgian letters U+10D0…), so a tokenizer sees them
-  as tokens English never uses: the "script change" of K et al., dosed by share;
+  written in an alphabet of the language's own (a–z mapped letter by letter into a private range
+  of CJK ideographs), so a tokenizer sees them as tokens English — and every other synthetic
+  language — never uses: the "script change" of K et al., dosed by share;
 - **word order** — ``"same"``, ``"reverse"`` (Dufter & Schütze's inversion) or ``"shuffle"`` (one
   fixed permutation per sentence length, from the language's seed); the final full stop stays put;
 - **suffix** — a fixed letter string appended to every word (agglutinative-looking surface forms),
@@ -24,16 +25,23 @@ nominal diversity.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 LATIN = "abcdefghijklmnopqrstuvwxyz"
-# 26 consecutive Georgian Mkhedruli letters: an alphabet no English text contains.
-SHIFTED = "".join(chr(0x10D0 + i) for i in range(len(LATIN)))
-TO_SHIFTED = str.maketrans(LATIN, SHIFTED)
-FROM_SHIFTED = str.maketrans(SHIFTED, LATIN)
+# Disjoint alphabets of 26 letters each, cut from the CJK Unified Ideographs block (U+4E00-U+9FFF,
+# 807 alphabets): no English text contains them, and two languages with different alphabet
+# numbers never share a moved word form.
+ALPHABET_BASE = 0x4E00
+ALPHABETS = (0x9FFF - ALPHABET_BASE + 1) // len(LATIN)
+
+
+def _alphabet(number: int) -> str:
+    start = ALPHABET_BASE + number * len(LATIN)
+    return "".join(chr(start + i) for i in range(len(LATIN)))
 WORD_ORDERS = ("same", "reverse", "shuffle")
 ORDER_TAGS = {"same": "eng", "reverse": "rev", "shuffle": "shf"}  # as they appear in codes
 PUNCTUATION = frozenset(".?!")
@@ -54,6 +62,7 @@ class SyntheticLanguage:
     word_order: str = "same"  # one of WORD_ORDERS
     suffix: str = ""  # appended to every word; lower-case a-z only
     seed: int = 0
+    alphabet: int = 0  # which disjoint alphabet moved words are written in (0..ALPHABETS-1)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.script_share <= 1.0:
@@ -62,6 +71,16 @@ class SyntheticLanguage:
             raise ValueError(f"{self.code}: word_order must be one of {', '.join(WORD_ORDERS)}")
         if self.suffix and not set(self.suffix) <= set(LATIN):
             raise ValueError(f"{self.code}: suffix must be lower-case a-z letters")
+        if not 0 <= self.alphabet < ALPHABETS:
+            raise ValueError(f"{self.code}: alphabet must be in [0, {ALPHABETS})")
+
+    @functools.cached_property
+    def _to_shifted(self) -> dict[int, int]:
+        return str.maketrans(LATIN, _alphabet(self.alphabet))
+
+    @functools.cached_property
+    def _from_shifted(self) -> dict[int, int]:
+        return str.maketrans(_alphabet(self.alphabet), LATIN)
 
     # -- words ----------------------------------------------------------------------------
     def moves(self, word: str) -> bool:
@@ -72,12 +91,12 @@ class SyntheticLanguage:
         if english in PUNCTUATION:
             return english
         surface = english + self.suffix
-        return surface.translate(TO_SHIFTED) if self.moves(english) else surface
+        return surface.translate(self._to_shifted) if self.moves(english) else surface
 
     def english_word(self, surface: str) -> str:
         if surface in PUNCTUATION:
             return surface
-        latin = surface.translate(FROM_SHIFTED)
+        latin = surface.translate(self._from_shifted)
         if self.suffix:
             if not latin.endswith(self.suffix):
                 raise ValueError(f"{self.code}: {surface!r} does not end with {self.suffix!r}")
@@ -176,5 +195,5 @@ def design_languages(
             if share == 0 and order == "same" and not suffix:
                 continue
             code = f"x-s{round(share * 100)}-{ORDER_TAGS[order]}" + (f"-{suffix}" if suffix else "")
-            languages.append(SyntheticLanguage(code, share, order, suffix, seed))
+            languages.append(SyntheticLanguage(code, share, order, suffix, seed, len(languages)))
     return languages

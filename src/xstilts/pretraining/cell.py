@@ -1,0 +1,194 @@
+"""One pretraining cell: a from-scratch encoder trained on a designed mixture of languages.
+
+A cell is addressed by a content hash of its design and seed (as intermediate checkpoints are),
+trained once, and reused by every X-STILTs run on top of it. Training goes through the project's
+one loop (``train.loop.train``) with the masked-LM family, so a cell killed at any point resumes
+from its last checkpoint with optimizer, scheduler, RNG and data position restored, and ends with
+the same weights as an uninterrupted run.
+
+What a finished cell folder holds::
+
+    encoder/            Hugging Face folder (config.json, model.safetensors, tokenizer.json)
+    budgets.json        per language: designed budget, exact tokens reached, lines
+    manipulation.json   per language: held-out masked-LM loss and accuracy (the manipulation check)
+    design.json         the design and seed that determined it
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from xstilts.config import TrainConfig
+from xstilts.data.featurize import training_batches
+from xstilts.experiments.hashing import content_key
+from xstilts.families import masked_lm
+from xstilts.models.heads import EncoderWithHeads
+from xstilts.pretraining import grammar
+from xstilts.pretraining.corpus import ENGLISH, Corpus, budgeted_corpus, held_out_lines
+from xstilts.pretraining.design import ControlledDesign
+from xstilts.pretraining.tiny_encoder import build_encoder, build_tokenizer, save_encoder_folder
+from xstilts.tasks.mlm_tasks import TextExample
+from xstilts.tasks.registry import get_task
+from xstilts.train.checkpoint import atomic_folder
+from xstilts.train.loop import train
+
+HELD_OUT_MASKING_SEED = 20231115  # fixed: the check must not depend on the training RNG
+TASK = "mlm"
+
+
+def cell_folder(output: Path, design: ControlledDesign, seed: int) -> Path:
+    """Where the cell (design, seed) lives under a study's output folder."""
+    key = content_key(phase="pretraining", design=design.to_json(), seed=seed)
+    return output / "pretraining" / f"seed{seed}-{key}"
+
+
+def design_vocabulary(design: ControlledDesign, seed: int) -> set[str]:
+    """Every surface form of every language of the design (budget-independent)."""
+    words = set(grammar.vocabulary())
+    for language, _ in design.languages(seed):
+        words |= {language.word(word) for word in grammar.vocabulary()}
+    return words
+
+
+def pretrain_cell(
+    output: Path, design: ControlledDesign, seed: int, progress: bool = True
+) -> Path:
+    """Train (or resume, or reuse) the cell's encoder; returns the finished cell folder."""
+    folder = cell_folder(output, design, seed)
+    if (folder / "encoder" / "model.safetensors").is_file():
+        return folder
+    tokenizer = build_tokenizer(design_vocabulary(design, seed))
+
+    def count(line: str) -> int:
+        return len(tokenizer(line, add_special_tokens=False)["input_ids"])
+
+    cells = design.languages(seed)
+    corpora = [budgeted_corpus(None, design.english_budget, count, seed)]
+    corpora += [budgeted_corpus(language, budget, count, seed) for language, budget in cells]
+    held_out = {ENGLISH: held_out_lines(None, design.held_out_lines, seed)}
+    held_out |= {lang.code: held_out_lines(lang, design.held_out_lines, seed) for lang, _ in cells}
+
+    encoder = build_encoder(tokenizer, dataclasses.replace(design.encoder, seed=seed))
+    torch.manual_seed(seed)  # head initialisation and the masking stream of the first epoch
+    head = masked_lm.MaskedLMHead(
+        encoder.config.hidden_size, encoder.config.vocab_size, encoder.config.layer_norm_eps
+    )
+    model = EncoderWithHeads(encoder, {TASK: head})
+    work = folder.with_name(folder.name + ".training")
+    _train(model, tokenizer, corpora, design, seed, work, progress)
+    manipulation = {
+        code: held_out_scores(model, tokenizer, lines, design.encoder.max_positions)
+        for code, lines in held_out.items()
+    }
+    with atomic_folder(folder, keep_existing=True) as tmp:
+        save_encoder_folder(tmp / "encoder", encoder, tokenizer)
+        _write_json(tmp / "budgets.json", _budget_table(corpora))
+        _write_json(tmp / "manipulation.json", manipulation)
+        _write_json(tmp / "design.json", {"design": json.loads(design.to_json()), "seed": seed})
+    return folder
+
+
+def _train(
+    model: EncoderWithHeads,
+    tokenizer: Any,
+    corpora: Sequence[Corpus],
+    design: ControlledDesign,
+    seed: int,
+    work: Path,
+    progress: bool,
+) -> None:
+    spec = get_task(TASK)
+    examples = [
+        TextExample(f"{corpus.language}:{i}", corpus.language, line)
+        for corpus in corpora
+        for i, line in enumerate(corpus.lines)
+    ]
+    max_length = design.encoder.max_positions
+    features = masked_lm.featurize(examples, tokenizer, spec, max_length)
+    lengths = [len(f.input_ids) for f in features]
+
+    def batches_for_epoch(epoch: int) -> list[dict[str, Any]]:
+        generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
+        batches = []
+        for indices in training_batches(lengths, design.batch_size, generator):
+            batch = masked_lm.collate([features[i] for i in indices], tokenizer.pad_token_id)
+            batches.append(batch)
+        return batches
+
+    config = TrainConfig(
+        learning_rate=design.learning_rate,
+        epochs=design.epochs,
+        batch_size=design.batch_size,
+        max_length=max_length,
+        warmup_ratio=0.06,  # RoBERTa pretraining's warm-up share
+        weight_decay=0.01,
+    )
+    steps = math.ceil(len(features) / design.batch_size)
+    train(
+        model,
+        batches_for_epoch,
+        lambda m, batch: masked_lm.loss(m, TASK, batch),
+        None,
+        config,
+        f"pretraining seed {seed}",
+        checkpoint_dir=work / "checkpoint",
+        checkpoint_every=max(1, steps // 2),
+        progress=progress,
+    )
+
+
+@torch.inference_mode()
+def held_out_scores(
+    model: nn.Module, tokenizer: Any, lines: Sequence[str], max_length: int
+) -> dict[str, float]:
+    """Masked-LM cross-entropy (nats per masked token) and accuracy on held-out lines.
+
+    Masks come from a private generator with a fixed seed, line by line, so the check is a
+    deterministic function of the parameters and the same positions are masked in every cell.
+    """
+    model.eval()
+    spec = get_task(TASK)
+    examples = [TextExample(str(i), "", line) for i, line in enumerate(lines)]
+    features = masked_lm.featurize(examples, tokenizer, spec, max_length)
+    generator = torch.Generator().manual_seed(HELD_OUT_MASKING_SEED)
+    total_loss, correct, count = 0.0, 0, 0
+    for feature in features:
+        ids = torch.tensor([feature.input_ids])
+        eligible = torch.tensor([feature.special_tokens_mask]) == 0
+        corrupted, selected = masked_lm.mask_tokens(
+            ids, eligible, feature.mask_token_id, feature.vocab_size, generator
+        )
+        mask = torch.ones_like(ids)
+        logits = masked_lm._masked_logits(model, TASK, corrupted, mask, selected)
+        gold = ids[selected]
+        total_loss += float(nn.functional.cross_entropy(logits.float(), gold, reduction="sum"))
+        correct += int((logits.argmax(-1) == gold).sum())
+        count += int(gold.numel())
+    return {"loss": total_loss / count, "accuracy": 100.0 * correct / count, "tokens": count}
+
+
+def _budget_table(corpora: Sequence[Corpus]) -> dict[str, dict[str, int]]:
+    return {
+        c.language: {"budget": c.budget, "tokens": c.tokens, "lines": len(c.lines)}
+        for c in corpora
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def read_cell(folder: Path) -> dict[str, Any]:
+    """A finished cell's budgets, manipulation check and design, as stored."""
+    return {
+        name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("budgets", "manipulation", "design")
+    }
