@@ -9,13 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xstilts.pretraining import grammar
+from xstilts.pretraining.design import ControlledDesign, DiversityLevel
 from xstilts.pretraining.synthetic import (
     SyntheticLanguage,
-    design_languages,
     kendall_distance,
     measured_distance,
 )
 
+LEVELS = (DiversityLevel(0.5, "shuffle", "ka"), DiversityLevel(1.0, "reverse"))
 WORDS = st.lists(st.sampled_from(grammar.vocabulary()[1:]), min_size=0, max_size=14)
 
 
@@ -35,7 +36,7 @@ def test_invert_undoes_apply(words, share, order, suffix, stop):
 
 def test_apply_is_deterministic_and_keeps_the_full_stop_last():
     sentences = grammar.sentences(50, seed=7)
-    for language in design_languages(suffix="ka"):
+    for language, _ in ControlledDesign(diversity=LEVELS).languages():
         first = [language.apply(s) for s in sentences]
         again = [dataclasses.replace(language).apply(s) for s in sentences]
         assert first == again
@@ -48,7 +49,9 @@ def test_reverse_and_script_change():
     assert out.split(" ")[-1] == "."
     assert not any(ch in "abcdefghijklmnopqrstuvwxyz" for ch in out)
     other = SyntheticLanguage("x-other", 1.0, "reverse", alphabet=1)
-    assert not set(out.replace(" ", "").replace(".", "")) & set(other.apply("the cook reads a book ."))
+    assert not set(out.replace(" ", "").replace(".", "")) & set(
+        other.apply("the cook reads a book .")
+    )
     assert len(out.split(" ")) == 6
 
 

@@ -37,7 +37,7 @@ from xstilts.pretraining.design import ControlledDesign
 from xstilts.pretraining.tiny_encoder import build_encoder, build_tokenizer, save_encoder_folder
 from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.registry import get_task
-from xstilts.train.checkpoint import atomic_folder
+from xstilts.files import atomic_folder
 from xstilts.train.loop import train
 
 HELD_OUT_MASKING_SEED = 20231115  # fixed: the check must not depend on the training RNG
@@ -50,27 +50,25 @@ def cell_folder(output: Path, design: ControlledDesign, seed: int) -> Path:
     return output / "pretraining" / f"seed{seed}-{key}"
 
 
-def design_vocabulary(design: ControlledDesign, seed: int) -> set[str]:
+def design_vocabulary(design: ControlledDesign) -> set[str]:
     """Every surface form of every language of the design (budget-independent)."""
     words = set(grammar.vocabulary())
-    for language, _ in design.languages(seed):
+    for language, _ in design.languages():
         words |= {language.word(word) for word in grammar.vocabulary()}
     return words
 
 
-def pretrain_cell(
-    output: Path, design: ControlledDesign, seed: int, progress: bool = True
-) -> Path:
+def pretrain_cell(output: Path, design: ControlledDesign, seed: int, progress: bool = True) -> Path:
     """Train (or resume, or reuse) the cell's encoder; returns the finished cell folder."""
     folder = cell_folder(output, design, seed)
     if (folder / "encoder" / "model.safetensors").is_file():
         return folder
-    tokenizer = build_tokenizer(design_vocabulary(design, seed))
+    tokenizer = build_tokenizer(design_vocabulary(design))
 
     def count(line: str) -> int:
         return len(tokenizer(line, add_special_tokens=False)["input_ids"])
 
-    cells = design.languages(seed)
+    cells = design.languages()
     corpora = [budgeted_corpus(None, design.english_budget, count, seed)]
     corpora += [budgeted_corpus(language, budget, count, seed) for language, budget in cells]
     held_out = {ENGLISH: held_out_lines(None, design.held_out_lines, seed)}
@@ -177,8 +175,7 @@ def held_out_scores(
 
 def _budget_table(corpora: Sequence[Corpus]) -> dict[str, dict[str, int]]:
     return {
-        c.language: {"budget": c.budget, "tokens": c.tokens, "lines": len(c.lines)}
-        for c in corpora
+        c.language: {"budget": c.budget, "tokens": c.tokens, "lines": len(c.lines)} for c in corpora
     }
 
 

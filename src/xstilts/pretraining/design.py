@@ -50,15 +50,21 @@ class ControlledDesign:
     batch_size: int = 32
     held_out_lines: int = 200  # per language, for the manipulation check
 
-    def languages(self, seed: int = 0) -> list[tuple[SyntheticLanguage, int]]:
-        """(language, budget) for every cell, each with its own alphabet for moved words."""
+    def languages(self) -> list[tuple[SyntheticLanguage, int]]:
+        """(language, budget) for every cell, each with its own alphabet for moved words.
+
+        The languages are fixed by the design, not by the pretraining seed: replicate encoders
+        (seeds) see the same languages, drawn from different text and initialised differently.
+        Which word types move is drawn per language (its index), so two languages of one
+        diversity level differ in *which* words moved, not in how many.
+        """
         cells = []
         for level in self.diversity:
             for budget in self.budgets:
                 code = f"x-{level.tag}-b{_short(budget)}"
                 language = SyntheticLanguage(
                     code, level.script_share, level.word_order, level.suffix,
-                    seed=seed, alphabet=len(cells),
+                    seed=len(cells), alphabet=len(cells),
                 )  # fmt: skip
                 cells.append((language, budget))
         return cells

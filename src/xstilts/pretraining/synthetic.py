@@ -42,6 +42,8 @@ ALPHABETS = (0x9FFF - ALPHABET_BASE + 1) // len(LATIN)
 def _alphabet(number: int) -> str:
     start = ALPHABET_BASE + number * len(LATIN)
     return "".join(chr(start + i) for i in range(len(LATIN)))
+
+
 WORD_ORDERS = ("same", "reverse", "shuffle")
 ORDER_TAGS = {"same": "eng", "reverse": "rev", "shuffle": "shf"}  # as they appear in codes
 PUNCTUATION = frozenset(".?!")
@@ -176,24 +178,3 @@ def measured_distance(language: SyntheticLanguage, english: Iterable[str]) -> di
         "script": shifted / tokens,
         "order": order_sum / sentences,
     }
-
-
-def design_languages(
-    script_shares: Sequence[float] = (0.0, 0.5, 1.0),
-    word_orders: Sequence[str] = ("same", "reverse"),
-    suffix: str = "",
-    seed: int = 0,
-) -> list[SyntheticLanguage]:
-    """The diversity levels of a design: every script share crossed with every word order.
-
-    Codes read ``x-s{percent}-{eng|rev|shf}`` (``x-s50-rev``); the English-identical language
-    (share 0, same order, no suffix) is skipped: it would be English itself.
-    """
-    languages = []
-    for share in script_shares:
-        for order in word_orders:
-            if share == 0 and order == "same" and not suffix:
-                continue
-            code = f"x-s{round(share * 100)}-{ORDER_TAGS[order]}" + (f"-{suffix}" if suffix else "")
-            languages.append(SyntheticLanguage(code, share, order, suffix, seed, len(languages)))
-    return languages

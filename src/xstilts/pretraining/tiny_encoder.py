@@ -53,7 +53,9 @@ def build_tokenizer(words: Iterable[str]) -> PreTrainedTokenizerFast:
         vocab[word] = len(vocab)
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    core.post_processor = processors.RobertaProcessing(("</s>", vocab["</s>"]), ("<s>", vocab["<s>"]))
+    core.post_processor = processors.RobertaProcessing(
+        ("</s>", vocab["</s>"]), ("<s>", vocab["<s>"])
+    )
     return PreTrainedTokenizerFast(
         tokenizer_object=core,
         bos_token="<s>",

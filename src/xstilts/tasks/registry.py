@@ -14,6 +14,7 @@ from xstilts.tasks import (
     multiple_choice_tasks,
     qa_tasks,
     retrieval_tasks,
+    synthetic_tasks,
     tagging_tasks,
 )
 from xstilts.tasks.spec import TaskSpec
@@ -27,6 +28,7 @@ _SPECS: list[TaskSpec] = [
     *tagging_tasks.SPECS,
     *retrieval_tasks.SPECS,
     *more_retrieval_tasks.SPECS,
+    *synthetic_tasks.SPECS,
 ]
 
 TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in _SPECS}

@@ -61,9 +61,14 @@ class TaskSpec:
             raise ValueError(f"task {self.name}: unknown family {self.family!r}")
 
     def evaluation_languages(self, task_dir: Path, split: str, wanted: Sequence[str]) -> list[str]:
-        """Official languages present locally, in official order, optionally restricted."""
+        """Official languages present locally, in official order, optionally restricted.
+
+        A task with no fixed language list (``languages=()``: the synthetic languages of a
+        controlled design, masked-LM text) evaluates every language found, sorted.
+        """
         found = set(self.languages_found(task_dir, split))
-        chosen = [lang for lang in self.languages if lang in found]
+        order = self.languages or tuple(sorted(found))
+        chosen = [lang for lang in order if lang in found]
         if wanted:
             chosen = [lang for lang in chosen if lang in set(wanted)]
         return chosen
