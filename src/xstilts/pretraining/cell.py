@@ -30,6 +30,7 @@ from xstilts.config import TrainConfig
 from xstilts.data.featurize import training_batches
 from xstilts.experiments.hashing import content_key
 from xstilts.families import masked_lm
+from xstilts.files import atomic_folder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.pretraining import grammar
 from xstilts.pretraining.corpus import ENGLISH, Corpus, budgeted_corpus, held_out_lines
@@ -37,7 +38,6 @@ from xstilts.pretraining.design import ControlledDesign
 from xstilts.pretraining.tiny_encoder import build_encoder, build_tokenizer, save_encoder_folder
 from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.registry import get_task
-from xstilts.files import atomic_folder
 from xstilts.train.loop import train
 
 HELD_OUT_MASKING_SEED = 20231115  # fixed: the check must not depend on the training RNG

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from xstilts.data.classification_format import read_xtreme_pair_tsv
 from xstilts.data.examples import ClassificationExample, RetrievalPair
-from xstilts.tasks.retrieval_tasks import sentence_lines
 from xstilts.errors import DataError
 from xstilts.tasks.layout import first_file
+from xstilts.tasks.retrieval_tasks import sentence_lines
 from xstilts.tasks.spec import TaskSpec
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")
@@ -64,7 +64,11 @@ def load_bitext(task_dir: Path, split: str, language: str) -> list[RetrievalPair
     if len(source) != len(target):
         raise DataError(english, None, f"{len(target)} lines but {other.name} has {len(source)}")
     ids = tuple(str(i) for i in range(len(source)))
-    return [RetrievalPair(language, ids, tuple(source), ids, tuple(target), tuple(zip(ids, ids)))]
+    return [
+        RetrievalPair(
+            language, ids, tuple(source), ids, tuple(target), tuple(zip(ids, ids, strict=True))
+        )
+    ]
 
 
 def bitext_languages_found(task_dir: Path, split: str) -> list[str]:
