@@ -9,7 +9,7 @@ STAMP := $(VENV)/.xstilts-installed
 # not whatever was released since). `make lock` rewrites it from the current .venv.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test test-all lint typecheck bench bench-gpu clean lock
+.PHONY: demo demo-controlled test test-all lint typecheck bench bench-gpu clean lock
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 demo: $(STAMP)
 	$(BIN)/xstilts demo
+
+# The controlled experiment: synthetic languages with designed pretraining budgets (CPU, minutes).
+demo-controlled: $(STAMP)
+	$(BIN)/xstilts demo --controlled
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -50,4 +54,4 @@ lock: $(STAMP)
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:
-	rm -rf xstilts-demo .pytest_cache
+	rm -rf xstilts-demo xstilts-controlled .pytest_cache

@@ -7,6 +7,7 @@ tracebacks are for bugs only.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -154,7 +155,27 @@ def _print_settings(title: str, effective) -> None:  # type: ignore[no-untyped-d
         print(f"          {key:15s} {value!s:10s} {source}")
 
 
+def cmd_demo_controlled(args: argparse.Namespace) -> int:
+    """The controlled experiment's CPU demo: pretrain, run the X-STILTs grid, write the report."""
+    from xstilts.analysis.controlled_report import write_controlled_report
+    from xstilts.pretraining.controlled import ControlledStudy, run_controlled
+
+    out = Path("xstilts-controlled" if args.out == "xstilts-demo" else args.out).resolve()
+    controlled = ControlledStudy()
+    if args.seeds:
+        controlled = dataclasses.replace(controlled, seeds=tuple(range(args.seeds)))
+    print(f"xstilts: controlled experiment, seeds {', '.join(map(str, controlled.seeds))} -> {out}")
+    design_table = run_controlled(out, controlled, progress=not args.quiet)
+    report = write_controlled_report(out)
+    print(f"xstilts: design table {design_table}")
+    print(report.read_text(encoding="utf-8"))
+    print(f"xstilts: report: {report.with_suffix('.html')} (and {report.name})")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.controlled:
+        return cmd_demo_controlled(args)
     from xstilts.config import load_study
 
     study = load_study(DEMO_DIR / "demo.yaml")
@@ -472,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="xstilts-demo", help="output folder (default: %(default)s)")
     demo.add_argument("--seeds", type=int, default=0, help="number of seeds (default: the demo's)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    demo.add_argument(
+        "--controlled", action="store_true",
+        help="run the controlled experiment instead: synthetic languages with designed "
+        "pretraining budgets (default out: xstilts-controlled)",
+    )  # fmt: skip
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="run or resume a study described in YAML")
