@@ -37,7 +37,9 @@ def claim(row: pd.Series) -> str:
     subject = f"{row['target_task']}, {row['diversity']}: {row['measure']}, {row['effect']}"
     if row["verdict"] == "supported":
         return f"{subject}: {numbers}."
-    return f"{subject}: {numbers}; not supported by these data (the CI includes 0)."
+    if row["verdict"] == "not supported by these data":
+        return f"{subject}: {numbers}; not supported by these data (the CI includes 0)."
+    return f"{subject}: {row['estimate']:+.1f} points, {n}; {row['verdict']}."
 
 
 def curves_figure(rows: pd.DataFrame, design: pd.DataFrame, out_dir: Path) -> FigureFile:

@@ -74,7 +74,7 @@ def manipulation_check(design: pd.DataFrame) -> pd.DataFrame:
         losses = ordered["held_out_loss"].to_numpy()
         rows.append({
             "diversity": level, "seed": seed,
-            "budgets": ordered["budget"].tolist(), "losses": [round(x, 4) for x in losses],
+            "budgets": ordered["budget"].tolist(), "losses": [round(float(x), 4) for x in losses],
             "monotone": bool(np.all(np.diff(losses) < 0)),
         })  # fmt: skip
     return pd.DataFrame(rows)
@@ -152,7 +152,7 @@ def _record(
     return {
         "target_task": target, "diversity": level, "measure": measure, "effect": effect,
         "estimate": estimate.estimate, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high,
-        "p_value": estimate.p_value, "n_languages": estimate.n_languages,
+        "se": estimate.se, "p_value": estimate.p_value, "n_languages": estimate.n_languages,
         "n_items": estimate.n_items, "n_seeds": estimate.n_seeds,
     }  # fmt: skip
 
@@ -204,6 +204,14 @@ def dose_response(output: Path, config: str = "synth_nli") -> pd.DataFrame:
     records += seed_dose_response(rows, design, "synth_tatoeba", config)
     table = pd.DataFrame(records)
     table["p_adjusted"] = adjust(table["p_value"].tolist(), EXPLORATORY)
-    excludes_zero = (table["ci_low"] > 0) | (table["ci_high"] < 0)
-    table["verdict"] = np.where(excludes_zero, "supported", "not supported by these data")
+    table["verdict"] = [verdict(row) for _, row in table.iterrows()]
     return table
+
+
+def verdict(row: pd.Series) -> str:
+    """'supported' only for a CI that excludes 0 with a real standard error."""
+    if not row["se"] > 0:
+        return "no variation across seeds or items: cannot be assessed"
+    if row["ci_low"] > 0 or row["ci_high"] < 0:
+        return "supported"
+    return "not supported by these data"
