@@ -142,6 +142,9 @@ def item_dose_response(
                     continue
                 contrast = sum(w * contrast_of(task, lang) for lang, w in weights.items())
                 estimate = contrast_estimate(draws, np.asarray(contrast))
+                # every language of the fit counts, also one whose OLS weight happens to be 0
+                estimate.n_languages = len(weights)
+                estimate.n_items = sum(task.scores[lang].shape[2] for lang in weights)
                 records.append(_record(target, level, measure, effect, estimate))
     return records
 

@@ -42,12 +42,16 @@ class ControlledDesign:
         DiversityLevel(0.5, "reverse"),
         DiversityLevel(1.0, "same"),
     )
-    budgets: tuple[int, ...] = (0, 2_000, 8_000, 32_000)  # tokens per synthetic language
-    english_budget: int = 64_000  # English tokens in every encoder's pretraining
-    encoder: TinyEncoderConfig = field(default_factory=TinyEncoderConfig)
+    budgets: tuple[int, ...] = (0, 1_000, 4_000, 16_000)  # tokens per synthetic language
+    english_budget: int = 16_000  # English tokens in every encoder's pretraining
+    encoder: TinyEncoderConfig = field(
+        default_factory=lambda: TinyEncoderConfig(
+            hidden_size=64, layers=2, heads=2, intermediate_size=256
+        )  # fmt: skip
+    )
     epochs: float = 6.0
     learning_rate: float = 1e-3
-    batch_size: int = 32
+    batch_size: int = 64
     held_out_lines: int = 200  # per language, for the manipulation check
 
     def languages(self) -> list[tuple[SyntheticLanguage, int]]:
