@@ -47,7 +47,7 @@ class ControlledDesign:
     encoder: TinyEncoderConfig = field(
         default_factory=lambda: TinyEncoderConfig(
             hidden_size=64, layers=2, heads=2, intermediate_size=256
-        )  # fmt: skip
+        )
     )
     epochs: float = 6.0
     learning_rate: float = 1e-3
