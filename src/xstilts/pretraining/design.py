@@ -62,7 +62,7 @@ class ControlledDesign:
         Which word types move is drawn per language (its index), so two languages of one
         diversity level differ in *which* words moved, not in how many.
         """
-        cells = []
+        cells: list[tuple[SyntheticLanguage, int]] = []
         for level in self.diversity:
             for budget in self.budgets:
                 code = f"x-{level.tag}-b{_short(budget)}"

@@ -170,7 +170,7 @@ def nli_pairs(count: int, seed: int) -> list[tuple[str, str, str]]:
     """
     rng = random.Random(f"nli:{seed}")
     makers = {"entailment": _entailment, "neutral": _neutral, "contradiction": _contradiction}
-    pairs = []
+    pairs: list[tuple[str, str, str]] = []
     while len(pairs) < count:
         label = NLI_LABELS[len(pairs) % len(NLI_LABELS)]
         premise = random_clause(rng)
