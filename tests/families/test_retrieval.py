@@ -29,19 +29,17 @@ from xstilts.families.retrieval_bucc import (
 )
 from xstilts.families.retrieval_ranking import evaluate_ranking, rank_pool
 from xstilts.models.encoder import load_encoder
-from xstilts.tasks import more_retrieval_tasks, registry
+from xstilts.tasks import mewslix, more_retrieval_tasks, registry
+from xstilts.tasks.mewslix import load_mewslix, mewslix_entity_text, mewslix_query_text
 from xstilts.tasks.more_retrieval_tasks import (
-    SPECS,
     RankingSet,
     lareqa_candidate_text,
     load_bucc2018,
     load_lareqa,
-    load_mewslix,
-    mewslix_entity_text,
-    mewslix_query_text,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
+SPECS = [*more_retrieval_tasks.SPECS, *mewslix.SPECS]
 SPEC = {spec.name: spec for spec in SPECS}
 SETTINGS = RetrievalConfig(layer=-1, max_length=64, batch_size=8)
 

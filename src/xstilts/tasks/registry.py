@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from xstilts.tasks import (
     glue_xnli,
+    mewslix,
     mlm_tasks,
     more_classification_tasks,
     more_retrieval_tasks,
@@ -28,6 +29,7 @@ _SPECS: list[TaskSpec] = [
     *tagging_tasks.SPECS,
     *retrieval_tasks.SPECS,
     *more_retrieval_tasks.SPECS,
+    *mewslix.SPECS,
     *synthetic_tasks.SPECS,
 ]
 
