@@ -16,8 +16,6 @@ from pathlib import Path
 from xstilts.errors import XstiltsError
 from xstilts.files import USER_FIXABLE_ERRNOS, os_error_message
 
-DEMO_DIR = Path(__file__).parent / "demo"
-
 
 def _configure_quiet_libraries() -> None:
     """Keep the console for our progress bars: no hub calls, no library chatter."""
@@ -176,14 +174,9 @@ def cmd_demo_controlled(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.controlled:
         return cmd_demo_controlled(args)
-    from xstilts.config import load_study
+    from xstilts.demo.study import demo_study
 
-    study = load_study(DEMO_DIR / "demo.yaml")
-    study.data_dir = str(DEMO_DIR / "data")
-    study.output_dir = str(Path(args.out).resolve())
-    if args.seeds:
-        study.seeds = list(range(args.seeds))
-    return _run_and_report(study, args.quiet, report=True)
+    return _run_and_report(demo_study(Path(args.out), args.seeds), args.quiet, report=True)
 
 
 def _run_and_report(  # type: ignore[no-untyped-def]
@@ -209,75 +202,30 @@ def _run_and_report(  # type: ignore[no-untyped-def]
         f"the store, {_count(summary.rows_written, 'row')} written in {summary.seconds:.0f} s "
         f"-> {summary.store_path}"
     )
-    with ResultStore(summary.store_path, read_only=True) as store:
-        rows = store.frame("study = ?", [study.name])
-    _print_tables(rows, study.target_tasks, "test")
-    if report:
-        from xstilts.analysis.report import write_report
+    if not report:
+        with ResultStore(summary.store_path, read_only=True) as store:
+            rows = store.frame("study = ?", [study.name])
+        _print_tables(rows, study.target_tasks, "test")
+        return 0
+    # The demo: what each phase learned, the tables, and the findings with their CIs.
+    from xstilts.analysis.demo_summary import demo_summary
+    from xstilts.analysis.report import write_report
 
-        markdown = write_report(summary.store_path, Path(study.output_dir) / "report",
-                                study=study.name)  # fmt: skip
-        print(f"\nxstilts: report: {markdown.with_suffix('.html')} (and {markdown.name})")
+    print("\n" + demo_summary(study, summary.store_path))
+    markdown = write_report(summary.store_path, Path(study.output_dir) / "report",
+                            study=study.name)  # fmt: skip
+    print(f"\nxstilts: report: {markdown.with_suffix('.html')} (and {markdown.name})")
     return 0
 
 
 def _print_tables(  # type: ignore[no-untyped-def]
     rows, targets: Sequence[str], split: str, selection: str = "en_dev"
 ) -> None:
-    import pandas as pd
+    from xstilts.analysis.tables import tables_text
 
-    from xstilts.analysis.tables import config_groups
-
-    groups = config_groups(rows)
-    if len(groups) > 1:
-        print(
-            f"xstilts: these rows come from {len(groups)} configurations (settings, encoder "
-            "weights, world size or versions differ); each gets its own tables, never one mean"
-        )
-    with pd.option_context("display.width", 160, "display.max_columns", 30):
-        for number, (config, group) in enumerate(groups, 1):
-            if len(groups) > 1:
-                print(f"\n== configuration {number} of {len(groups)}: {config} ==")
-            _print_group(group, targets, split, selection)
-
-
-def _print_group(  # type: ignore[no-untyped-def]
-    rows, targets: Sequence[str], split: str, selection: str
-) -> None:
-    """The per-language tables of one configuration's rows."""
-    from xstilts.analysis.tables import language_table, seeds_per_cell
-
-    for target in targets:
-        for metric in sorted(rows.loc[rows["target_task"] == target, "metric"].unique()):
-            table = language_table(rows, target, split, metric, selection)
-            if table.empty:
-                continue
-            seeds = seeds_per_cell(rows, target, split)
-            print(
-                f"\n{target} ({split}, {metric}{_selection_label(rows, target, selection)}, "
-                f"mean of {_count(seeds, 'seed')}; Δ = gain over none)"
-            )
-            print(table.round(1).to_string(na_rep="-"))
-            if seeds < 3:
-                print(
-                    f"WARNING: {_count(seeds, 'seed')} — fewer than 3; differences between "
-                    "intermediate tasks cannot be told from seed noise (use >= 5 seeds)"
-                )
-
-
-def _selection_label(rows, target: str, selection: str) -> str:  # type: ignore[no-untyped-def]
-    """How the table's checkpoints were chosen. A task without rows of ``selection`` is shown
-    as stored (``analysis.tables``): retrieval scored straight from the encoder (no model
-    selection) or the last checkpoint (XTREME's QA rule); oracle figures are labelled."""
-    selections = set(rows.loc[rows["target_task"] == target, "selection"])
-    if selection not in selections:
-        if selections & {"none", "no_selection"}:
-            return ", no model selection"
-        if "last" in selections:
-            return ", last checkpoint"
-    if selection == "oracle":
-        return ", oracle selection (an upper bound, not zero-shot)"
-    return "" if selection == "en_dev" else f", {selection} selection"
+    text = tables_text(rows, targets, split, selection)
+    if text:
+        print(text)
 
 
 def cmd_results(args: argparse.Namespace) -> int:

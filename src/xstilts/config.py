@@ -73,6 +73,11 @@ class EncoderConfig:
     # Freezing the 96M-parameter word-embedding matrix makes CPU training ~2x faster; the
     # transformer layers stay trainable. Off for real studies.
     freeze_embeddings: bool = False
+    # Keep the bottom N transformer layers (and every embedding) fixed: autograd then stores no
+    # activations for them and runs no backward pass through them, so a step costs about
+    # (N + 3 (L - N)) / 3L of a full one. The demo uses it to fit its phases into minutes on 2 CPU
+    # cores; the top layers, where task fine-tuning changes an encoder most, still train.
+    frozen_layers: int = 0
     # How a sentence-level head pools the encoder output: "cls" (<s>, as XLM-R heads in XTREME)
     # or "mean" (over non-pad tokens, as e5 was trained).
     pooling: str = "cls"
@@ -278,6 +283,10 @@ def validate_study(study: StudyConfig) -> None:
     if study.encoder.attention not in ("sdpa", "eager"):
         raise ConfigError(
             f"encoder.attention: expected 'sdpa' or 'eager', got {study.encoder.attention!r}"
+        )
+    if study.encoder.frozen_layers < 0:
+        raise ConfigError(
+            f"encoder.frozen_layers: expected 0 or more, got {study.encoder.frozen_layers}"
         )
     if study.encoder.pooling not in ("cls", "mean"):
         raise ConfigError(

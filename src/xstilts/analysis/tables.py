@@ -11,6 +11,8 @@ per configuration.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from xstilts.experiments.provenance import config_id_of_row
@@ -104,3 +106,63 @@ def seeds_per_cell(rows: pd.DataFrame, target_task: str, split: str = "test") ->
     return int(
         selected.groupby(["intermediate_task", "language", "metric"])["seed"].nunique().min()
     )
+
+
+def tables_text(
+    rows: pd.DataFrame, targets: Sequence[str], split: str = "test", selection: str = "en_dev"
+) -> str:
+    """Every target's language tables (one per metric and configuration), as ``xstilts results``
+    and ``xstilts demo`` print them; rows of different configurations get separate tables."""
+    groups = config_groups(rows)
+    printed: list[str] = []
+    if len(groups) > 1:
+        printed.append(
+            f"xstilts: these rows come from {len(groups)} configurations (settings, encoder "
+            "weights, world size or versions differ); each gets its own tables, never one mean"
+        )
+    with pd.option_context("display.width", 160, "display.max_columns", 30):
+        for number, (config, group) in enumerate(groups, 1):
+            if len(groups) > 1:
+                printed.append(f"\n== configuration {number} of {len(groups)}: {config} ==")
+            printed.extend(_group_tables(group, targets, split, selection))
+    return "\n".join(printed)
+
+
+def _group_tables(
+    rows: pd.DataFrame, targets: Sequence[str], split: str, selection: str
+) -> list[str]:
+    """The per-language tables of one configuration's rows, each after a blank line."""
+    printed = []
+    for target in targets:
+        for metric in sorted(rows.loc[rows["target_task"] == target, "metric"].unique()):
+            table = language_table(rows, target, split, metric, selection)
+            if table.empty:
+                continue
+            seeds = seeds_per_cell(rows, target, split)
+            plural = "seed" if seeds == 1 else "seeds"
+            printed.append(
+                f"\n{target} ({split}, {metric}{selection_label(rows, target, selection)}, "
+                f"mean of {seeds} {plural}; Δ = gain over none)"
+            )
+            printed.append(table.round(1).to_string(na_rep="-"))
+            if seeds < 3:
+                printed.append(
+                    f"WARNING: {seeds} {plural} — fewer than 3; differences between "
+                    "intermediate tasks cannot be told from seed noise (use >= 5 seeds)"
+                )
+    return printed
+
+
+def selection_label(rows: pd.DataFrame, target: str, selection: str) -> str:
+    """How the table's checkpoints were chosen. A task without rows of ``selection`` is shown
+    as stored: retrieval scored straight from the encoder (no model selection) or the last
+    checkpoint (XTREME's QA rule); oracle figures are labelled."""
+    selections = set(rows.loc[rows["target_task"] == target, "selection"])
+    if selection not in selections:
+        if selections & {"none", "no_selection"}:
+            return ", no model selection"
+        if "last" in selections:
+            return ", last checkpoint"
+    if selection == "oracle":
+        return ", oracle selection (an upper bound, not zero-shot)"
+    return "" if selection == "en_dev" else f", {selection} selection"

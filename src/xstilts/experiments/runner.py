@@ -78,7 +78,21 @@ def build_encoder(study: StudyConfig) -> tuple[nn.Module, Any]:
     encoder, tokenizer = load_encoder(study.encoder.name, study.encoder.attention)
     if study.encoder.freeze_embeddings:
         word_embeddings(encoder).weight.requires_grad_(False)
+    if study.encoder.frozen_layers:
+        freeze_bottom_layers(encoder, study.encoder.frozen_layers)
     return encoder, tokenizer
+
+
+def freeze_bottom_layers(encoder: nn.Module, count: int) -> None:
+    """Fix the embeddings and the bottom ``count`` layers (``encoder.frozen_layers``)."""
+    layers = list(encoder.get_submodule("encoder.layer").children())
+    if count > len(layers):
+        raise XstiltsError(
+            f"encoder.frozen_layers: {count} is more than the encoder's {len(layers)} layers"
+        )
+    for module in [encoder.get_submodule("embeddings"), *layers[:count]]:
+        for parameter in module.parameters():
+            parameter.requires_grad_(False)
 
 
 def save_encoder(encoder: nn.Module, folder: Path, meta: dict[str, Any]) -> None:
