@@ -87,7 +87,7 @@ def test_tasks_lists_registry(capsys: pytest.CaptureFixture[str], demo_data: Pat
     assert main(["tasks", "--data-dir", str(demo_data)]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "test: 840 in 7 lang (en, fr, es, de, ru, tr, sw)" in lines["xnli"]
-    assert "train: 480 in 1 lang (en); dev: 90 in 1 lang (en)" in lines["mnli"]
+    assert "train: 780 in 1 lang (en); dev: 90 in 1 lang (en)" in lines["mnli"]
     assert lines["udpos"].endswith("(no local data)")
 
 
