@@ -9,7 +9,7 @@ STAMP := $(VENV)/.xstilts-installed
 # not whatever was released since). `make lock` rewrites it from the current .venv.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo demo-controlled test test-all lint typecheck bench bench-gpu clean lock
+.PHONY: demo readme-demo demo-controlled test test-all lint typecheck bench bench-gpu clean lock
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 demo: $(STAMP)
 	$(BIN)/xstilts demo
+
+# After `make demo`: the README's demo block regenerated from xstilts-demo/ (record committed).
+readme-demo: $(STAMP)
+	$(BIN)/python -m xstilts.analysis.demo_readme xstilts-demo
 
 # The controlled experiment: synthetic languages with designed pretraining budgets (CPU, minutes).
 demo-controlled: $(STAMP)
