@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from xstilts import cli
+from xstilts.analysis.tables import selection_label
 
 
 def test_slurm_options_reach_the_runner(
@@ -53,11 +54,11 @@ def test_retrieval_tables_say_no_model_selection() -> None:
     rows = pd.DataFrame(
         {"target_task": ["tatoeba", "xnli", "xnli"], "selection": ["none", "en_dev", "oracle"]}
     )
-    assert cli._selection_label(rows, "tatoeba", "oracle") == ", no model selection"
-    assert cli._selection_label(rows, "xnli", "oracle") == (
+    assert selection_label(rows, "tatoeba", "oracle") == ", no model selection"
+    assert selection_label(rows, "xnli", "oracle") == (
         ", oracle selection (an upper bound, not zero-shot)"
     )
-    assert cli._selection_label(rows, "xnli", "en_dev") == ""
+    assert selection_label(rows, "xnli", "en_dev") == ""
 
 
 def test_fetch_prints_the_commit_it_pinned(
