@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -350,6 +351,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     written = 0
     seen: dict[str, str] = {}
     for run_id, target in runs:
+        _check_stored_name("run_id", run_id)
+        _check_stored_name("target_task", target)
         if target in seen:
             raise XstiltsError(f"runs {seen[target]} and {run_id} both predict {target}; pick one")
         seen[target] = run_id
@@ -366,6 +369,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     (out / "xstilts-export.json").write_text(json.dumps(seen, indent=2), encoding="utf-8")
     print(f"xstilts: {written} prediction files for {', '.join(sorted(seen))} written to {out}")
     return 0
+
+
+_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _check_stored_name(column: str, value: object) -> None:
+    """Store values become folder names on export: one read from a foreign or tampered store
+    must not escape the output folder (``../``, ``/etc``) or name a device."""
+    if not isinstance(value, str) or not _SAFE_NAME.fullmatch(value):
+        raise XstiltsError(
+            f"store value {column}={str(value)[:60]!r} is not a safe name "
+            "(expected lower-case letters, digits, '_' or '-'); refusing to build a path from it"
+        )
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

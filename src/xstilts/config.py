@@ -19,9 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from xstilts.errors import ConfigError
+from xstilts.config_checks import (
+    check_ranges,
+    check_retrieval_ranges,
+    check_task_combination,
+    check_train_ranges,
+)
+from xstilts.config_yaml import read_study_yaml
+from xstilts.errors import ConfigError, short_repr
 
 
 @dataclass
@@ -189,25 +194,27 @@ def _convert(value: Any, tp: Any, path: str) -> Any:
             if isinstance(value, (str, int, float)):
                 value = [value]
             else:
-                raise ConfigError(f"{path}: expected a list, got {value!r}")
+                raise ConfigError(f"{path}: expected a list, got {short_repr(value)}")
         return [_convert(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value)]
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, path)
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+            raise ConfigError(f"{path}: expected true or false, got {short_repr(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{path}: expected an integer, got {value!r}")
+            raise ConfigError(f"{path}: expected an integer, got {short_repr(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{path}: expected a number, got {value!r}")
+            raise ConfigError(f"{path}: expected a number, got {short_repr(value)}")
+        if isinstance(value, int) and abs(value) > 2**1023:
+            raise ConfigError(f"{path}: number {short_repr(value)} is out of range")
         return float(value)
     if tp is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ConfigError(f"{path}: expected a string, got {value!r}")
+            raise ConfigError(f"{path}: expected a string, got {short_repr(value)}")
         return str(value)
     raise ConfigError(f"{path}: unsupported type {_type_name(tp)}")
 
@@ -216,14 +223,15 @@ def _build(cls: Any, data: Any, path: str) -> Any:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path or 'top level'}: expected a mapping, got {data!r}")
+        raise ConfigError(f"{path or 'top level'}: expected a mapping, got {short_repr(data)}")
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     kwargs = {}
     for key, value in data.items():
         key_path = f"{path}.{key}" if path else str(key)
+        key_path = key_path if len(key_path) <= 80 else f"{key_path[:77]}..."
         if key not in names:
-            close = difflib.get_close_matches(str(key), sorted(names), n=1)
+            close = difflib.get_close_matches(str(key)[:80], sorted(names), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise ConfigError(
                 f"{key_path}: unknown key; {hint}expected one of {', '.join(sorted(names))}"
@@ -253,7 +261,7 @@ def validate_study(study: StudyConfig) -> None:
     )
 
     for i, name in enumerate(study.intermediate_tasks):
-        for part in name.split("+"):
+        for part in check_task_combination(i, name):
             base, variant = parse_task_name(part)
             if base != "none" and base not in TASKS:
                 raise ConfigError(
@@ -296,6 +304,7 @@ def validate_study(study: StudyConfig) -> None:
         _check_train(getattr(study, phase), phase)
     _check_retrieval(study.retrieval, "retrieval")
     study.tasks = {name: _task_overrides(name, keys) for name, keys in study.tasks.items()}
+    check_ranges(study)
 
 
 def _check_train(train: TrainConfig, phase: str) -> None:
@@ -324,6 +333,7 @@ def _check_train(train: TrainConfig, phase: str) -> None:
         raise ConfigError(f"{phase}.precision: expected fp32 or bf16, got {train.precision!r}")
     if train.temperature <= 0:
         raise ConfigError(f"{phase}.temperature: must be > 0")
+    check_train_ranges(phase, train)
 
 
 def _check_retrieval(retrieval: RetrievalConfig, path: str) -> None:
@@ -331,6 +341,7 @@ def _check_retrieval(retrieval: RetrievalConfig, path: str) -> None:
         raise ConfigError(f"{path}.max_length: must be >= 8")
     if retrieval.batch_size < 1:
         raise ConfigError(f"{path}.batch_size: must be >= 1")
+    check_retrieval_ranges(path, retrieval)
 
 
 def _task_overrides(name: str, keys: dict[str, Any]) -> dict[str, Any]:
@@ -363,17 +374,11 @@ def load_study(path: str | Path) -> StudyConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: {problem}") from None
-    study = study_from_dict(data, str(path))
+    study = study_from_dict(read_study_yaml(path), str(path))
     base = path.resolve().parent
     study.data_dir = str((base / study.data_dir).resolve())
     study.output_dir = str((base / study.output_dir).resolve())
+    study.encoder.name = _encoder_beside(base, study.encoder.name)
     return study
 
 
@@ -392,3 +397,18 @@ def _task_language(index: int, code: str) -> str:
             "codes of the tasks' languages (e.g. en, de, sw/swh, zh/cmn; xstilts langs lists them)"
         )
     return str(iso1)
+
+
+def _encoder_beside(base: Path, name: str) -> str:
+    """A relative encoder folder means one beside the YAML (as ``data_dir``), not in the cwd.
+
+    ``./enc`` or ``models/enc/`` always resolves there; a bare ``org/name`` only when such a
+    folder exists beside the YAML (else it stays a hub id). ``~`` expands to the home folder.
+    """
+    if name.startswith("~"):
+        return str(Path(name).expanduser())
+    if Path(name).is_absolute() or "\x00" in name:
+        return name
+    beside = base / name
+    path_like = name.startswith(".") or name.endswith("/") or name.count("/") > 1
+    return str(beside.resolve()) if path_like or beside.is_dir() else name

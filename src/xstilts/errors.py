@@ -26,3 +26,16 @@ class DataError(XstiltsError):
 
 class ConfigError(XstiltsError):
     """A study configuration is invalid; the message names the key path."""
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: an error message never echoes a megabyte.
+
+    Integers beyond Python's int-to-text limit (4300 digits) cannot even be repr'd; they are
+    described instead of raising a second error while reporting the first.
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"<{type(value).__name__} too long to show>"
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."

@@ -10,31 +10,22 @@ the task folder layout is :mod:`xstilts.tasks.tagging_tasks`' (task ``ccg``).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from xstilts.data.examples import TaggingExample
-from xstilts.data.readers import open_text
+from xstilts.data.json_records import read_json_document, require
+from xstilts.data.readers import open_text, shown
 from xstilts.errors import DataError
 
 
 def read_ccg_tags_to_id(path: str | Path) -> dict[str, int]:
     """Read jiant's ``tags_to_id.json`` (``{"N/N": 0, ...}``), the closed CCG category set."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(path, None, "file not found")
-    try:
-        mapping = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise DataError(path, error.lineno, f"not valid json ({error.msg})") from None
+    mapping = read_json_document(path)
     if not isinstance(mapping, dict) or not mapping:
         raise DataError(path, None, "expected a non-empty json object mapping category to id")
-    try:
-        return {str(tag): int(tag_id) for tag, tag_id in mapping.items()}
-    except (TypeError, ValueError):
-        raise DataError(path, None, "every category should map to an integer id") from None
+    return {tag: require(mapping, tag, int, path, None, "tags_to_id") for tag in mapping}
 
 
 def read_ccg(
@@ -65,7 +56,8 @@ def read_ccg(
         if known is not None:
             unknown = [tag for tag in tags if tag not in known]
             if unknown:
-                raise DataError(path, line_number, f"category {unknown[0]!r} is not in tags_to_id")
+                unknown_tag = shown(unknown[0])
+                raise DataError(path, line_number, f"category {unknown_tag} is not in tags_to_id")
         examples.append(
             TaggingExample(id=str(line_number - 1), tokens=tuple(tokens), tags=tuple(tags))
         )

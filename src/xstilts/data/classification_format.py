@@ -28,12 +28,12 @@ none, so their id is the 0-based row index.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.json_records import iter_jsonl_records, require
-from xstilts.data.readers import open_text, read_tsv_records
+from xstilts.data.readers import log_skipped, open_text, read_tsv_records, shown
 from xstilts.errors import DataError
 
 NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
@@ -49,6 +49,7 @@ _NLI_ALIASES: dict[str, str] = {
     "c": "contradiction",
 }
 _NO_MAJORITY = "-"
+_NO_MAJORITY_REASON = "rows with label '-' (no annotator majority)"
 
 
 def read_pawsx_tsv(path: str | Path) -> list[ClassificationExample]:
@@ -84,53 +85,81 @@ def read_mnli_tsv(path: str | Path) -> list[ClassificationExample]:
     return _nonempty(path, list(_nli_rows(path, "pairID", "sentence1", "sentence2", "gold_label")))
 
 
-def read_xnli_tsv(path: str | Path, language: str) -> list[ClassificationExample]:
+def read_xnli_tsv(
+    path: str | Path, language: str, languages: Collection[str] | None = None
+) -> list[ClassificationExample]:
     """Read the rows of one ``language`` from XNLI-1.0 ``xnli.{dev,test}.tsv``; id is ``pairID``.
 
     The language is required because ``pairID`` repeats across the 15 languages of the file.
+    ``languages`` is the release's code set: a row whose code is outside it (``de ``, ``DE``,
+    ``deu``) is an error naming its line, never a row silently left out of every language.
     """
     seen: set[str] = set()
     examples: list[ClassificationExample] = []
+    skipped = 0
     records = read_tsv_records(path, ("language", "pairID", "sentence1", "sentence2", "gold_label"))
     for line, row in records:
-        seen.add(row["language"])
-        if row["language"] != language:
+        row_language = xnli_row_language(row, path, line, languages)
+        seen.add(row_language)
+        if row_language != language:
             continue
         label = _nli_label(row["gold_label"], path, line)
         if label == _NO_MAJORITY:
+            skipped += 1
             continue
         examples.append(
             ClassificationExample(
                 id=row["pairID"], text_a=row["sentence1"], text_b=row["sentence2"], label=label
             )
         )
+    log_skipped(path, skipped, f"{language} rows with gold_label '-' (no annotator majority)")
     if not examples:
         found = ", ".join(sorted(seen)) or "none"
         raise DataError(path, None, f"no rows for language {language!r}; languages found: {found}")
     return examples
 
 
+def xnli_row_language(
+    row: dict[str, str], path: str | Path, line: int, languages: Collection[str] | None
+) -> str:
+    """The row's ``language`` code, checked against the release's codes when they are given."""
+    code = row["language"]
+    if languages is not None and code not in languages:
+        raise DataError(
+            path,
+            line,
+            f"language {shown(code)} is not a code of this release; expected one of "
+            f"{', '.join(languages)} (lower-case ISO 639-1, no spaces)",
+        )
+    return code
+
+
 def read_xnli_mt_tsv(path: str | Path) -> list[ClassificationExample]:
     """Read XNLI-MT-1.0 ``multinli.train.{lang}.tsv`` (``premise hypo label``); id = row index."""
     examples: list[ClassificationExample] = []
+    skipped = 0
     for position, (line, row) in enumerate(read_tsv_records(path, ("premise", "hypo", "label"))):
         label = _nli_label(row["label"], path, line)
         if label == _NO_MAJORITY:
+            skipped += 1
             continue
         examples.append(
             ClassificationExample(
                 id=str(position), text_a=row["premise"], text_b=row["hypo"], label=label
             )
         )
+    log_skipped(path, skipped, _NO_MAJORITY_REASON)
     return _nonempty(path, examples)
 
 
 def read_snli_jsonl(path: str | Path) -> list[ClassificationExample]:
     """Read SNLI 1.0 jsonl, dropping ``gold_label == "-"`` rows (no annotator majority)."""
     examples: list[ClassificationExample] = []
+    skipped = 0
     for line, record in iter_jsonl_records(path):
         label = _nli_label(require(record, "gold_label", str, path, line), path, line)
         if label == _NO_MAJORITY:
+            skipped += 1
             continue
         examples.append(
             ClassificationExample(
@@ -140,12 +169,14 @@ def read_snli_jsonl(path: str | Path) -> list[ClassificationExample]:
                 label=label,
             )
         )
+    log_skipped(path, skipped, _NO_MAJORITY_REASON)
     return _nonempty(path, examples)
 
 
 def read_anli_jsonl(path: str | Path) -> list[ClassificationExample]:
     """Read ANLI v1.0 jsonl (``context`` is the premise, labels ``e``/``n``/``c``)."""
     examples: list[ClassificationExample] = []
+    skipped = 0
     for line, record in iter_jsonl_records(path):
         label = (
             _nli_label(require(record, "label", str, path, line), path, line)
@@ -153,6 +184,7 @@ def read_anli_jsonl(path: str | Path) -> list[ClassificationExample]:
             else None
         )
         if label == _NO_MAJORITY:
+            skipped += 1
             continue
         examples.append(
             ClassificationExample(
@@ -162,19 +194,23 @@ def read_anli_jsonl(path: str | Path) -> list[ClassificationExample]:
                 label=label,
             )
         )
+    log_skipped(path, skipped, _NO_MAJORITY_REASON)
     return _nonempty(path, examples)
 
 
 def _nli_rows(
     path: str | Path, id_column: str, premise: str, hypothesis: str, label_column: str
 ) -> Iterator[ClassificationExample]:
+    skipped = 0
     for line, row in read_tsv_records(path, (id_column, premise, hypothesis)):
         label = _nli_label(row[label_column], path, line) if label_column in row else None
         if label == _NO_MAJORITY:
+            skipped += 1
             continue
         yield ClassificationExample(
             id=row[id_column], text_a=row[premise], text_b=row[hypothesis], label=label
         )
+    log_skipped(path, skipped, _NO_MAJORITY_REASON)
 
 
 def _binary_pair_rows(
@@ -197,7 +233,7 @@ def _nli_label(raw: str, path: str | Path, line: int) -> str:
         return value
     if value not in _NLI_ALIASES:
         raise DataError(
-            path, line, f"label {raw!r} is not an NLI label (entailment/neutral/contradiction)"
+            path, line, f"label {shown(raw)} is not an NLI label (entailment/neutral/contradiction)"
         )
     return _NLI_ALIASES[value]
 
@@ -205,7 +241,7 @@ def _nli_label(raw: str, path: str | Path, line: int) -> str:
 def _binary(raw: str, path: str | Path, line: int) -> str:
     value = raw.strip()
     if value not in BINARY_LABELS:
-        raise DataError(path, line, f"label {raw!r} should be 0 or 1")
+        raise DataError(path, line, f"label {shown(raw)} should be 0 or 1")
     return value
 
 

@@ -6,6 +6,7 @@ them plain frozen dataclasses means a reader can be tested without a tokenizer o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -138,3 +139,24 @@ class AnswerPool:
     questions: tuple[PoolQuestion, ...]
     candidates: tuple[PoolCandidate, ...]
     gold: tuple[tuple[str, str], ...]
+
+
+def first_unlabelled(examples: Sequence[object]) -> str | None:
+    """The id of the first example without gold, or None when every example has it.
+
+    Readers accept unlabelled files (released test splits hide their labels), so a train or dev
+    file whose label column is missing would otherwise train on nothing or score 0: the caller
+    that knows the split decides whether gold is required.
+    """
+    for example in examples:
+        if isinstance(example, ClassificationExample | MultipleChoiceExample):
+            missing = example.label is None
+        elif isinstance(example, TaggingExample):
+            missing = example.tags is None
+        elif isinstance(example, SpanQAExample):
+            missing = not example.is_impossible and not example.answer_texts
+        else:
+            missing = False
+        if missing:
+            return str(getattr(example, "id", ""))
+    return None

@@ -12,25 +12,40 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from xstilts.data.readers import open_text
+from xstilts.data.readers import open_text, shown
 from xstilts.errors import DataError
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a json number")
+
+
+def parse_json(text: str, path: str | Path, line: int | None) -> Any:
+    """``json.loads`` for data files: every way a text can fail is one DataError naming the place.
+
+    Standard json has no ``NaN``/``Infinity`` (Python accepts them by default); integers of
+    thousands of digits hit Python's int-conversion limit (a ``ValueError``); nesting thousands
+    deep exhausts the recursion limit. None of them may escape as a traceback.
+    """
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        where = line if line is not None else error.lineno
+        raise DataError(path, where, f"not valid json ({error.msg})") from None
+    except RecursionError:
+        raise DataError(path, line, "not valid json here (nested too deeply)") from None
+    except ValueError as error:
+        reason = str(error).split(";")[0].split(":")[0]
+        raise DataError(path, line, f"not valid json here ({shown(reason, 80)})") from None
 
 
 def read_json_document(path: str | Path) -> Any:
     """Parse a whole-file json document (SQuAD-style releases); syntax errors name the line."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, None, "file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise DataError(path, None, f"not valid UTF-8 ({error.reason})") from None
+    text = "\n".join(open_text(path))
     if not text.strip():
         raise DataError(path, None, "empty file; expected a json document")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataError(path, error.lineno, f"not valid json ({error.msg})") from None
+    return parse_json(text, path, None)
 
 
 def iter_jsonl_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -43,10 +58,7 @@ def iter_jsonl_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]
     for line_number, line in enumerate(open_text(path), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(path, line_number, f"not valid json ({error.msg})") from None
+        record = parse_json(line, path, line_number)
         if not isinstance(record, dict):
             raise DataError(
                 path, line_number, f"expected a json object, found {type(record).__name__}"
@@ -80,7 +92,7 @@ def require(
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         expected = " or ".join(_json_type_name(k) for k in kinds)
         raise DataError(
-            path, line, f"{prefix}field {key!r} should be {expected}, found {value!r:.60}"
+            path, line, f"{prefix}field {key!r} should be {expected}, found {shown(value)}"
         )
     return value
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from xstilts.data.examples import MultipleChoiceExample
 from xstilts.data.json_records import iter_jsonl_records, require
-from xstilts.data.readers import open_text
+from xstilts.data.readers import open_text, parse_ascii_int, shown
 from xstilts.errors import DataError
 
 COPA_QUESTIONS: dict[str, str] = {
@@ -50,7 +50,7 @@ def read_copa_jsonl(path: str | Path) -> list[MultipleChoiceExample]:
         question_type = require(record, "question", str, path, line)
         if question_type not in COPA_QUESTIONS:
             raise DataError(
-                path, line, f"question should be 'cause' or 'effect', not {question_type!r}"
+                path, line, f"question should be 'cause' or 'effect', not {shown(question_type)}"
             )
         examples.append(
             MultipleChoiceExample(
@@ -85,7 +85,7 @@ def read_siqa_jsonl(
         elif "correct" in record:
             letter = require(record, "correct", str, path, line)
             if letter not in _SIQA_LETTERS:
-                raise DataError(path, line, f"correct should be A, B or C, not {letter!r}")
+                raise DataError(path, line, f"correct should be A, B or C, not {shown(letter)}")
             label = _SIQA_LETTERS.index(letter)
         else:
             label = None
@@ -114,7 +114,7 @@ def _read_siqa_labels(path: str | Path) -> list[int]:
         if not value:
             continue
         if value not in ("1", "2", "3"):
-            raise DataError(path, line_number, f"expected a label 1, 2 or 3, found {value!r}")
+            raise DataError(path, line_number, f"expected a label 1, 2 or 3, found {shown(value)}")
         labels.append(int(value) - 1)
     if not labels:
         raise DataError(path, None, "empty file; expected one label (1, 2 or 3) per line")
@@ -171,7 +171,10 @@ def _iter_csv_records(path: Path) -> Any:
         raise DataError(path, None, "file not found")
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
-        header = next(reader, None)
+        try:
+            header = next(reader, None)
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise DataError(path, 1, f"malformed csv header ({error})") from None
         if header is None:
             raise DataError(path, 1, "empty file; expected a csv header line")
         found = False
@@ -183,6 +186,8 @@ def _iter_csv_records(path: Path) -> Any:
                 break
             except csv.Error as error:
                 raise DataError(path, first_line, f"malformed csv ({error})") from None
+            except UnicodeDecodeError as error:
+                raise DataError(path, first_line, f"not valid UTF-8 ({error.reason})") from None
             if not row:
                 continue
             if len(row) != len(header):
@@ -216,7 +221,7 @@ def read_commonsenseqa_jsonl(path: str | Path) -> list[MultipleChoiceExample]:
                 raise DataError(
                     path,
                     line,
-                    f"answerKey {answer_key!r} is not one of the choice labels {letters}",
+                    f"answerKey {shown(answer_key)} is not a choice label ({shown(letters)})",
                 )
             label = letters.index(answer_key)
         examples.append(
@@ -238,10 +243,11 @@ def _optional_index(
     if key not in record or record[key] in ("", None):
         return None
     value = record[key]
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        parsed = parse_ascii_int(value)
+        value = value if parsed is None else parsed
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < choices:
         raise DataError(
-            path, line, f"{key} should be a choice index 0..{choices - 1}, found {value!r}"
+            path, line, f"{key} should be a choice index 0..{choices - 1}, found {shown(value)}"
         )
     return value

@@ -9,24 +9,70 @@ silently feeding the wrong column to the model.
 from __future__ import annotations
 
 import csv
+import logging
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from xstilts.errors import DataError
+from xstilts.errors import DataError, short_repr
+
+log = logging.getLogger("xstilts")
+
+# The csv module refuses fields over 128 KiB by default; a long document (a Cosmos QA context, a
+# Mewsli-X article in a tsv dump) is legitimate, so the cap is raised to what a C long holds on
+# every platform (2**31 - 1) instead of letting csv.Error escape as a traceback.
+FIELD_SIZE_LIMIT = 2**31 - 1
+csv.field_size_limit(FIELD_SIZE_LIMIT)
+
+_ASCII_INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
 def open_text(path: str | Path) -> Iterator[str]:
-    """Yield lines of a UTF-8 file without line endings; unreadable files are DataErrors."""
+    """Yield lines of a UTF-8 file without line endings; unreadable files are DataErrors.
+
+    Lines are decoded one by one (a text-mode file decodes in chunks), so a byte that is not
+    UTF-8 is reported on its own line.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(path, None, "file not found")
-    with path.open(encoding="utf-8", newline="") as handle:
-        line_number = 0
-        try:
-            for line_number, line in enumerate(handle, start=1):  # noqa: B007
-                yield line.rstrip("\r\n")
-        except UnicodeDecodeError as error:
-            raise DataError(path, line_number + 1, f"not valid UTF-8 ({error.reason})") from None
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise DataError(path, None, f"cannot read file ({error.strerror})") from None
+    with handle:
+        for line_number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise DataError(path, line_number, f"not valid UTF-8 ({error.reason})") from None
+            yield line.rstrip("\r\n")
+
+
+def parse_ascii_int(raw: str) -> int | None:
+    """``raw`` as an integer if it is written with ASCII digits only (at most 18), else None.
+
+    ``str.isdigit``/``int`` accept Arabic-Indic or superscript digits and thousands of digits;
+    an official label or offset never looks like that, so such a value must be an error.
+    """
+    value = raw.strip()
+    return int(value) if _ASCII_INTEGER.fullmatch(value) else None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so an error never echoes a megabyte."""
+    return short_repr(value, limit)
+
+
+def clipped(text: str, limit: int = 40) -> str:
+    """``text`` itself (no quotes) cut to ``limit`` characters, for ids inside a message."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def log_skipped(path: str | Path, count: int, reason: str) -> None:
+    """Say how many rows a format-sanctioned rule skipped: skipping is never silent."""
+    if count:
+        log.info("%s: skipped %d %s", path, count, reason)
 
 
 def read_tsv_records(
@@ -44,11 +90,20 @@ def read_tsv_records(
     header = header_line.split("\t")
     missing = [name for name in required if name not in header]
     if missing:
-        raise DataError(
-            path, 1, f"header lacks column(s) {', '.join(missing)}; found {', '.join(header)}"
-        )
+        found = shown(", ".join(header), 200)
+        raise DataError(path, 1, f"header lacks column(s) {', '.join(missing)}; found {found}")
+    if len(set(header)) != len(header):
+        raise DataError(path, 1, "header names a column twice")
     reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    for offset, fields in enumerate(reader, start=2):
+    offset = 1
+    while True:
+        offset += 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise DataError(path, offset, f"malformed tsv ({error})") from None
         if not fields or fields == [""]:
             continue
         if len(fields) != len(header):

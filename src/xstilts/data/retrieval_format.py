@@ -34,7 +34,7 @@ from xstilts.data.examples import (
     RetrievalPair,
 )
 from xstilts.data.json_records import iter_jsonl_records, read_json_document, require
-from xstilts.data.readers import open_text
+from xstilts.data.readers import clipped, open_text, shown
 from xstilts.errors import DataError
 
 # --------------------------------------------------------------------------------------------
@@ -90,7 +90,9 @@ def read_bucc2018_files(
                 raise DataError(gold_path, line_number, "expected source_id<TAB>en_id")
             if fields[0] not in known_source or fields[1] not in known_target:
                 raise DataError(
-                    gold_path, line_number, f"gold pair {fields[0]}/{fields[1]} names an unknown id"
+                    gold_path,
+                    line_number,
+                    f"gold pair {clipped(fields[0])}/{clipped(fields[1])} names an unknown id",
                 )
             gold.append((fields[0], fields[1]))
         if not [pair for pair in gold if pair != BUCC_BLANK_GOLD]:
@@ -117,7 +119,7 @@ def _read_id_sentences(path: Path) -> tuple[list[str], list[str]]:
         if not tab or not sentence_id:
             raise DataError(path, line_number, "expected id<TAB>sentence")
         if sentence_id in seen:
-            raise DataError(path, line_number, f"id {sentence_id!r} appears twice")
+            raise DataError(path, line_number, f"id {shown(sentence_id)} appears twice")
         seen.add(sentence_id)
         ids.append(sentence_id)
         sentences.append(sentence.split("\t")[0].strip())  # cut -f2, read back stripped
@@ -252,7 +254,9 @@ def _sentence_breaks(
             or not 0 <= pair[0] < pair[1] <= len(context)
         ):
             raise DataError(
-                path, None, f"{where}: sentence break {pair!r} is not a [start, end] in the context"
+                path,
+                None,
+                f"{where}: sentence break {shown(pair)} is not a [start, end] in the context",
             )
         breaks.append((pair[0], pair[1]))
     return breaks
@@ -312,14 +316,16 @@ def _mention(
             "context.text is empty: this is a *_no_text release; run get-mewsli-x.sh to restore it",
         )
     example_id = require(mention, "example_id", str, path, line, "mention")
-    where = f"mention {example_id!r}"
+    where = f"mention {shown(example_id)}"
     span = require(mention, "mention_span", dict, path, line, where)
     start = require(span, "start", int, path, line, where)
     end = require(span, "end", int, path, line, where)
     surface = require(span, "text", str, path, line, where)
     if not 0 <= start < end <= len(text) or text[start:end] != surface:
         raise DataError(
-            path, line, f"{where}: span {start}-{end} does not hold {surface!r} in context.text"
+            path,
+            line,
+            f"{where}: span {shown(start)}-{shown(end)} does not hold {shown(surface)} in the text",
         )
     entity_id = require(mention, "entity_id", str, path, line, where)
     return EntityMention(

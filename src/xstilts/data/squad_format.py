@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from xstilts.data.examples import SpanQAExample
 from xstilts.data.json_records import read_json_document, require
+from xstilts.data.readers import shown
 from xstilts.errors import DataError
 
 OnBadOffset = Literal["error", "warn"]
@@ -72,7 +73,7 @@ def read_squad(path: str | Path, *, on_bad_offset: OnBadOffset = "error") -> lis
                 if example is None:
                     continue
                 if example.id in seen_ids:
-                    raise DataError(path, None, f"question id {example.id!r} appears twice")
+                    raise DataError(path, None, f"question id {shown(example.id)} appears twice")
                 seen_ids.add(example.id)
                 examples.append(example)
     if question_count == 0:
@@ -89,9 +90,11 @@ def _read_question(
 ) -> SpanQAExample | None:
     question_id = require(qa, "id", (str, int), path, None, where)
     question_id = str(question_id)
-    where = f"question {question_id!r}"
+    where = f"question {shown(question_id)}"
     question = require(qa, "question", str, path, None, where)
-    is_impossible = bool(qa.get("is_impossible", False))
+    is_impossible = (
+        require(qa, "is_impossible", bool, path, None, where) if "is_impossible" in qa else False
+    )
     answers = require(qa, "answers", list, path, None, where)
     texts: list[str] = []
     starts: list[int] = []
@@ -102,11 +105,18 @@ def _read_question(
         start = require(answer, "answer_start", int, path, None, where)
         if text == "":
             continue
+        if not 0 <= start <= len(context) - len(text):
+            raise DataError(
+                path,
+                None,
+                f"{where}: answer_start {shown(start)} lies outside the context "
+                f"(expected 0..{max(len(context) - len(text), 0)} for answer {shown(text)})",
+            )
         if context[start : start + len(text)] != text:
             found = context[start : start + len(text)]
             message = (
-                f"{where}: answer {text!r} does not match the context at answer_start {start} "
-                f"(context there reads {found!r})"
+                f"{where}: answer {shown(text)} does not match the context at answer_start "
+                f"{start} (context there reads {shown(found)})"
             )
             if on_bad_offset == "error":
                 raise DataError(path, None, message)

@@ -50,7 +50,7 @@ from conllu.parser import (
 )
 
 from xstilts.data.examples import TaggingExample
-from xstilts.data.readers import open_text
+from xstilts.data.readers import log_skipped, open_text, shown
 from xstilts.errors import DataError
 
 Multiword = Literal["words", "fused"]
@@ -152,7 +152,7 @@ def read_conllu(
         language = path.name.split("_", 1)[0]
     precedence = _FUSED_POS_PRECEDENCE.get(language, _FUSED_POS_PRECEDENCE["default"])
     examples: list[TaggingExample] = []
-    sentence_count = 0
+    sentence_count = skipped = 0
     for sentence in _iter_conllu_sentences(path):
         if multiword == "fused":
             tokens, tags = _fused_tokens(sentence, precedence)
@@ -162,11 +162,13 @@ def read_conllu(
         sentence_id = sentence.sent_id or str(sentence_count)
         sentence_count += 1
         if _mostly_underscores(tokens):
+            skipped += 1
             continue
         tokens = ["".join(token.replace(ZWNJ, "").split(" ")) for token in tokens]
         examples.append(TaggingExample(id=sentence_id, tokens=tuple(tokens), tags=tuple(tags)))
     if sentence_count == 0:
         raise DataError(path, None, "empty file; expected CoNLL-U sentences")
+    log_skipped(path, skipped, "sentences without word forms ('_' tokens; XTREME's rule)")
     return examples
 
 
@@ -221,7 +223,7 @@ def _add_conllu_line(path: Path, line_number: int, line: str, sentence: _Sentenc
         raise DataError(
             path,
             line_number,
-            f"UPOS {upos!r} is not one of the 17 UD tags ({' '.join(sorted(UPOS_TAGS))})",
+            f"UPOS {shown(upos)} is not one of the 17 UD tags ({' '.join(sorted(UPOS_TAGS))})",
         )
     heads = set() if head is None else {head}
     if isinstance(deps, list):
@@ -348,7 +350,9 @@ def read_tagging_tsv(
             label = fields[1]
             if labels is not None and label not in labels:
                 raise DataError(
-                    path, line_number, f"label {label!r} is not in the label set {sorted(labels)}"
+                    path,
+                    line_number,
+                    f"label {shown(label)} is not in the label set {sorted(labels)}",
                 )
             tags.append(label)
     if tokens:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.config import StudyConfig, TrainConfig
-from xstilts.errors import XstiltsError
+from xstilts.data.examples import first_unlabelled
+from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments.controls import CONTROL_VARIANTS, apply_control, control_spec
 from xstilts.experiments.hashing import content_key, directory_digest
 from xstilts.experiments.provenance import config_id, package_versions, world_size
@@ -138,6 +139,23 @@ def load_examples(data: TaskData, train_config: TrainConfig) -> None:
     for split, languages in data.eval_languages.items():
         for language in languages:
             data.eval_sets[(split, language)] = spec.load(directory, split, language)
+    _require_gold(data)
+
+
+def _require_gold(data: TaskData) -> None:
+    """Every split a study trains on or scores must carry gold (retrieval reports its own)."""
+    if data.spec.family == "retrieval":
+        return
+    loaded = {("train", "en"): data.train, ("dev", "en"): data.dev_en, **data.eval_sets}
+    for (split, language), examples in loaded.items():
+        missing = first_unlabelled(examples)
+        if missing is not None:
+            raise DataError(
+                data.directory,
+                None,
+                f"{data.spec.name} {split} ({language}): example {missing!r:.60} has no gold "
+                "label; a file the study trains on or scores needs its label column/answers",
+            )
 
 
 class StudyPlan:

@@ -15,16 +15,17 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from xstilts.errors import XstiltsError
+from xstilts.models.encoder_config import offline_mode
 from xstilts.models.identity import resolve_encoder  # the location rules (no torch import)
 
 __all__ = ["load_encoder", "precision_autocast", "resolve_encoder"]
 
 
 @functools.lru_cache(maxsize=8)
-def _load_tokenizer(location: str) -> PreTrainedTokenizerBase:
+def _load_tokenizer(location: str, local_only: bool = False) -> PreTrainedTokenizerBase:
     """Tokenizers are read-only here, so one per process is shared by every run of a study
     (re-reading the 250k-piece XLM-R tokenizer cost ~2 s per run in the benchmark)."""
-    return AutoTokenizer.from_pretrained(location)
+    return AutoTokenizer.from_pretrained(location, local_files_only=local_only)
 
 
 def load_encoder(
@@ -32,17 +33,26 @@ def load_encoder(
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Return ``(encoder, tokenizer)``; a missing model is a one-line user error."""
     location = resolve_encoder(name)
+    # huggingface_hub reads HF_HUB_OFFLINE once at import; passing local_files_only honours the
+    # variable (and TRANSFORMERS_OFFLINE) whenever it is set, with no network attempt at all.
+    local_only = offline_mode()
+    options = {"attn_implementation": attention, "local_files_only": local_only}
     try:
-        tokenizer = _load_tokenizer(location)
+        tokenizer = _load_tokenizer(location, local_only)
         try:
-            encoder = AutoModel.from_pretrained(
-                location, add_pooling_layer=False, attn_implementation=attention
-            )
+            encoder = AutoModel.from_pretrained(location, add_pooling_layer=False, **options)
         except TypeError:  # encoders without a pooling layer argument
-            encoder = AutoModel.from_pretrained(location, attn_implementation=attention)
-    except OSError as error:
+            encoder = AutoModel.from_pretrained(location, **options)
+    except (OSError, ValueError) as error:  # ValueError: a folder whose config is not a model
+        reason = (str(error).splitlines() or ["unknown error"])[0][:200]
+        if local_only and location == name:
+            raise XstiltsError(
+                f"encoder {name!r:.200}: not in the local Hugging Face cache and offline mode "
+                "is on (HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE); download it with network access "
+                "first, or give a local folder"
+            ) from None
         raise XstiltsError(
-            f"encoder {name!r}: cannot load ({str(error).splitlines()[0]}); give a local folder, "
+            f"encoder {name!r:.200}: cannot load ({reason}); give a local folder, "
             "a Hugging Face id with network access, or 'multilingual-e5-small' (offline)"
         ) from None
     return encoder, tokenizer

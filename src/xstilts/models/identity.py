@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xstilts.errors import XstiltsError
+from xstilts.models.encoder_config import check_local_encoder, offline_mode
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
@@ -76,14 +76,13 @@ def resolve_encoder(name: str) -> str:
 
     if name in (E5_SMALL_NAME, f"intfloat/{E5_SMALL_NAME}") and not _hub_allowed_for(name):
         return str(ensure_offline_e5())
-    if Path(name).expanduser().is_dir():
-        return str(Path(name).expanduser())
-    return name
+    folder = check_local_encoder(name)  # a path-like name must exist: never a hub request
+    return str(folder) if folder is not None else name
 
 
 def _hub_allowed_for(name: str) -> bool:
     """The full hub id with network allowed may load the original fp32 weights."""
-    return name.startswith("intfloat/") and os.environ.get("HF_HUB_OFFLINE", "0") != "1"
+    return name.startswith("intfloat/") and not offline_mode()
 
 
 def encoder_identity(name: str) -> EncoderIdentity:
@@ -118,12 +117,12 @@ def _hub_identity(name: str, location: str) -> EncoderIdentity:
 
     try:  # the local cache first: a plan must not wait on network retries for a cached model
         config = AutoConfig.from_pretrained(location, local_files_only=True)
-    except OSError:
+    except (OSError, ValueError):
         config = None
     try:
         if config is None:
-            config = AutoConfig.from_pretrained(location)
-    except OSError as error:
+            config = AutoConfig.from_pretrained(location, local_files_only=offline_mode())
+    except (OSError, ValueError) as error:
         raise XstiltsError(
             f"encoder {name!r}: cannot read its config ({str(error).splitlines()[0]})"
         ) from None

@@ -24,6 +24,7 @@ from xstilts.data.classification_format import (
     read_xnli_mt_tsv,
     read_xnli_tsv,
     read_xtreme_pair_tsv,
+    xnli_row_language,
 )
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.hub.classification import write_xnli
@@ -81,7 +82,7 @@ def load_xnli(task_dir: Path, split: str, language: str) -> list[ClassificationE
         return read_xnli_mt_tsv(first_file(task_dir, candidates, "XNLI training file", _XNLI_GET))
     release = _xnli_release_files(split)
     if any_file(task_dir, release):
-        return read_xnli_tsv(first_file(task_dir, release, ""), language)
+        return read_xnli_tsv(first_file(task_dir, release, ""), language, XNLI_LANGUAGES)
     xtreme = f"{split}-{language}.tsv"
     path = first_file(task_dir, [*release, xtreme], f"XNLI {split} file", _XNLI_GET)
     return read_xtreme_pair_tsv(path, nli=True)
@@ -97,7 +98,12 @@ def xnli_languages_found(task_dir: Path, split: str) -> list[str]:
     path = next((path for path in release if path.is_file()), None)
     if path is None:
         return [lang for lang in XNLI_LANGUAGES if (task_dir / f"{split}-{lang}.tsv").is_file()]
-    return sorted({row["language"] for _, row in read_tsv_records(path, ["language"])})
+    return sorted(
+        {
+            xnli_row_language(row, path, line, XNLI_LANGUAGES)
+            for line, row in read_tsv_records(path, ["language"])
+        }
+    )
 
 
 def _english_only(task_dir: Path, split: str) -> list[str]:
