@@ -149,14 +149,21 @@ def first_unlabelled(examples: Sequence[object]) -> str | None:
     that knows the split decides whether gold is required.
     """
     for example in examples:
-        if isinstance(example, ClassificationExample | MultipleChoiceExample):
-            missing = example.label is None
-        elif isinstance(example, TaggingExample):
-            missing = example.tags is None
-        elif isinstance(example, SpanQAExample):
-            missing = not example.is_impossible and not example.answer_texts
-        else:
-            missing = False
-        if missing:
+        if not _labelled(example):
             return str(getattr(example, "id", ""))
     return None
+
+
+def any_labelled(examples: Sequence[object]) -> bool:
+    """Whether at least one example carries gold (a split is scorable only if all do)."""
+    return any(_labelled(example) for example in examples)
+
+
+def _labelled(example: object) -> bool:
+    if isinstance(example, ClassificationExample | MultipleChoiceExample):
+        return example.label is not None
+    if isinstance(example, TaggingExample):
+        return example.tags is not None
+    if isinstance(example, SpanQAExample):
+        return example.is_impossible or bool(example.answer_texts)
+    return True

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.config import StudyConfig, TrainConfig
-from xstilts.data.examples import first_unlabelled
+from xstilts.data.examples import any_labelled, first_unlabelled
 from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments.controls import CONTROL_VARIANTS, apply_control, control_spec
 from xstilts.experiments.hashing import content_key, directory_digest
@@ -143,19 +143,29 @@ def load_examples(data: TaskData, train_config: TrainConfig) -> None:
 
 
 def _require_gold(data: TaskData) -> None:
-    """Every split a study trains on or scores must carry gold (retrieval reports its own)."""
-    if data.spec.family == "retrieval":
+    """Train and dev splits must carry gold (training and model selection need it); a test split
+    is fully labelled (scored) or fully unlabelled (predicted for submission only), never mixed.
+    Retrieval families report missing gold themselves."""
+    spec = data.spec
+    if spec.family == "retrieval":
         return
-    loaded = {("train", "en"): data.train, ("dev", "en"): data.dev_en, **data.eval_sets}
-    for (split, language), examples in loaded.items():
+    needed = {("train", "en"): data.train, ("dev", "en"): data.dev_en}
+    needed.update({key: sets for key, sets in data.eval_sets.items() if key[0] == spec.dev_split})
+    optional = {key: sets for key, sets in data.eval_sets.items() if key not in needed}
+    for (split, language), examples in {**needed, **optional}.items():
         missing = first_unlabelled(examples)
-        if missing is not None:
-            raise DataError(
-                data.directory,
-                None,
-                f"{data.spec.name} {split} ({language}): example {missing!r:.60} has no gold "
-                "label; a file the study trains on or scores needs its label column/answers",
-            )
+        if missing is None or ((split, language) in optional and not any_labelled(examples)):
+            continue
+        raise DataError(
+            data.directory,
+            None,
+            f"{spec.name} {split} ({language}): example {missing!r:.60} has no gold label; "
+            + (
+                "a file the study trains on or selects with needs its label column/answers"
+                if (split, language) in needed
+                else "a test file is either fully labelled or fully unlabelled"
+            ),
+        )
 
 
 class StudyPlan:
