@@ -156,7 +156,7 @@ def _squad_gold(path: Path, answers: dict[str, list[str]]) -> Path:
 def test_qa_json_errors(tmp_path: Path) -> None:
     gold = _squad_gold(tmp_path / "gold.json", {"q1": ["x"], "q2": ["y"]})
     pred = _write(tmp_path / "pred.json", '{\n  "q1": "x",\n  "q2": "y"\n')
-    assert _error("xquad", "en", pred, gold).startswith(f"{pred}:4: invalid JSON")
+    assert _error("xquad", "en", pred, gold).startswith(f"{pred}:4: not valid json")
     _write(pred, '["x", "y"]')
     assert "expected a JSON object" in _error("xquad", "en", pred, gold)
     _write(pred, '{"q1": 3}')
@@ -190,7 +190,7 @@ def test_bucc_tatoeba_and_xcopa_line_errors(tmp_path: Path) -> None:
     _write(pred, '{"label": 0}\n{"label": 2}\n')
     assert _error("xcopa", "et", pred, gold).startswith(f"{pred}:2: label 2 is not")
     _write(pred, '{"label": 0}\n{"label": 1\n')
-    assert _error("xcopa", "et", pred, gold).startswith(f"{pred}:2: invalid JSON")
+    assert _error("xcopa", "et", pred, gold).startswith(f"{pred}:2: not valid json")
 
 
 def test_mewslix_gold_must_be_singletons(tmp_path: Path) -> None:

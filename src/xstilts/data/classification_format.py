@@ -101,9 +101,9 @@ def read_xnli_tsv(
     for line, row in records:
         row_language = xnli_row_language(row, path, line, languages)
         seen.add(row_language)
+        label = _nli_label(row["gold_label"], path, line)  # every row is checked, not only ours
         if row_language != language:
             continue
-        label = _nli_label(row["gold_label"], path, line)
         if label == _NO_MAJORITY:
             skipped += 1
             continue

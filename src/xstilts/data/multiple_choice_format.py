@@ -239,8 +239,12 @@ def read_commonsenseqa_jsonl(path: str | Path) -> list[MultipleChoiceExample]:
 def _optional_index(
     record: dict[str, Any], key: str, choices: int, path: str | Path, line: int
 ) -> int | None:
-    """A 0-based label that may be absent (test splits); csv labels arrive as digit strings."""
-    if key not in record or record[key] in ("", None):
+    """A 0-based label that may be absent (test splits); csv labels arrive as digit strings.
+
+    An absent key is an unlabelled record; a present one must hold an index (``null`` or ``""``
+    is not how any release marks a hidden label).
+    """
+    if key not in record:
         return None
     value = record[key]
     if isinstance(value, str):

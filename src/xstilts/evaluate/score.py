@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence, Set
 from pathlib import Path
 from typing import cast
 
+from xstilts.data.readers import shown
 from xstilts.errors import DataError, XstiltsError
 from xstilts.evaluate import metrics, qa_metrics
 from xstilts.evaluate import submission_files as files
@@ -60,7 +61,7 @@ def _scorable(task: str) -> TaskSpec:
     spec = TASKS.get(task)
     if spec is None or not spec.scorer:
         scorable = ", ".join(name for name, spec in TASKS.items() if spec.scorer)
-        raise XstiltsError(f"unknown task {task!r} to score; expected one of {scorable}")
+        raise XstiltsError(f"unknown task {shown(task)} to score; expected one of {scorable}")
     return spec
 
 
@@ -156,7 +157,7 @@ def score_file(
     if language not in spec.languages:
         known = sorted(spec.languages)
         raise DataError(
-            gold_path, None, f"unknown language {language!r} for {task}; expected one of {known}"
+            gold_path, None, f"unknown language {shown(language)} for {task}; expected {known}"
         )
     return SCORERS[spec.scorer](spec, language, Path(pred_path), Path(gold_path))
 
@@ -295,4 +296,5 @@ def _check_labels(
     for line, label in rows:
         if str(label) not in allowed:
             expected = ", ".join(sorted(allowed))
-            raise DataError(pred, line, f"label {label!r} is not a {spec.name} label ({expected})")
+            message = f"label {shown(label)} is not a {spec.name} label ({expected})"
+            raise DataError(pred, line, message)

@@ -7,9 +7,10 @@ malformed submission is reported where it is wrong rather than as a wrong score.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from xstilts.data.json_records import parse_json
+from xstilts.data.readers import shown
 from xstilts.errors import DataError
 
 
@@ -101,20 +102,13 @@ def official_label_lines(
 
 
 def _read_json(path: Path) -> object:
-    text = _read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    return parse_json(_read_text(path), path, None)
 
 
 def read_jsonl_labels(path: Path) -> list[tuple[int, int]]:
     rows = []
     for line_number, line in _content_lines(path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(path, line_number, f"invalid JSON: {exc.msg}") from None
+        record = parse_json(line, path, line_number)
         label = record.get("label") if isinstance(record, dict) else None
         if not isinstance(label, int) or isinstance(label, bool):
             raise DataError(path, line_number, "expected a JSON object with an integer 'label'")
@@ -137,7 +131,8 @@ def read_squad_gold(path: Path) -> dict[str, list[str]]:
                 if not isinstance(question_id, str):
                     raise DataError(path, None, f"{where} has no string 'id'")
                 if question_id in gold:
-                    raise DataError(path, None, f"{where}: duplicate question id {question_id!r}")
+                    duplicate = shown(question_id)
+                    raise DataError(path, None, f"{where}: duplicate question id {duplicate}")
                 gold[question_id] = _answer_texts(path, qa, where)
     return gold
 
@@ -163,7 +158,7 @@ def read_answer_predictions(pred: Path, gold: dict[str, list[str]], gold_path: P
         raise DataError(pred, None, "expected a JSON object {question_id: answer_text}")
     for question_id, answer in predictions.items():
         if not isinstance(answer, str):
-            raise DataError(pred, None, f"answer for {question_id!r} is not a string")
+            raise DataError(pred, None, f"answer for {shown(question_id)} is not a string")
     _check_id_overlap(pred, predictions, gold, gold_path)
     return predictions
 
@@ -176,9 +171,9 @@ def read_id_lists(path: Path, singleton: bool) -> dict[str, list[str]]:
     gold: dict[str, list[str]] = {}
     for query_id, items in document.items():
         if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
-            raise DataError(path, None, f"{query_id!r}: expected a non-empty list of string ids")
+            raise DataError(path, None, f"{shown(query_id)}: expected a non-empty list of ids")
         if singleton and len(items) != 1:
-            raise DataError(path, None, f"{query_id!r}: Mewsli-X gold must list exactly one id")
+            raise DataError(path, None, f"{shown(query_id)}: Mewsli-X gold needs exactly one id")
         gold[query_id] = [item.strip() for item in items]
     return gold
 
@@ -189,7 +184,7 @@ def read_ranked_predictions(pred: Path, gold: dict[str, list[str]], gold_path: P
         raise DataError(pred, None, "expected a JSON object {id: [ranked ids]}")
     for query_id, items in ranked.items():
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise DataError(pred, None, f"{query_id!r}: expected a list of string ids")
+            raise DataError(pred, None, f"{shown(query_id)}: expected a list of string ids")
     _check_id_overlap(pred, ranked, gold, gold_path)
     return ranked
 
