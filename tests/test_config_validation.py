@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -161,3 +162,22 @@ def test_export_refuses_unsafe_stored_names(
     assert main(["export", str(tmp_path), "--out", str(tmp_path / "sub"), "--run", "a"]) == 2
     assert "is not a safe name" in capsys.readouterr().err
     assert not (tmp_path / "sub").exists()
+
+
+def test_control_characters_and_unusable_paths_are_one_line_errors(tmp_path: Path) -> None:
+    path = tmp_path / "study.yaml"
+    path.write_bytes(BASE.encode() + b"name: a\xc2\x81b\n")
+    with pytest.raises(ConfigError, match=re.escape(f"{path}:2: character U+0081 is not")):
+        load_study(path)
+    for key in ("data_dir", "output_dir"):
+        long_name = write(tmp_path, BASE + f"{key}: {'a' * 300}\n", f"{key}.yaml")
+        with pytest.raises(ConfigError, match=f"{key}: 'aaa.* is not a usable path") as error:
+            load_study(long_name)
+        assert len(str(error.value)) < 400
+
+
+def test_long_values_in_messages_are_cut(tmp_path: Path) -> None:
+    path = write(tmp_path, f"target_tasks: [{'x' * 100_000}]\n")
+    with pytest.raises(ConfigError, match=r"target_tasks\[0\]: unknown task 'xxx") as error:
+        load_study(path)
+    assert len(str(error.value)) < 600

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from xstilts.errors import XstiltsError
+from xstilts.errors import XstiltsError, bounded_message
 from xstilts.files import USER_FIXABLE_ERRNOS, os_error_message
 
 
@@ -604,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except XstiltsError as error:
-        print(f"xstilts: error: {error}", file=sys.stderr)
+        print(f"xstilts: error: {bounded_message(str(error))}", file=sys.stderr)
         return 2
     except OSError as error:
         if error.errno not in USER_FIXABLE_ERRNOS:

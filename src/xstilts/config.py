@@ -26,7 +26,7 @@ from xstilts.config_checks import (
     check_train_ranges,
 )
 from xstilts.config_yaml import read_study_yaml
-from xstilts.errors import ConfigError, short_repr
+from xstilts.errors import ConfigError, bounded_message, short_repr
 
 
 @dataclass
@@ -248,7 +248,7 @@ def study_from_dict(data: Any, source: str = "<config>") -> StudyConfig:
         study = _build(StudyConfig, data, "")
         validate_study(study)
     except ConfigError as error:
-        raise ConfigError(f"{source}: {error}") from None
+        raise ConfigError(f"{source}: {bounded_message(str(error))}") from None
     return study
 
 

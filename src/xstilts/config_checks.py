@@ -38,6 +38,12 @@ def check_ranges(study: StudyConfig) -> None:
     _unique("target_tasks", study.target_tasks)
     if not study.encoder.name.strip():
         raise ConfigError("encoder.name: must not be empty")
+    for where, value in (
+        ("encoder.name", study.encoder.name),
+        ("data_dir", study.data_dir),
+        ("output_dir", study.output_dir),
+    ):
+        _path_value(where, value)
     dropout = study.encoder.dropout
     if not (math.isfinite(dropout) and 0.0 <= dropout < 1.0):
         raise ConfigError(f"encoder.dropout: expected a value in [0, 1), got {dropout!r}")
@@ -83,6 +89,18 @@ def check_task_combination(index: int, name: str) -> list[str]:
     if len(set(parts)) != len(parts):
         raise ConfigError(f"intermediate_tasks[{index}]: {name!r:.60} names a task twice")
     return parts
+
+
+def _path_value(where: str, value: str) -> None:
+    """A name that will become a path must be one the file system can hold (no NUL, components
+    of at most 255 bytes, 4096 in all), or every later ``stat`` fails with a raw OSError."""
+    encoded = value.encode("utf-8", "surrogatepass")
+    parts = encoded.replace(b"\\", b"/").split(b"/")
+    if b"\x00" in encoded or len(encoded) > 4096 or any(len(part) > 255 for part in parts):
+        raise ConfigError(
+            f"{where}: {_short(value)} is not a usable path or name (no NUL character, "
+            "at most 255 bytes per folder name and 4096 in all)"
+        )
 
 
 def _in_range(where: str, value: int, low: int, high: int) -> None:

@@ -81,8 +81,9 @@ def read_study_yaml(path: Path) -> Any:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ConfigError(f"{path}:{line}: not valid UTF-8 ({error.reason})") from None
-    loader = StrictLoader(text)
+    loader: StrictLoader | None = None
     try:
+        loader = StrictLoader(text)  # the reader checks characters already here
         return loader.get_single_data()
     except ConfigError as error:
         message = str(error)
@@ -93,12 +94,20 @@ def read_study_yaml(path: Path) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: {problem}") from None
+        problem = getattr(error, "problem", None) or getattr(error, "reason", None)
+        if isinstance(error, yaml.reader.ReaderError):
+            where = f"{path}:{text[: error.position].count(chr(10)) + 1}"
+            problem = f"character U+{error.character:04X} is not allowed in YAML"
+        raise ConfigError(f"{where}: {_clip(str(problem or 'invalid YAML'))}") from None
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply to be a study file") from None
     except ValueError as error:  # e.g. an integer beyond Python's 4300-digit conversion limit
         reason = str(error).split(";")[0].split(":")[0]
         raise ConfigError(f"{path}: a value cannot be read ({reason})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."

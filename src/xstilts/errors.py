@@ -7,6 +7,7 @@ The message names *what* is wrong, *where* (file:line or YAML key path) and *wha
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -39,3 +40,20 @@ def short_repr(value: object, limit: int = 60) -> str:
     except ValueError:
         return f"<{type(value).__name__} too long to show>"
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+_LONG_QUOTED = re.compile(r"(['\"])([^'\"\n]{57})[^'\"\n]{4,}\1")
+
+
+def bounded_message(message: str, limit: int = 1000) -> str:
+    """One line of bounded length: a quoted value over 60 characters is cut, newlines are
+    flattened, and a message still over ``limit`` keeps its start and its end (the expectation).
+
+    The safety net for messages built with ``{value!r}`` from user input, so that no file or
+    study can make the one-line error a megabyte of echo.
+    """
+    text = _LONG_QUOTED.sub(lambda m: f"{m.group(1)}{m.group(2)}...{m.group(1)}", message)
+    text = " ".join(text.splitlines())
+    if len(text) > limit:
+        text = f"{text[: limit // 2]} ... {text[-limit // 2 + 5 :]}"
+    return text

@@ -50,7 +50,7 @@ from conllu.parser import (
 )
 
 from xstilts.data.examples import TaggingExample
-from xstilts.data.readers import log_skipped, open_text, shown
+from xstilts.data.readers import clipped, log_skipped, open_text, shown
 from xstilts.errors import DataError
 
 Multiword = Literal["words", "fused"]
@@ -211,7 +211,9 @@ def _add_conllu_line(path: Path, line_number: int, line: str, sentence: _Sentenc
         head = parse_int_value(fields[6])
         deps = parse_paired_list_value(fields[8])
     except ParseException as error:
-        raise DataError(path, line_number, f"bad CoNLL-U field ({error})") from None
+        raise DataError(
+            path, line_number, f"bad CoNLL-U field ({clipped(str(error), 120)})"
+        ) from None
     if isinstance(token_id, tuple):
         if token_id[1] == "-":
             sentence.ranges.append((token_id[0], token_id[2], fields[1]))
