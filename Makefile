@@ -9,7 +9,7 @@ STAMP := $(VENV)/.xstilts-installed
 # not whatever was released since). `make lock` rewrites it from the current .venv.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo readme-demo demo-controlled test test-all lint typecheck bench bench-gpu clean lock
+.PHONY: demo readme-demo demo-controlled test test-all lint typecheck bench bench-gpu fuzz clean lock
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: $(STAMP) typecheck
 # mypy over src/xstilts (settings in pyproject.toml: strict on experiments/, train/, tasks/)
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# ~4,000 hostile inputs to every reader, the study file, every scorer and CLI command; prints
+# counts per outcome and fails on any traceback, silent drop or accepted malformed input.
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/run.py --examples 60
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks

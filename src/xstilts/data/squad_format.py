@@ -96,22 +96,17 @@ def _read_question(
         require(qa, "is_impossible", bool, path, None, where) if "is_impossible" in qa else False
     )
     answers = require(qa, "answers", list, path, None, where)
+    distractors = qa.get("plausible_answers", [])  # v2.0: ignored, but must be well-formed
+    if not isinstance(distractors, list):
+        raise DataError(path, None, f"{where}: plausible_answers should be a list")
+    for plausible in distractors:
+        _answer_span(path, plausible, context, where)
     texts: list[str] = []
     starts: list[int] = []
     for answer in answers:
-        if not isinstance(answer, dict):
-            raise DataError(path, None, f"{where}: each answer should be an object")
-        text = require(answer, "text", str, path, None, where)
-        start = require(answer, "answer_start", int, path, None, where)
+        text, start = _answer_span(path, answer, context, where)
         if text == "":
             continue
-        if not 0 <= start <= len(context) - len(text):
-            raise DataError(
-                path,
-                None,
-                f"{where}: answer_start {shown(start)} lies outside the context "
-                f"(expected 0..{max(len(context) - len(text), 0)} for answer {shown(text)})",
-            )
         if context[start : start + len(text)] != text:
             found = context[start : start + len(text)]
             message = (
@@ -136,3 +131,19 @@ def _read_question(
         answer_starts=tuple(starts),
         is_impossible=is_impossible,
     )
+
+
+def _answer_span(path: Path, answer: Any, context: str, where: str) -> tuple[str, int]:
+    """``(text, answer_start)`` of one answer object, the span inside the context."""
+    if not isinstance(answer, dict):
+        raise DataError(path, None, f"{where}: each answer should be an object")
+    text = require(answer, "text", str, path, None, where)
+    start = require(answer, "answer_start", int, path, None, where)
+    if not 0 <= start <= len(context) - len(text):
+        raise DataError(
+            path,
+            None,
+            f"{where}: answer_start {shown(start)} lies outside the context "
+            f"(expected 0..{max(len(context) - len(text), 0)} for answer {shown(text)})",
+        )
+    return text, start
