@@ -609,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         if error.errno not in USER_FIXABLE_ERRNOS:
             raise
-        print(f"xstilts: error: {os_error_message(error)}", file=sys.stderr)
+        print(f"xstilts: error: {bounded_message(os_error_message(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
