@@ -23,3 +23,21 @@ def test_fuzz_fast_subset(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.fuzz
 def test_fuzz_full(monkeypatch: pytest.MonkeyPatch) -> None:
     _assert_clean(60, False, monkeypatch)
+
+
+def test_the_judge_can_see_every_bad_outcome() -> None:
+    """The oracle itself: a drop, an accepted malformed input, a traceback and an echo are seen."""
+    from fuzz_outcomes import Case, judge
+
+    from xstilts.errors import DataError
+
+    def fail(error: Exception) -> None:
+        raise error
+
+    assert judge(Case("r", "m", expected_records=3), lambda: [1, 2])[0] == "silent drop"
+    assert judge(Case("r", "m", expected_records=2), lambda: [1, 2])[0] == "accepted valid"
+    assert judge(Case("r", "m", must_reject=True), lambda: [1])[0] == "malformed accepted"
+    assert judge(Case("r", "m"), lambda: fail(KeyError("x")))[0] == "traceback"
+    assert judge(Case("r", "m"), lambda: fail(DataError("f", 1, "x" * 5000)))[0] == "traceback"
+    assert judge(Case("r", "m"), lambda: fail(DataError("f", 1, "bad")))[0] == "clean error"
+    assert judge(Case("cli:x", "m", must_reject=True), lambda: 0)[0] == "malformed accepted"
