@@ -78,7 +78,7 @@ def hostile_study(draw: st.DrawFn, base: str) -> tuple[str, bytes]:
 
 
 def study_case(draw: st.DrawFn, folder: Path) -> tuple[Case, Callable[[], Any]]:
-    """Load a mutated study and plan it (the plan checks folders and the retrieval layer)."""
+    """Load a mutated study and plan it (folders, encoder identity, retrieval layer, run ids)."""
     choice = draw(st.sampled_from(("neutral", "hostile", "hostile", "bytes")))
     if choice == "neutral":
         (name, data), must_reject = draw(neutral(BASE_STUDY.encode())), False
@@ -91,7 +91,7 @@ def study_case(draw: st.DrawFn, folder: Path) -> tuple[Case, Callable[[], Any]]:
     (folder / "runs").mkdir()
 
     def call() -> Any:
-        return StudyPlan(load_study(path)).describe()
+        return StudyPlan(load_study(path)).plan()
 
     return Case("study", name, must_reject), call
 
