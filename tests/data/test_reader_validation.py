@@ -156,3 +156,22 @@ def test_train_file_without_label_column_stops_before_training(
     plan.describe()
     with pytest.raises(DataError, match=r"mnli train \(en\): example .* has no gold label"):
         load_examples(plan.tasks["mnli"], study.intermediate)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"de,\xd9\xa1\n", re.escape(":3: volume '\u0661' is not a number")),
+        (b"de,\xff\n", ":3: not valid UTF-8"),
+        (b'de,"' + b"x" * 200_000 + b'"\n', ":3: (malformed csv|volume 'xxx)"),
+    ],
+)
+def test_user_volume_table_refuses_odd_digits_and_bytes(
+    tmp_path: Path, body: bytes, message: str
+) -> None:
+    from xstilts.languages.table import read_volume_csv
+
+    path = tmp_path / "volumes.csv"
+    path.write_bytes(b"language,volume\nen,1.5e3\n" + body)
+    with pytest.raises(DataError, match=message):
+        read_volume_csv(path)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import math
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -122,7 +125,7 @@ def read_language_table(path: str | Path) -> pd.DataFrame:
             raise DataError(path, 1, f"expected header {','.join(COLUMNS)}")
         records: list[dict[str, object]] = []
         seen: dict[str, int] = {}
-        for row in reader:
+        while (row := _next_row(reader, path)) is not None:
             line = reader.line_num
             record: dict[str, object] = {}
             for column in COLUMNS:
@@ -255,6 +258,16 @@ def pretraining_volume(source: str | Path = "cc100") -> pd.Series:
     return read_volume_csv(path)
 
 
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]{1,3})?")
+
+
+def _next_row(reader: Any, path: Path) -> list[str] | None:
+    try:
+        return next(reader, None)  # type: ignore[no-any-return]
+    except csv.Error as error:
+        raise DataError(path, reader.line_num + 1, f"malformed csv ({error})") from None
+
+
 def read_volume_csv(path: str | Path) -> pd.Series:
     """Read a user volume table (``language,volume``); errors name the file and line."""
     path = Path(path)
@@ -262,12 +275,18 @@ def read_volume_csv(path: str | Path) -> pd.Series:
         raise DataError(path, None, "pretraining-volume file not found")
     volumes: dict[str, float] = {}
     lines: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(path, line, f"not valid UTF-8 ({error.reason})") from None
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None or [h.strip().lower() for h in header] != ["language", "volume"]:
-            raise DataError(path, 1, f"expected header 'language,volume', got {header!r}")
-        for row in reader:
+            raise DataError(path, 1, f"expected header 'language,volume', got {header!r:.80}")
+        while (row := _next_row(reader, path)) is not None:
             line = reader.line_num
             if not row or all(not cell.strip() for cell in row):
                 continue
@@ -276,10 +295,9 @@ def read_volume_csv(path: str | Path) -> pd.Series:
             raw_code, raw_volume = row[0].strip(), row[1].strip()
             if not raw_code:
                 raise DataError(path, line, "empty language code")
-            try:
-                volume = float(raw_volume)
-            except ValueError:
-                raise DataError(path, line, f"volume {raw_volume!r} is not a number") from None
+            if not _DECIMAL.fullmatch(raw_volume):  # float() also takes '١', '1_0', 'nan'
+                raise DataError(path, line, f"volume {raw_volume!r:.40} is not a number")
+            volume = float(raw_volume)
             if not math.isfinite(volume) or volume < 0:
                 raise DataError(path, line, f"volume {raw_volume!r}: expected a finite value >= 0")
             code = to_iso639_1(raw_code) if is_known(raw_code) else raw_code.lower()
