@@ -9,13 +9,16 @@ expected range in one line.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
 from xstilts.errors import ConfigError
 from xstilts.errors import short_repr as _short
 
-if TYPE_CHECKING:
-    from xstilts.config import RetrievalConfig, StudyConfig, TrainConfig
+# The sections are xstilts.config's dataclasses; this module sits below config (it is what config
+# calls), so they are typed by what is read from them rather than imported.
+StudyConfig: TypeAlias = Any
+TrainConfig: TypeAlias = Any
+RetrievalConfig: TypeAlias = Any
 
 # Seeds are stored as BIGINT and fed to torch.Generator (64 bits) as seed * 100_003 + epoch; the
 # numpy/torch convention of a 32-bit unsigned seed keeps both far from any overflow.

@@ -88,8 +88,8 @@ def read_study_yaml(path: Path) -> Any:
     except ConfigError as error:
         message = str(error)
         if message.startswith("line "):
-            line, _, rest = message[len("line ") :].partition(": ")
-            raise ConfigError(f"{path}:{line}: {rest}") from None
+            number, _, rest = message[len("line ") :].partition(": ")
+            raise ConfigError(f"{path}:{number}: {rest}") from None
         raise ConfigError(f"{path}: {message}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
