@@ -261,9 +261,10 @@ def pretraining_volume(source: str | Path = "cc100") -> pd.Series:
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]{1,3})?")
 
 
-def _next_row(reader: Any, path: Path) -> list[str] | None:
+def _next_row(reader: Any, path: Path) -> Any:
+    """The next row of a ``csv.reader``/``DictReader`` (None at the end); csv errors name a line."""
     try:
-        return next(reader, None)  # type: ignore[no-any-return]
+        return next(reader, None)
     except csv.Error as error:
         raise DataError(path, reader.line_num + 1, f"malformed csv ({error})") from None
 

@@ -36,13 +36,17 @@ def load_encoder(
     # huggingface_hub reads HF_HUB_OFFLINE once at import; passing local_files_only honours the
     # variable (and TRANSFORMERS_OFFLINE) whenever it is set, with no network attempt at all.
     local_only = offline_mode()
-    options = {"attn_implementation": attention, "local_files_only": local_only}
     try:
         tokenizer = _load_tokenizer(location, local_only)
         try:
-            encoder = AutoModel.from_pretrained(location, add_pooling_layer=False, **options)
+            encoder = AutoModel.from_pretrained(
+                location, add_pooling_layer=False, attn_implementation=attention,
+                local_files_only=local_only,
+            )  # fmt: skip
         except TypeError:  # encoders without a pooling layer argument
-            encoder = AutoModel.from_pretrained(location, **options)
+            encoder = AutoModel.from_pretrained(
+                location, attn_implementation=attention, local_files_only=local_only
+            )
     except (OSError, ValueError) as error:  # ValueError: a folder whose config is not a model
         reason = (str(error).splitlines() or ["unknown error"])[0][:200]
         if local_only and location == name:
