@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from xstilts.config import study_from_dict
+from xstilts.data.ccg_format import read_ccg_tags_to_id
 from xstilts.data.classification_format import read_mnli_tsv, read_snli_jsonl, read_xnli_tsv
 from xstilts.data.json_records import read_json_document
 from xstilts.data.multiple_choice_format import read_copa_jsonl, read_cosmosqa
 from xstilts.data.squad_format import read_squad
-from xstilts.data.tagging_format import read_ccg_tags_to_id
 from xstilts.errors import DataError
 from xstilts.experiments.plan import StudyPlan, load_examples
 from xstilts.tasks.glue_xnli import XNLI_LANGUAGES, xnli_languages_found

@@ -15,6 +15,7 @@ from typing import Any
 from fuzz_mutations import hostile_field, hostile_json_key
 from hypothesis import strategies as st
 
+from xstilts.data import ccg_format as cg
 from xstilts.data import classification_format as cf
 from xstilts.data import multiple_choice_format as mc
 from xstilts.data import retrieval_format as rf
@@ -238,12 +239,12 @@ READERS: tuple[ReaderTarget, ...] = (
                  lambda p: tf.read_tagging_tsv(p, labels=tf.PANX_LABELS), blocks(_tag_break),
                  column(1, header=False)),
     ReaderTarget("ccg", F / "ccg/ccg.dev", "ccg.dev",
-                 lambda p: tf.read_ccg(p, tags_to_id=p.parent / "tags_to_id.json"),
+                 lambda p: cg.read_ccg(p, tags_to_id=p.parent / "tags_to_id.json"),
                  nonblank_lines, column(1, header=False), extra=(F / "ccg/tags_to_id.json",)),
     ReaderTarget("ccg_tags", F / "ccg/tags_to_id.json", "tags_to_id.json",
-                 tf.read_ccg_tags_to_id, lambda d: None,
+                 cg.read_ccg_tags_to_id, lambda d: None,
                  json_keys(("N", "NP"), ("1.5", "true", '"1"', "null"))),
-    ReaderTarget("ccgbank", F / "ccg/wsj_9901.auto", "wsj_9901.auto", tf.read_ccgbank_auto,
+    ReaderTarget("ccgbank", F / "ccg/wsj_9901.auto", "wsj_9901.auto", cg.read_ccgbank_auto,
                  lambda d: None),
     ReaderTarget("bucc_source", F / "bucc2018/de-en.dev.de", "de-en.dev.de",
                  lambda p: rf.read_bucc2018(p.parent, "de", "dev"), nonblank_lines,
