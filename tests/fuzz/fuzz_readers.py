@@ -23,6 +23,7 @@ from xstilts.data import squad_format as sq
 from xstilts.data import tagging_format as tf
 from xstilts.tasks.glue_xnli import XNLI_LANGUAGES
 from xstilts.tasks.mlm_tasks import read_lines
+from xstilts.tasks.retrieval_tasks import load_tatoeba
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
 DEMO = Path(__file__).resolve().parents[2] / "src" / "xstilts" / "demo" / "data"
@@ -174,6 +175,10 @@ def _pair_size(pair: Any) -> int:
     return len(pair.source)
 
 
+def _pairs_size(pairs: Any) -> int:
+    return sum(len(pair.source) for pair in pairs)
+
+
 def _lareqa_questions(document: Any) -> int:
     return squad_questions(document) + 2  # de.json, copied beside, holds two questions
 
@@ -255,8 +260,8 @@ READERS: tuple[ReaderTarget, ...] = (
                  extra=(F / "bucc2018/de-en.dev.en", F / "bucc2018/de-en.dev.de"),
                  size=_pair_size),
     ReaderTarget("tatoeba", F / "tatoeba/tatoeba.deu-eng.deu", "tatoeba.deu-eng.deu",
-                 lambda p: rf.read_tatoeba(p.parent, "deu"), lambda d: None,
-                 extra=(F / "tatoeba/tatoeba.deu-eng.eng",), size=_pair_size),
+                 lambda p: load_tatoeba(p.parent, "test", "de"), lambda d: None,
+                 extra=(F / "tatoeba/tatoeba.deu-eng.eng",), size=_pairs_size),
     ReaderTarget("lareqa", F / "lareqa/xquad-r/en.json", "en.json",
                  lambda p: rf.read_lareqa(p.parent), json_count(_lareqa_questions),
                  json_keys(("answer_start",), ("1.5", "true", '"3"', "null")),
