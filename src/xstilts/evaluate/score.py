@@ -196,7 +196,7 @@ def _score_tatoeba(spec: TaskSpec, language: str, pred: Path, gold: Path) -> dic
     gold_rows, pred_rows = files.official_label_lines(gold, pred)
     for line_number, value in pred_rows:
         if value and not value.lstrip("-").isdigit():
-            raise DataError(pred, line_number, f"expected an integer index, got {value!r}")
+            raise DataError(pred, line_number, f"expected an integer index, got {shown(value)}")
     _check_count(pred, len(pred_rows), gold, len(gold_rows), "indices")
     return {"accuracy": metrics.accuracy([p for _, p in pred_rows], [g for _, g in gold_rows])}
 
