@@ -42,10 +42,10 @@ lint: $(STAMP) typecheck
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# ~4,000 hostile inputs to every reader, the study file, every scorer and CLI command; prints
+# ~5,700 hostile inputs to every reader, the study file, every scorer and CLI command; prints
 # counts per outcome and fails on any traceback, silent drop or accepted malformed input.
 fuzz: $(STAMP)
-	$(BIN)/python tests/fuzz/run.py --examples 60
+	$(BIN)/python tests/fuzz/run.py --examples 100
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks

@@ -181,3 +181,22 @@ def test_long_values_in_messages_are_cut(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"target_tasks\[0\]: unknown task 'xxx") as error:
         load_study(path)
     assert len(str(error.value)) < 600
+
+
+def test_export_into_a_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = {
+        "run_id": "abc", "study": "s", "encoder": "e", "intermediate_task": "none",
+        "target_task": "xnli", "language": "en", "seed": 0, "split": "test",
+        "selection": "en_dev", "metric": "accuracy", "value": 1.0, "config_json": "{}",
+        "started_at": datetime(2026, 1, 1), "seconds": 1.0,
+    }  # fmt: skip
+    with ResultStore(tmp_path / "results.duckdb") as store:
+        store.add_run([row])
+    predictions = tmp_path / "runs" / "abc" / "predictions"
+    predictions.mkdir(parents=True)
+    (predictions / "test-en.tsv").write_text("entailment\n", encoding="utf-8")
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "a-file"), "--run", "a"]) == 2
+    assert "Not a directory" in capsys.readouterr().err

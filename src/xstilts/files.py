@@ -45,6 +45,8 @@ class CorruptFileError(XstiltsError):
 
 USER_FIXABLE_ERRNOS = frozenset(
     {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+    # a path the user gave is not what it must be (--out naming a file, a 300-byte name)
+    | {errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP}
 )
 
 

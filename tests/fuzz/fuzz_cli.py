@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -133,4 +134,13 @@ def cli_case(draw: st.DrawFn, folder: Path, fast: bool = False) -> tuple[Case, C
     command = draw(st.sampled_from(COMMANDS))
     argv, must_reject = _argv(draw, command, paths, fast)
     case = Case(f"cli:{command}", json.dumps(argv)[:120], must_reject)
-    return case, lambda: main(argv)
+
+    def call() -> int:
+        previous = os.getcwd()
+        os.chdir(folder)  # relative words such as 'none' given as --out land in the scratch folder
+        try:
+            return main(argv)
+        finally:
+            os.chdir(previous)
+
+    return case, call

@@ -1,6 +1,6 @@
 """``make fuzz``: every fuzz target with many generated cases; prints counts per outcome.
 
-    python tests/fuzz/run.py --examples 60     # ~4,000 cases; exit status 1 on any bad outcome
+    python tests/fuzz/run.py --examples 100    # ~5,700 cases; exit status 1 on any bad outcome
 
 Outcomes (see ``fuzz_outcomes``): clean error, accepted valid, traceback, silent drop, malformed
 accepted. The target is zero of the last three.
@@ -25,7 +25,7 @@ from fuzz_outcomes import BAD, OUTCOMES  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=60, help="cases per reader target")
+    parser.add_argument("--examples", type=int, default=100, help="cases per reader target")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     start = time.perf_counter()

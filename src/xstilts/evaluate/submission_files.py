@@ -146,10 +146,11 @@ def _field(path: Path, node: object, key: str, where: str) -> list:
 
 def _answer_texts(path: Path, qa: dict, where: str) -> list[str]:
     answers = _field(path, qa, "answers", where)
-    texts = [answer["text"] for answer in answers if isinstance(answer, dict)]
-    if not texts or len(texts) != len(answers) or not all(isinstance(t, str) for t in texts):
+    texts = [answer.get("text") for answer in answers if isinstance(answer, dict)]
+    strings = [text for text in texts if isinstance(text, str)]
+    if not strings or len(strings) != len(answers):
         raise DataError(path, None, f"{where} needs at least one answer with a string 'text'")
-    return texts
+    return strings
 
 
 def read_answer_predictions(pred: Path, gold: dict[str, list[str]], gold_path: Path) -> dict:
