@@ -47,6 +47,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.executor == "ray":
         options = {"address": args.ray_address, "cpus_per_run": args.cpus_per_run,
                    "gpus_per_run": args.gpus_per_run}  # fmt: skip
+    if study.pretraining is not None:  # cells first, then the grid on each cell's encoder
+        from xstilts.pretraining.stage import run_cells
+
+        studies = run_cells(study, progress=not args.quiet)
+        return max(_run_and_report(s, args.quiet, args.executor, options) for s in studies)
     return _run_and_report(study, args.quiet, args.executor, options)
 
 
@@ -105,6 +110,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from xstilts.experiments.plan import StudyPlan
 
     study = load_study(args.config)
+    if study.pretraining is not None:
+        from xstilts.pretraining.stage import describe_cells
+
+        print(describe_cells(study))
+        return 0
     items = StudyPlan(study).plan()
     pending = [item for item in items if item["status"] == "pending"]
     to_train = {

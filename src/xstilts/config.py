@@ -25,6 +25,7 @@ from xstilts.config_checks import (
     check_task_combination,
     check_train_ranges,
 )
+from xstilts.config_pretraining import PretrainingConfig, check_pretraining
 from xstilts.config_yaml import read_study_yaml
 from xstilts.errors import ConfigError, bounded_message, short_repr
 
@@ -135,10 +136,16 @@ class StudyConfig:
     # Bit-reproducible GPU training: torch.use_deterministic_algorithms + CUBLAS_WORKSPACE_CONFIG
     # (slower; some kernels have no deterministic version and then raise).
     deterministic: bool = False
+    # Continued MLM of the encoder per designed cell before the grid (config_pretraining.py).
+    pretraining: PretrainingConfig | None = None
 
     def to_json(self) -> str:
-        """Canonical JSON (sorted keys) — the basis of content hashes and stored run configs."""
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+        """Canonical JSON (sorted keys) — the basis of content hashes and stored run configs.
+        A study without ``pretraining:`` has the JSON (and so the ids) it had before the key."""
+        data = dataclasses.asdict(self)
+        if data["pretraining"] is None:
+            del data["pretraining"]
+        return json.dumps(data, sort_keys=True)
 
 
 def _type_name(tp: Any) -> str:
@@ -305,6 +312,8 @@ def validate_study(study: StudyConfig) -> None:
     _check_retrieval(study.retrieval, "retrieval")
     study.tasks = {name: _task_overrides(name, keys) for name, keys in study.tasks.items()}
     check_ranges(study)
+    if study.pretraining is not None:
+        check_pretraining(study.pretraining)
 
 
 def _check_train(train: TrainConfig, phase: str) -> None:
@@ -379,6 +388,10 @@ def load_study(path: str | Path) -> StudyConfig:
     study.data_dir = str((base / study.data_dir).resolve())
     study.output_dir = str((base / study.output_dir).resolve())
     study.encoder.name = _encoder_beside(base, study.encoder.name)
+    if study.pretraining is not None:
+        for key in ("corpus_dir", "cell_dir"):
+            if value := getattr(study.pretraining, key):
+                setattr(study.pretraining, key, str((base / value).resolve()))
     return study
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from safetensors.torch import load_file
 
 from xstilts.pretraining.cell import cell_folder, pretrain_cell, read_cell
@@ -46,6 +47,16 @@ design = ControlledDesign(
 )
 print(pretrain_cell(Path(sys.argv[1]), design, 0, progress=False))
 """
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread, as the tests' studies use (threads: 1): on 2 shared cores the default
+    thread pool made this tiny model's steps ~10x slower by contention."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_a_cell_records_exact_budgets_and_the_check(tmp_path: Path):

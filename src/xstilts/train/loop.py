@@ -187,12 +187,13 @@ def train(
         accelerator.init_trackers(description.replace(" ", "_"), config=_flat(config))
     world, rank = accelerator.num_processes, accelerator.process_index
 
-    def shard(batches: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def shard(batches: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
         # Data parallel over `accelerate launch`/torchrun processes: process r takes batches
-        # r, r+W, ...; every process takes the same number, so they step in lockstep.
+        # r, r+W, ...; every process takes the same number, so they step in lockstep. Slices,
+        # not copies: a lazy sequence (a pretraining stream) stays lazy.
         if world == 1:
-            return list(batches)
-        return list(batches[rank::world])[: len(batches) // world]
+            return batches
+        return batches[rank::world][: len(batches) // world]
 
     steps_per_epoch = len(shard(batches_for_epoch(0)))
     if steps_per_epoch == 0:
