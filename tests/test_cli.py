@@ -89,6 +89,8 @@ def test_tasks_lists_registry(capsys: pytest.CaptureFixture[str], demo_data: Pat
     assert "test: 840 in 7 lang (en, fr, es, de, ru, tr, sw)" in lines["xnli"]
     assert "train: 780 in 1 lang (en); dev: 90 in 1 lang (en)" in lines["mnli"]
     assert lines["udpos"].endswith("(no local data)")
+    assert " 1 language " in lines["mnli"] and " 1 languages" not in lines["mnli"]
+    assert " 15 languages " in lines["xnli"] and " from the data " in lines["synth_xnli"]
 
 
 def test_export_then_score_reproduces_the_stored_value(
@@ -133,3 +135,22 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
             "language = 'sw' AND split = 'test' AND selection = 'en_dev' AND metric = 'accuracy'"
         )["value"].item()
     assert scored == pytest.approx(stored)
+
+
+def test_score_folder_says_which_files_it_scored_and_which_it_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tatoeba in German (an XTREME-R language) and Amharic (LASER only): the folder score covers
+    German, lists the 40 missing languages and names the Amharic file it did not score."""
+    import json
+
+    for root in ("pred", "gold"):
+        for language in ("de", "am"):
+            (tmp_path / root / "tatoeba").mkdir(parents=True, exist_ok=True)
+            (tmp_path / root / "tatoeba" / f"test-{language}.tsv").write_text("1\n0\n")
+    argv = ["score", "--pred", str(tmp_path / "pred"), "--gold", str(tmp_path / "gold")]
+    assert main([*argv, "--version", "xtreme-r"]) == 0
+    captured = capsys.readouterr()
+    tatoeba = json.loads(captured.out)["tatoeba"]
+    assert tatoeba["accuracy"] == {"de": 100.0} and len(tatoeba["missing_languages"]) == 40
+    assert "tatoeba: outside the xtreme-r languages, not scored here: am" in captured.err

@@ -99,7 +99,8 @@ def cmd_rebuild_store(args: argparse.Namespace) -> int:
     summary = rebuild_store(Path(args.output_dir), STORE_NAME)
     old = f", {summary.from_old_store} kept from the old store" if summary.from_old_store else ""
     backup = f"; previous file kept as {summary.backup}" if summary.backup else ""
-    print(f"rebuilt {summary.store_path}: {summary.runs} runs, {summary.rows} rows{old}{backup}")
+    counts = f"{_count(summary.runs, 'run')}, {_count(summary.rows, 'row')}"
+    print(f"rebuilt {summary.store_path}: {counts}{old}{backup}")
     for reason in summary.skipped:
         print(f"  left out: {reason}")
     return 0
@@ -247,7 +248,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         rows = store.frame()
         if args.export:
             out = store.export(args.export)
-            print(f"xstilts: {len(rows)} rows exported to {out}")
+            print(f"xstilts: {_count(len(rows), 'row')} exported to {out}")
     if args.study:
         rows = rows[rows["study"] == args.study]
     if rows.empty:
@@ -264,7 +265,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir) if args.data_dir else None
     for spec in TASKS.values():
-        languages = f"{len(spec.languages):3d} languages"
+        count = _count(len(spec.languages), "language") if spec.languages else "from the data"
+        languages = f"{count:>13s}"
         line = f"{spec.name:14s} {spec.family:15s} {spec.metric:14s} {languages}"
         if data_dir is not None and (data_dir / spec.name).is_dir():
             line += "  " + _local_sizes(spec, data_dir / spec.name)
@@ -306,7 +308,7 @@ def _local_sizes(spec, folder: Path) -> str:  # type: ignore[no-untyped-def]
 def cmd_score(args: argparse.Namespace) -> int:
     import json
 
-    from xstilts.evaluate.score import score_file, score_folder
+    from xstilts.evaluate.score import outside_version, score_file, score_folder
 
     if args.task is not None:
         if not (args.pred and args.gold and args.lang):
@@ -324,6 +326,10 @@ def cmd_score(args: argparse.Namespace) -> int:
                 "average covers the other languages and is left out of the group averages",
                 file=sys.stderr,
             )
+    for task, extra in ({} if args.task else outside_version(args.pred, args.version)).items():
+        print(f"xstilts: {task}: outside the {args.version} languages, not scored here: "
+              f"{', '.join(extra)} (score one with: xstilts score {task} --lang L ...)",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -396,6 +402,7 @@ def _check_stored_name(column: str, value: object) -> None:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from xstilts.data import hub
+    from xstilts.languages.table import task_key
     from xstilts.tasks.registry import TASKS
 
     sources = {name: spec.hub for name, spec in TASKS.items() if spec.hub is not None}
@@ -407,13 +414,15 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise XstiltsError("fetch needs TASK and --out DATA_DIR (or --list)")
     if args.task not in sources:
         raise XstiltsError(f"fetch: unknown task {args.task!r}; known: {', '.join(sources)}")
+    languages = [task_key(code) for code in args.lang]  # swh, deu ... name the same languages
     result = hub.fetch(
-        sources[args.task], args.lang, args.out, args.repo, revision=args.revision,
+        sources[args.task], languages, args.out, args.repo, revision=args.revision,
         allow_bucc_gold_only=args.allow_bucc_gold_only, progress=True,
     )  # fmt: skip
     revisions = {entry.get("revision") for entry in _fetch_record(result.task_dir).values()}
     pinned = ", ".join(sorted(str(r) for r in revisions)) or "none"
-    print(f"xstilts: wrote {len(result.files)} files under {result.task_dir} (revision {pinned})")
+    written = _count(len(result.files), "file")
+    print(f"xstilts: wrote {written} under {result.task_dir} (revision {pinned})")
     for note in result.notes:
         print(f"note: {note}")
     return 0
@@ -452,7 +461,7 @@ def cmd_langs(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         shown.to_csv(out)
-        print(f"xstilts: {len(shown)} languages written to {out}")
+        print(f"xstilts: {_count(len(shown), 'language')} written to {out}")
     return 0
 
 

@@ -57,3 +57,9 @@ def bounded_message(message: str, limit: int = 1000) -> str:
     if len(text) > limit:
         text = f"{text[: limit // 2]} ... {text[-limit // 2 + 5 :]}"
     return text
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 run``, ``2 runs``, ``0 runs``: messages and logs count things a user reads at a glance,
+    and "1 runs" reads as a bug. Regular plurals only (the nouns counted here are)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -45,6 +45,7 @@ from xstilts.evaluate.xtreme_score import (
     task_languages,
     task_score,
 )
+from xstilts.languages.table import task_key
 from xstilts.tasks.registry import TASKS
 from xstilts.tasks.spec import TaskSpec
 
@@ -121,6 +122,21 @@ def score_folder(pred_dir: PathLike, gold_dir: PathLike, version: str) -> dict[s
     return {**summary, **tasks, **partial}
 
 
+def outside_version(pred_dir: PathLike, version: str) -> dict[str, list[str]]:
+    """Per task folder of ``pred_dir``, the languages of ``test-{lang}`` files that the version
+    does not average (Tatoeba ``am`` from the LASER release): folder scoring leaves them out, and
+    the CLI says so rather than dropping them silently; ``score TASK --lang`` scores them."""
+    found: dict[str, list[str]] = {}
+    for task, languages in task_languages(version).items():
+        suffix = f".{file_suffix(task)}"
+        names = sorted(p.name for p in (Path(pred_dir) / task).glob(f"test-*{suffix}"))
+        extra = [n[len("test-") : -len(suffix)] for n in names]
+        extra = [language for language in extra if language not in languages]
+        if extra:
+            found[task] = extra
+    return found
+
+
 def _partial_task_score(task: str, per_language: dict[str, dict[str, float]]) -> dict[str, object]:
     """A task entry over the languages present (same shape as ``task_score``)."""
     languages = list(per_language)
@@ -154,6 +170,7 @@ def score_file(
     normaliser, and checking it everywhere catches a file scored under the wrong name.
     """
     spec = _scorable(task)
+    language = task_key(language)  # a 639-3 or dataset code (swh, cmn) names the same language
     if language not in spec.languages:
         known = sorted(spec.languages)
         raise DataError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ from xstilts.experiments.store import ResultStore
 from xstilts.models.identity import EncoderIdentity, encoder_identity
 from xstilts.tasks.registry import get_task, parse_task_name
 from xstilts.tasks.spec import TaskSpec
+
+log = logging.getLogger("xstilts")
 
 STORE_NAME = "results.duckdb"
 
@@ -96,6 +99,11 @@ def describe_task(
                 f"{directory}: no evaluation data for task {spec.name!r} in languages "
                 f"{', '.join(study.languages or spec.languages)}{why}"
             )
+        found = {language for languages in eval_languages.values() for language in languages}
+        absent = [lang for lang in study.languages if lang in spec.languages and lang not in found]
+        if absent:  # a partial language set is evaluated, and said to be partial
+            log.warning("%s: no local data for %s; evaluating %s", spec.name, ", ".join(absent),
+                        ", ".join(sorted(found)))  # fmt: skip
     return TaskData(spec, directory, directory_digest(directory), eval_languages, variant)
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from xstilts.errors import XstiltsError
+from xstilts.errors import XstiltsError, counted
 from xstilts.experiments.schema import RESULT_COLUMNS, RunRecords
 from xstilts.experiments.store import ResultStore
 from xstilts.files import CorruptFileError, atomic_write_text, temporary_name
@@ -98,7 +98,7 @@ def commit_kept_runs(store_path: Path, run_dirs: list[Path]) -> int:
             store.add_run(records["rows"], records["items"])
         committed += 1
     if committed:
-        log.info("committed %d finished runs from their run folders", committed)
+        log.info("committed %s from their run folders", counted(committed, "finished run"))
     return committed
 
 

@@ -16,7 +16,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,15 +31,15 @@ from tqdm.auto import tqdm
 from xstilts.config import RetrievalConfig, StudyConfig, TrainConfig
 from xstilts.data.cache import cached, tokenizer_digest
 from xstilts.data.featurize import training_batches
-from xstilts.errors import XstiltsError
+from xstilts.errors import XstiltsError, counted
 from xstilts.experiments.oracle import ORACLE_STATES, OracleTracker, oracle_layers
 from xstilts.experiments.plan import STORE_NAME, StudyPlan, TaskData, load_examples
 from xstilts.experiments.run_rows import commit_kept_runs, write_run_rows
 from xstilts.experiments.schema import BASELINE, RunRecords
 from xstilts.experiments.settings import Effective, per_task, with_layer, with_settings
 from xstilts.experiments.store import ResultStore
-from xstilts.experiments.timing import peak_memory_mib, reset_peak_memory, share_by_examples
-from xstilts.families.base import RetrievalFamily, predict_sets
+from xstilts.experiments.timing import peak_memory_mib, reset_peak_memory
+from xstilts.families.base import RetrievalFamily, predict_sets, predict_sets_timed
 from xstilts.families.items import item_records
 from xstilts.families.registry import FAMILY_OPS, trainable_family
 from xstilts.files import (
@@ -331,7 +331,8 @@ class StudyRunner(StudyPlan):
         self.describe()
         self.output.mkdir(parents=True, exist_ok=True)
         # One study process per output folder; torchrun's other ranks follow the main one.
-        with output_lock(self.output) if self.is_main else contextlib.nullcontext():
+        lock = output_lock(self.output) if self.is_main else contextlib.nullcontext()
+        with lock, _study_log(self.output / "xstilts.log", self.is_main):
             return self._run_pending(launchers[executor], executor_options)
 
     def _run_pending(self, launch: Callable[..., None], options: dict[str, Any]) -> StudySummary:
@@ -339,7 +340,6 @@ class StudyRunner(StudyPlan):
         done = skipped = rows = 0
         units = self.units()
         if self.is_main:
-            _attach_log_file(self.output / "xstilts.log")
             log.info("study %r: %s", self.study.name, _study_line(self.study))
             stored = self.stored_run_ids()  # runs that finished, but a kill beat their commit:
             kept = [self.output / "runs" / u.run_id for u in units if u.run_id not in stored]
@@ -355,7 +355,7 @@ class StudyRunner(StudyPlan):
             return StudySummary(0, len(units) - len(pending), 0, self.store_path, 0.0)
         skipped = len(units) - len(pending)
         if skipped:
-            log.info("resuming: %d of %d runs already in the store", skipped, len(units))
+            log.info("resuming: %d of %s already in the store", skipped, counted(len(units), "run"))
 
         def write(unit: RunRecords) -> None:
             # The store is opened only to commit, so readers (`xstilts results`) work mid-study.
@@ -368,8 +368,8 @@ class StudyRunner(StudyPlan):
             ResultStore(self.store_path).close()  # an empty store from the start
         launch(self, pending, write, self.progress, **options)
         summary = StudySummary(done, skipped, rows, self.store_path, time.perf_counter() - start)
-        log.info("study %r: %d runs done, %d already stored, %d rows in %.1f s", self.study.name,
-                 done, skipped, rows, summary.seconds)  # fmt: skip
+        log.info("study %r: %s done, %d already stored, %s in %.1f s", self.study.name,
+                 counted(done, "run"), skipped, counted(rows, "row"), summary.seconds)  # fmt: skip
         return summary
 
     def ensure_intermediate(self, combo: str, seed: int) -> None:
@@ -470,10 +470,13 @@ class StudyRunner(StudyPlan):
         }
         eval_seconds = self.eval_seconds
         log.info(
-            "run %s (%s -> %s, seed %d): %d scores in %.1f s (target training %.1f s, "
-            "evaluation %.1f s, peak memory %.0f MiB)", run_id, combo, target, seed, len(scores),
-            seconds, base["train_seconds"], sum(eval_seconds.values()), base["peak_memory_mib"],
+            "run %s (%s -> %s, seed %d): %s in %.1f s (target training %.1f s, evaluation "
+            "%.1f s, peak memory %.0f MiB)", run_id, combo, target, seed, counted(len(scores),
+            "score"), seconds, base["train_seconds"], sum(eval_seconds.values()),
+            base["peak_memory_mib"],
         )  # fmt: skip
+        if unscored := _unscored(scores, data.eval_sets):
+            log.info("run %s: predicted, not scored (no gold in the data): %s", run_id, unscored)
         rows = score_rows(base, scores, layer, eval_seconds)
         records: RunRecords = {"rows": rows, "items": [{"run_id": run_id, **i} for i in items]}
         if self.is_main:  # rows.json first: from here on, a kill loses no work
@@ -550,12 +553,10 @@ class StudyRunner(StudyPlan):
         def score_all(
             chosen: Mapping[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
-            clock = time.perf_counter()
-            predictions = predict_sets(
+            predictions, timed = predict_sets_timed(  # kept evaluation: each language timed
                 family, model, spec, chosen, tokenizer, max_length,
-                config.eval_batch_size, config.precision,
+                config.eval_batch_size, config.precision, pooled=write_to is None,
             )  # fmt: skip
-            timed = share_by_examples(time.perf_counter() - clock, chosen)
             scores: dict[tuple[str, str, str], float] = {}
             for (split, language), examples in chosen.items():
                 clock = time.perf_counter()
@@ -666,6 +667,13 @@ class StudyRunner(StudyPlan):
         return scores
 
 
+def _unscored(scores: Mapping[tuple[Any, ...], float], sets: Mapping[tuple[str, str], Any]) -> str:
+    """The evaluated (split, language) sets without a score: their data holds no gold (XTREME's
+    download blanks test labels), so they were predicted for submission only."""
+    scored = {(key[0], key[1]) for key in scores}
+    return ", ".join(f"{split} {lang}" for split, lang in sets if (split, lang) not in scored)
+
+
 def _study_line(study: StudyConfig) -> str:
     """The study's grid in one log line."""
     return (
@@ -680,17 +688,24 @@ class _LogFile(logging.FileHandler):
         the next checkpoint or row write stops the study with one line saying why."""
 
 
-def _attach_log_file(path: Path) -> None:
-    """Log INFO and above to the study folder (the console keeps the progress bars)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if any(
-        isinstance(h, logging.FileHandler) and h.baseFilename == str(path) for h in log.handlers
-    ):
+@contextlib.contextmanager
+def _study_log(path: Path, attach: bool = True) -> Iterator[None]:
+    """Log INFO and above to the study folder while the study runs (the console keeps the
+    progress bars), then detach: a process that runs several studies (the controlled design
+    runs one per seed) must not write one study's lines into another's log."""
+    if not attach:
+        yield
         return
+    path.parent.mkdir(parents=True, exist_ok=True)
     handler = _LogFile(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        handler.close()
 
 
 def run_study(

@@ -7,23 +7,20 @@ carry ``train_seconds`` (the target training phase), ``intermediate_seconds`` (t
 phase, as measured when it was trained), ``eval_seconds`` (this row's split and language) and
 ``peak_memory_mib``.
 
-How ``eval_seconds`` is measured: trained families predict every language in one pooled,
-length-sorted pass (fewer padded batches, see ``families.base.predict_sets``), so that pass is
-timed as a whole and shared out over the sets by their number of examples, and each set's own
-scoring time is added; retrieval evaluates one language at a time, and the measured time of a
-language covers all its splits (BUCC's dev threshold tuning serves its test split).
+How ``eval_seconds`` is measured: the kept evaluation of a trained family predicts each
+(split, language) in its own call and times it (``families.base.predict_sets_timed``), then adds
+that set's scoring time; nothing is apportioned. (The dev evaluations during
+training pool every language into one length-sorted pass, which wastes fewer padded batches, and
+are not timed per language.) Retrieval evaluates one language at a time, and the measured time
+of a language covers all its splits (BUCC's dev threshold tuning serves its test split).
 """
 
 from __future__ import annotations
 
 import resource
 import sys
-from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, TypeVar
 
 import torch
-
-Key = TypeVar("Key", bound=Hashable)
 
 
 def reset_peak_memory() -> None:
@@ -40,11 +37,3 @@ def peak_memory_mib() -> float:
         return torch.cuda.max_memory_allocated() / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB else
-
-
-def share_by_examples(seconds: float, sets: Mapping[Key, Sequence[Any]]) -> dict[Key, float]:
-    """``seconds`` of one pooled pass over ``sets`` shared out by each set's number of examples."""
-    total = sum(len(examples) for examples in sets.values())
-    if total == 0:
-        return {key: 0.0 for key in sets}
-    return {key: seconds * len(examples) / total for key, examples in sets.items()}

@@ -1,4 +1,7 @@
-"""The language table: codes, genealogy, script and pretraining volume of the 50 XTREME-R languages.
+"""The language table: codes, genealogy, script and pretraining volume of every task language.
+
+That is the 50 XTREME-R languages plus any further language a task carries (Amharic, in the
+original LASER Tatoeba release): a study may only name languages this table knows.
 
 The analysis asks "does transfer depend on how much of a language the encoder saw in pretraining,
 and on how far it is from English?". The first half needs per-language volumes that can be cited,
@@ -231,6 +234,12 @@ def to_iso639_3(code: str) -> str:
 def to_iso639_1(code: str) -> str:
     """The ISO 639-1 code that keys results and XTREME file names (``swh`` → ``sw``)."""
     return _resolve(code)
+
+
+def task_key(code: str) -> str:
+    """The key tasks use for a language a user typed (``swh``, ``deu``, ``SW`` → ``sw``); a code
+    the table does not know is returned as given, so the caller's error can name it."""
+    return to_iso639_1(code) if is_known(code) else code
 
 
 def pretraining_volume(source: str | Path = "cc100") -> pd.Series:

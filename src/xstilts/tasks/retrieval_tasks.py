@@ -18,11 +18,15 @@ from xstilts.data.hub.retrieval import write_tatoeba
 from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import open_text
 from xstilts.errors import DataError
+from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
 from xstilts.tasks.layout import missing, xtreme_download
 from xstilts.tasks.recipe import xtreme_retrieval
 from xstilts.tasks.spec import TaskSpec
 
-# ISO 639-1 (our language key) -> the 639-3 code in the Tatoeba file names (XTREME + XTREME-R).
+# ISO 639-1 (our language key) -> the 639-3 code in the Tatoeba file names: XTREME's 36 and
+# XTREME-R's 5 more, then languages the LASER release holds beyond them (Amharic:
+# facebookresearch/LASER data/tatoeba/v1/tatoeba.amh-eng.amh). Those are read from the release
+# layout and scored alone; XTREME scores (xstilts score --version) average the benchmark lists.
 TATOEBA_CODES = {
     "af": "afr", "ar": "ara", "bn": "ben", "bg": "bul", "zh": "cmn", "de": "deu", "el": "ell",
     "et": "est", "eu": "eus", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun",
@@ -30,14 +34,25 @@ TATOEBA_CODES = {
     "ml": "mal", "mr": "mar", "nl": "nld", "fa": "pes", "pt": "por", "ru": "rus", "es": "spa",
     "sw": "swh", "ta": "tam", "te": "tel", "tl": "tgl", "th": "tha", "tr": "tur", "ur": "urd",
     "vi": "vie", "az": "aze", "lt": "lit", "pl": "pol", "uk": "ukr", "ro": "ron",
+    "am": "amh",
 }  # fmt: skip
 
 
-_TATOEBA_GET = (
+_LASER_GET = (
     "the LASER test sets (https://github.com/facebookresearch/LASER, data/tatoeba/v1/) copied "
-    f"into the task folder, or {xtreme_download('tatoeba')}, "
-    "or xstilts fetch tatoeba --out DATA_DIR"
+    "into the task folder"
 )
+
+
+def _tatoeba_get(language: str) -> str:
+    """How to get one language's files: XTREME's download holds the benchmark's languages, the
+    Hub XTREME's 36; the others (``am``) come from the LASER release alone."""
+    ways = [_LASER_GET]
+    if language in TASK_LANGUAGES[XTREME_R]["tatoeba"]:
+        ways.append(xtreme_download("tatoeba"))
+    if language in TATOEBA_HUB_CODES:
+        ways.append("xstilts fetch tatoeba --out DATA_DIR")
+    return ", or ".join(ways)
 
 
 def _laser_names(code: str) -> list[tuple[str, str]]:
@@ -96,7 +111,7 @@ def load_tatoeba(task_dir: Path, split: str, language: str) -> list[RetrievalPai
     found = _layout(task_dir, language)
     if found is None:
         tried = [name for pair in [*_laser_names(code), _xtreme_names(language)] for name in pair]
-        raise missing(task_dir, tried, f"Tatoeba files for {language!r}", _TATOEBA_GET)
+        raise missing(task_dir, tried, f"Tatoeba files for {language!r}", _tatoeba_get(language))
     source_path, target_path, aligned = found
     source, target = sentence_lines(source_path), sentence_lines(target_path)
     match_trailing_blanks(source, target)
