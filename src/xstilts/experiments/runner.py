@@ -553,10 +553,14 @@ class StudyRunner(StudyPlan):
         def score_all(
             chosen: Mapping[tuple[str, str], Sequence[Any]] = sets, write_to: Path | None = None
         ) -> dict[tuple[str, str, str], float]:
-            predictions, timed = predict_sets_timed(  # kept evaluation: each language timed
-                family, model, spec, chosen, tokenizer, max_length,
-                config.eval_batch_size, config.precision, pooled=write_to is None,
-            )  # fmt: skip
+            args = (family, model, spec, chosen, tokenizer, max_length,
+                    config.eval_batch_size, config.precision)  # fmt: skip
+            # the kept evaluation times each language on its own; dev passes pool them all
+            timed: dict[tuple[str, str], float] = {}
+            if write_to is None:
+                predictions = predict_sets(*args)
+            else:
+                predictions, timed = predict_sets_timed(*args)
             scores: dict[tuple[str, str, str], float] = {}
             for (split, language), examples in chosen.items():
                 clock = time.perf_counter()

@@ -115,11 +115,8 @@ def predict_sets_timed(
     max_length: int,
     batch_size: int = 64,
     precision: str = "fp32",
-    *,
-    pooled: bool = False,
 ) -> tuple[dict[Key, list[Any]], dict[Key, float]]:
-    """Predictions for every set as :func:`predict_sets` gives them, and each set's wall seconds
-    (``pooled``: one pooled call, as the dev evaluations during training make, and no times).
+    """Predictions for every set as :func:`predict_sets` gives them, and each set's wall seconds.
 
     Why not one pooled call here: a row's ``eval_seconds`` must be what *its* language cost, and
     translations of the same sentences differ in how many sub-word tokens they take (script,
@@ -130,9 +127,6 @@ def predict_sets_timed(
     """
     predictions: dict[Key, list[Any]] = {}
     seconds: dict[Key, float] = {}
-    if pooled:
-        args = (family, model, spec, sets, tokenizer, max_length, batch_size, precision)
-        return predict_sets(*args), seconds
     for key, examples in sets.items():
         clock = time.perf_counter()
         predictions[key] = predict_sets(
