@@ -97,3 +97,24 @@ def test_nli_pairs_are_balanced_and_labelled_by_construction():
         else:
             assert "not" in h or (h - p and p - h)  # negation or an antonym swap
     assert grammar.nli_pairs(30, seed=5) == pairs[:30]
+
+
+def test_languages_of_one_level_differ_only_in_budget_and_alphabet():
+    """Within a diversity level the same word types move (each language into its own alphabet),
+    so the budget is the only manipulated difference; across levels the draws differ."""
+    vocabulary = grammar.vocabulary()
+    cells = ControlledDesign(diversity=LEVELS).languages()
+    by_level: dict[tuple[float, str], list[SyntheticLanguage]] = {}
+    for language, _ in cells:
+        by_level.setdefault((language.script_share, language.word_order), []).append(language)
+    moved_sets = []
+    for siblings in by_level.values():
+        moved = [frozenset(w for w in vocabulary if lang.moves(w)) for lang in siblings]
+        assert len(set(moved)) == 1 and moved[0]
+        assert len({lang.alphabet for lang in siblings}) == len(siblings)
+        moved_sets.append(moved[0])
+    assert len({lang.alphabet for lang, _ in cells}) == len(cells)
+    # Two levels of the same share would still move different words (different draws).
+    half = ControlledDesign(diversity=(DiversityLevel(0.5), DiversityLevel(0.5, "reverse")))
+    first, second = (half.languages()[0][0], half.languages()[-1][0])
+    assert {w for w in vocabulary if first.moves(w)} != {w for w in vocabulary if second.moves(w)}

@@ -42,7 +42,7 @@ class ControlledStudy:
     """A controlled experiment: its design, replicate seeds, task sizes and the X-STILTs grid."""
 
     design: ControlledDesign = field(default_factory=ControlledDesign)
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     sizes: TaskSizes = field(default_factory=TaskSizes)
     intermediate_tasks: tuple[str, ...] = ("none", "synth_nli")
     intermediate: dict[str, Any] = field(

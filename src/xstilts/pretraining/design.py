@@ -37,10 +37,10 @@ class ControlledDesign:
     """Everything that determines the pretrained encoders of a controlled study."""
 
     diversity: tuple[DiversityLevel, ...] = (
-        DiversityLevel(0.0, "reverse"),
         DiversityLevel(0.5, "same"),
         DiversityLevel(0.5, "reverse"),
         DiversityLevel(1.0, "same"),
+        DiversityLevel(1.0, "reverse"),
     )
     budgets: tuple[int, ...] = (0, 1_000, 4_000, 16_000)  # tokens per synthetic language
     english_budget: int = 16_000  # English tokens in every encoder's pretraining
@@ -59,16 +59,19 @@ class ControlledDesign:
 
         The languages are fixed by the design, not by the pretraining seed: replicate encoders
         (seeds) see the same languages, drawn from different text and initialised differently.
-        Which word types move is drawn per language (its index), so two languages of one
-        diversity level differ in *which* words moved, not in how many.
+        Which word types move is drawn once per diversity level (its index): the languages of
+        one level move the same word types, each into its own alphabet, so within a level the
+        budget is the only difference. (Drawn per language, the *token* share of moved words
+        varied between siblings by chance, enough to break the manipulation check's
+        monotonicity between budgets 0 and 1k.)
         """
         cells: list[tuple[SyntheticLanguage, int]] = []
-        for level in self.diversity:
+        for level_index, level in enumerate(self.diversity):
             for budget in self.budgets:
                 code = f"x-{level.tag}-b{_short(budget)}"
                 language = SyntheticLanguage(
                     code, level.script_share, level.word_order, level.suffix,
-                    seed=len(cells), alphabet=len(cells),
+                    seed=level_index, alphabet=len(cells),
                 )  # fmt: skip
                 cells.append((language, budget))
         return cells
