@@ -59,6 +59,7 @@ class PretrainingConfig:
     budgets: list[int] = field(default_factory=list)
     cells: list[dict[str, int]] = field(default_factory=list)  # explicit design
     seed: int = 0
+    held_out_lines: int = 200  # per language from <language>/held-out/: the manipulation check
     cell_dir: str = ""  # where cells live; "" = <output_dir>/pretraining (shareable by studies)
     train: MaskedLMSettings = field(default_factory=MaskedLMSettings)
 
@@ -114,6 +115,8 @@ def check_pretraining(section: PretrainingConfig, path: str = "pretraining") -> 
     _language(f"{path}.english", section.english, "")
     if not 0 <= section.seed <= 2**32 - 1:
         raise ConfigError(f"{path}.seed: expected 0 .. 2**32-1, got {section.seed}")
+    if not 0 <= section.held_out_lines <= 1_000_000:
+        raise ConfigError(f"{path}.held_out_lines: expected 0 .. 1000000")
     if "{language}" not in section.hub_config:
         raise ConfigError(f"{path}.hub_config: must contain {{language}}")
     if not section.corpus_dir.strip() and not section.hub_dataset.strip():

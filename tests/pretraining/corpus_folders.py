@@ -10,6 +10,7 @@ from pathlib import Path
 from tiny_models import DEMO_DATA
 
 LANGUAGES = ("de", "en", "fr", "ru")
+HELD_OUT_LINES = 5
 
 
 def demo_lines(language: str) -> list[str]:
@@ -19,8 +20,11 @@ def demo_lines(language: str) -> list[str]:
 
 def write_language(folder: Path, lines: list[str]) -> list[str]:
     """Three files: CC-100 style .txt (blank line between documents), .txt.xz, and a Wikipedia
-    extractor style .gz (``<doc>`` markup); returns the text lines in reading order."""
-    folder.mkdir(parents=True, exist_ok=True)
+    extractor style .gz (``<doc>`` markup); returns the training lines in reading order. The last
+    ``HELD_OUT_LINES`` lines go to ``held-out/`` (never trained on)."""
+    (folder / "held-out").mkdir(parents=True, exist_ok=True)
+    lines, held = lines[:-HELD_OUT_LINES], lines[-HELD_OUT_LINES:]
+    (folder / "held-out" / "dev.txt").write_text("\n".join(held) + "\n", encoding="utf-8")
     third = len(lines) // 3
     a, b, c = lines[:third], lines[third : 2 * third], lines[2 * third :]
     cc100 = "".join(f"{line}\n" + ("\n" if i % 4 == 3 else "") for i, line in enumerate(a))

@@ -65,6 +65,9 @@ def test_a_cell_trains_its_budgets_exactly_and_is_reused(base, tmp_path: Path):
     assert record["tokens"] == 225 and record["steps"] == 5  # 18 blocks of <= 14 tokens, 4 a batch
     assert record["world_size"] == 1 and record["base_encoder_weights"].startswith("sha256:")
     assert not list(tmp_path.glob("*.training"))  # the resume state is removed when done
+    held_out = record["held_out"]  # the manipulation check, budget-0 ru included
+    assert set(held_out) == {"de", "fr", "ru", "en"}
+    assert all(s["loss"] > 0 and s["tokens"] > 0 for s in held_out.values())
     _, tokenizer = load_encoder(str(folder / "encoder"))
     assert tokenizer.mask_token == "<mask>"
     before, after = load_file(str(encoder / "model.safetensors")), weights_of(folder)

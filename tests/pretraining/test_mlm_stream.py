@@ -69,19 +69,17 @@ def test_every_language_trains_exactly_its_budget(corpora: Path, max_length: int
 
 
 def test_the_replay_share_holds_throughout_training(corpora: Path):
-    section = PretrainingConfig(cells=[{"de": 450, "fr": 150}], english_replay=0.25)
+    section = PretrainingConfig(cells=[{"de": 300, "fr": 100}], english_replay=0.2)
     cell = section.designed_cells()[0]
     budgets = {**cell, "en": section.english_tokens(cell)}
-    assert budgets["en"] == 200  # 25% of 800
-    _, stream = stream_for(corpora, budgets, max_length=12, batch=4)
+    assert budgets["en"] == 100  # 20% of 500
+    _, stream = stream_for(corpora, budgets, max_length=12, batch=5)  # 50 blocks, 10 batches
     per_batch = [content_tokens(item) for item in stream]
-    quarters = [
-        per_batch[i * len(per_batch) // 4 : (i + 1) * len(per_batch) // 4] for i in range(4)
-    ]
-    for quarter in quarters:
-        english = sum(b.get("en", 0) for b in quarter)
-        total = sum(sum(b.values()) for b in quarter)
-        assert abs(english - total / 4) <= 10, (english, total)  # within one block, not at one end
+    assert sum(b.get("en", 0) for b in per_batch) == 100
+    for fifth in range(5):  # every fifth of the run: 100 tokens, 20 of them English (+- a block)
+        part = per_batch[2 * fifth : 2 * fifth + 2]
+        english, total = sum(b.get("en", 0) for b in part), sum(sum(b.values()) for b in part)
+        assert total == 100 and abs(english - 20) <= 10, (fifth, english)
 
 
 def test_data_parallel_shards_count_only_the_batches_used(corpora: Path):

@@ -62,7 +62,8 @@ def test_two_studies_share_the_cells_they_both_declare(
     rows = result_rows(tmp_path / "out-a")
     assert set(rows.study) == {"a-cell0", "a-cell1"}
     table = (tmp_path / "out-a" / CELL_TABLE).read_text(encoding="utf-8").splitlines()
-    assert table[0] == "study,cell,language,budget,tokens,encoder"
+    assert table[0] == "study,cell,language,budget,tokens,held_out_loss,encoder"
+    assert all(float(line.split(",")[5]) > 0 for line in table[1:])  # every language held out
     assert {tuple(line.split(",")[1:5]) for line in table[1:]} == {
         ("0", "de", "40", "40"), ("0", "fr", "100", "100"), ("0", "en", "35", "35"),
         ("1", "de", "100", "100"), ("1", "fr", "40", "40"), ("1", "en", "35", "35"),

@@ -8,13 +8,14 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from corpus_folders import build_corpora
+from corpus_folders import build_corpora, demo_lines
 
 from xstilts.errors import XstiltsError
 from xstilts.pretraining.text_corpus import (
     check_source,
     corpus_files,
     folder_lines,
+    held_out_lines,
     hub_lines,
     language_lines,
     source_fingerprint,
@@ -25,6 +26,9 @@ def test_a_folder_reads_every_format_in_order_without_markup(tmp_path: Path):
     written = build_corpora(tmp_path, ("de",))["de"]
     assert [p.name for p in corpus_files(tmp_path / "de")] == ["a.txt", "b.txt.xz", "c.gz"]
     assert list(folder_lines(tmp_path / "de")) == written  # blank lines and <doc> tags dropped
+    held = held_out_lines(tmp_path, "de", 3)
+    assert held == demo_lines("de")[-5:-2] and not set(held) & set(written)
+    assert held_out_lines(tmp_path, "de", 0) == [] and held_out_lines(tmp_path, "sw", 3) == []
 
 
 def test_a_shard_is_streamed_not_loaded(tmp_path: Path):

@@ -28,6 +28,7 @@ from torch import nn
 
 from xstilts.config import TrainConfig
 from xstilts.data.featurize import training_batches
+from xstilts.evaluate.predict import model_device
 from xstilts.experiments.hashing import content_key
 from xstilts.families import masked_lm
 from xstilts.files import atomic_folder
@@ -164,9 +165,9 @@ def held_out_scores(
         corrupted, selected = masked_lm.mask_tokens(
             ids, eligible, feature.mask_token_id, feature.vocab_size, generator
         )
-        mask = torch.ones_like(ids)
+        mask = torch.ones_like(ids, device=model_device(model))  # the model may sit on a GPU
         logits = masked_lm._masked_logits(model, TASK, corrupted, mask, selected)
-        gold = ids[selected]
+        gold = ids[selected].to(logits.device)
         total_loss += float(nn.functional.cross_entropy(logits.float(), gold, reduction="sum"))
         correct += int((logits.argmax(-1) == gold).sum())
         count += int(gold.numel())

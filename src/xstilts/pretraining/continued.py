@@ -14,7 +14,8 @@ A finished cell folder::
     encoder/      Hugging Face folder: the continued encoder (safetensors, with its LM head as
                   lm_head.* so a later ``mnli+mlm`` phase starts from it) and the tokenizer
     record.json   per language: designed budget and tokens actually trained (exact: counted over
-                  the batches the run used); base encoder, sources, settings, steps, seconds
+                  the batches the run used) and the held-out masked-LM loss (manipulation check);
+                  base encoder, sources, settings, steps, seconds
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from xstilts.families import masked_lm
 from xstilts.files import atomic_folder
 from xstilts.models.encoder import hidden_size, load_encoder
 from xstilts.models.heads import EncoderWithHeads
+from xstilts.pretraining.cell import held_out_scores
 from xstilts.pretraining.mlm_stream import BatchStream, language_blocks, make_schedule
 from xstilts.pretraining.mlm_stream import trained_tokens as count_trained
-from xstilts.pretraining.text_corpus import language_lines
+from xstilts.pretraining.text_corpus import held_out_lines, language_lines
 from xstilts.tasks.registry import get_task
 from xstilts.train.loop import train
 
@@ -61,6 +63,7 @@ class CellRequest:
     settings: MaskedLMSettings
     seed: int
     attention: str = "sdpa"
+    held_out_lines: int = 200  # per language, scored after training (not part of the key)
 
     def key(self) -> str:
         return content_key(
@@ -127,26 +130,46 @@ def train_cell(cell_dir: Path, request: CellRequest, progress: bool = True) -> P
         checkpoint_dir=work / "checkpoint", checkpoint_every=settings.checkpoint_every_steps,
         progress=progress,
     )  # fmt: skip
-    world = world_size()
-    trained = count_trained(schedule, result.steps * world)
-    record = {
-        "base_encoder": request.encoder, "base_encoder_weights": request.encoder_weights,
-        "budgets": {
-            code: {"budget": budget, "tokens": trained.get(code, 0)}
-            for code, budget in sorted(request.budgets.items())
-        },
-        "tokens": sum(trained.values()), "steps": result.steps, "world_size": world,
-        "batch_size": settings.batch_size, "max_length": settings.max_length,
-        "sources": request.sources, "settings": dataclasses.asdict(settings),
-        "seed": request.seed, "seconds": round(result.seconds, 3),
-    }  # fmt: skip
+    record = _record(request, result.steps, result.seconds, schedule)
     if _is_main_process():
+        record["held_out"] = held_out_check(request, model, tokenizer)
         with atomic_folder(folder, keep_existing=True) as tmp:
             save_continued_encoder(tmp / "encoder", model, tokenizer)
             (tmp / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True), "utf-8")
         shutil.rmtree(work, ignore_errors=True)  # the resume state (~3x the weights) is spent
     _barrier()
     return folder
+
+
+def _record(request: CellRequest, steps: int, seconds: float, schedule: Any) -> dict[str, Any]:
+    """What the cell's record.json says (tokens counted over the batches the run used)."""
+    world = world_size()
+    trained = count_trained(schedule, steps * world)
+    settings = request.settings
+    return {
+        "base_encoder": request.encoder, "base_encoder_weights": request.encoder_weights,
+        "budgets": {
+            code: {"budget": budget, "tokens": trained.get(code, 0)}
+            for code, budget in sorted(request.budgets.items())
+        },
+        "tokens": sum(trained.values()), "steps": steps, "world_size": world,
+        "batch_size": settings.batch_size, "max_length": settings.max_length,
+        "sources": request.sources, "settings": dataclasses.asdict(settings),
+        "seed": request.seed, "seconds": round(seconds, 3),
+    }  # fmt: skip
+
+
+def held_out_check(request: CellRequest, model: Any, tokenizer: Any) -> dict[str, Any]:
+    """Held-out masked-LM loss and accuracy per language of the cell (budget 0 included), on the
+    first ``held_out_lines`` lines of ``<language>/held-out/``: the manipulation check (the loss
+    of a language should fall with its budget across cells). Languages without one are absent.
+    Fixed-seed masks (``cell.held_out_scores``), so every cell is scored on the same positions."""
+    scores = {}
+    for code in sorted(request.budgets):
+        lines = held_out_lines(request.corpus_dir, code, request.held_out_lines)
+        if lines:
+            scores[code] = held_out_scores(model, tokenizer, lines, request.settings.max_length)
+    return scores
 
 
 def save_continued_encoder(folder: Path, model: EncoderWithHeads, tokenizer: Any) -> None:

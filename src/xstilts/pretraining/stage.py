@@ -111,6 +111,7 @@ def plan_cells(study: StudyConfig) -> list[PlannedCell]:
             request = CellRequest(
                 study.encoder.name, weights, budgets, sources, corpus_dir, section.hub_dataset,
                 section.hub_config, section.train, section.seed, study.encoder.attention,
+                section.held_out_lines,
             )  # fmt: skip
             folder = cell_folder(cell_dir(study), request)
             partial = folder.with_name(folder.name + ".training").exists()
@@ -146,17 +147,21 @@ def cell_study(study: StudyConfig, index: int, folder: Path) -> StudyConfig:
 
 
 def write_cell_table(study: StudyConfig, folders: list[Path]) -> Path:
-    """One row per (cell, language): designed budget and tokens actually trained."""
+    """One row per (cell, language): designed budget, tokens actually trained, held-out loss."""
     path = Path(study.output_dir) / CELL_TABLE
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["study", "cell", "language", "budget", "tokens", "encoder"])
+        writer.writerow(
+            ["study", "cell", "language", "budget", "tokens", "held_out_loss", "encoder"]
+        )
         for index, folder in enumerate(folders):
             record = read_record(folder)
+            held_out = record.get("held_out", {})
             for code, row in sorted(record["budgets"].items()):
+                loss = held_out[code]["loss"] if code in held_out else ""
                 writer.writerow([
-                    f"{study.name}-cell{index}", index, code, row["budget"], row["tokens"],
+                    f"{study.name}-cell{index}", index, code, row["budget"], row["tokens"], loss,
                     str(folder / "encoder"),
                 ])  # fmt: skip
     return path

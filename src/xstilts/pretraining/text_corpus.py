@@ -15,13 +15,16 @@ without regard to sentence or document boundaries, as XLM did (Lample & Conneau 
 1901.07291 §3.3: "text streams of an arbitrary number of sentences"), so a language's token
 budget is filled exactly. A language with no folder is streamed from the Hugging Face hub when
 the study names a ``hub_dataset`` (``datasets.load_dataset(name, language, streaming=True)``,
-rows' ``text``), and is a one-line error when the hub cannot be reached.
+rows' ``text``), and is a one-line error when the hub cannot be reached. Files under
+``<language>/held-out/`` are never trained on: their first lines give each language's held-out
+masked-LM loss after training (the manipulation check).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import lzma
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,13 +34,21 @@ from xstilts.errors import XstiltsError
 from xstilts.models.encoder_config import offline_mode
 
 SUFFIXES = (".txt", ".xz", ".gz")
+HELD_OUT = "held-out"  # <language>/held-out/: text for the manipulation check only
 FINGERPRINT_BYTES = 1 << 20  # hashed from each end of every file
 OPENERS: dict[str, Callable[..., Any]] = {".xz": lzma.open, ".gz": gzip.open}
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """The text files of one language's folder, in a deterministic (sorted) order."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
+def corpus_files(folder: Path, held_out: bool = False) -> list[Path]:
+    """The text files of one language's folder (sorted): training text, or (``held_out``) the
+    files under its ``held-out/`` sub-folder, which training never reads."""
+    root = folder / HELD_OUT if held_out else folder
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name.endswith(SUFFIXES)
+        and (held_out or p.relative_to(folder).parts[0] != HELD_OUT)
+    )  # fmt: skip
 
 
 def _open(path: Path) -> IO[str]:
@@ -52,9 +63,10 @@ def is_text(line: str) -> bool:
     return bool(stripped) and not (stripped.startswith("<doc ") or stripped == "</doc>")
 
 
-def folder_lines(folder: Path) -> Iterator[str]:
-    """Every text line of a language folder, stripped, in file order; streaming."""
-    files = corpus_files(folder)
+def folder_lines(folder: Path, held_out: bool = False) -> Iterator[str]:
+    """Every text line of a language folder (or its held-out part), stripped, in file order;
+    streaming."""
+    files = corpus_files(folder, held_out)
     if not files:
         raise XstiltsError(f"{folder}: no {'/'.join(SUFFIXES)} files for this language's corpus")
     for path in files:
@@ -111,6 +123,14 @@ def language_lines(
         f"{folder}: no corpus folder for language {language!r} (expected .txt/.xz/.gz files; "
         "or set pretraining.hub_dataset to stream it)"
     )
+
+
+def held_out_lines(corpus_dir: Path, language: str, count: int) -> list[str]:
+    """The first ``count`` lines of ``<corpus_dir>/<language>/held-out/`` ([] without one)."""
+    folder = corpus_dir / language
+    if count <= 0 or not corpus_files(folder, held_out=True):
+        return []
+    return list(itertools.islice(folder_lines(folder, held_out=True), count))
 
 
 def check_source(corpus_dir: Path, hub_dataset: str, language: str) -> None:
