@@ -476,7 +476,13 @@ def test_runner_scores_all_three_tasks(
     summary = run_study(study, progress=False)
     assert summary.runs_done == 3
     with ResultStore(tmp_path / "out" / STORE_NAME, read_only=True) as store:
-        rows = store.frame()
+        rows, items = store.frame(), store.items()
+    means = items.groupby(["target_task", "split", "language", "metric"])["score"].mean()
+    for row in rows[rows["selection"] == "no_selection"].itertuples():  # per-query items
+        key = (row.target_task, row.split, row.language, row.metric)
+        assert key in means or row.metric not in ("f1", "map@20")
+        assert key not in means or means[key] == pytest.approx(row.value, abs=1e-9)
+    assert ("bucc2018", "dev", "de", "f1") in means and ("lareqa", "test", "de", "map@20") in means
     got = {(r.target_task, r.split, r.language, r.metric) for r in rows.itertuples()}
     assert ("bucc2018", "dev", "de", "f1") in got and ("bucc2018", "dev", "de", "f1_oracle") in got
     assert not any(task == "bucc2018" and split == "test" for task, split, _, _ in got)

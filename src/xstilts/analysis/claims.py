@@ -56,6 +56,8 @@ def claim_sentence(row: pd.Series) -> str:
     numbers = f"{_number(row['estimate'])} points ({interval}; {counts}; {adjusted_text})"
     if low <= 0.0 <= high:
         verdict = "the interval includes 0: not supported by these data"
+    elif math.isnan(adjusted):
+        verdict = "no test is possible without variance: not supported by these data"
     elif adjusted >= ALPHA:
         verdict = "not supported by these data once adjusted for the other tests of its family"
     else:

@@ -42,6 +42,7 @@ from xstilts.experiments.timing import peak_memory_mib, reset_peak_memory
 from xstilts.families.base import RetrievalFamily, predict_sets, predict_sets_timed
 from xstilts.families.items import item_records
 from xstilts.families.registry import FAMILY_OPS, trainable_family
+from xstilts.families.retrieval_items import retrieval_item_records
 from xstilts.files import (
     MANIFEST,
     CorruptFileError,
@@ -446,7 +447,11 @@ class StudyRunner(StudyPlan):
             scores = self._retrieval_scores(encoder, tokenizer, data, run_dir, settings)
             train_info: dict[str, Any] = {}
             layer = settings.values.layer
-            items: list[dict[str, Any]] = []
+            items: list[dict[str, Any]] = (  # per query, from the files the protocols wrote
+                retrieval_item_records(data.spec, data.eval_sets, run_dir / "predictions")
+                if self.is_main
+                else []
+            )
         else:
             scores, train_info, items = self._fine_tune_and_predict(
                 encoder, tokenizer, data, seed, run_dir, settings

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from xstilts.analysis.statistics import bootstrap as B
+from xstilts.analysis.statistics import bootstrap_tables as T
 
 TRUE_GAIN = 1.0
 
@@ -92,3 +93,28 @@ def test_exact_draws_reproduce_the_plain_item_bootstrap() -> None:
     assert draws.values.std() == pytest.approx(50.0 / np.sqrt(200), rel=0.03)
     normal = B.draw(task, 20_000, seed=1, method="normal")
     assert normal.values.std() == pytest.approx(50.0 / np.sqrt(200), rel=0.03)
+
+
+def test_vectorised_tables_equal_one_contrast_at_a_time() -> None:
+    """per_language (scores, gains) and per_language_gap give, for every cell, what
+    contrast_estimate gives for that cell's contrast on the same draws."""
+    rng = np.random.default_rng(5)
+    scores = {lang: rng.normal(60 + 5 * k, 12, (3, 4, 80)) for k, lang in enumerate("abc")}
+    task = B.TaskScores(["none", "mnli", "mnli@shuffled"], [0, 1, 2, 3], list("abc"), scores)
+    draws = B.draw(task, 2000, seed=3, method="exact")
+    gains, gaps = T.per_language(draws, "none"), T.per_language_gap(draws, "a")
+    for i, language in enumerate(task.languages):
+        for j, config in enumerate(task.configs):
+            one = B.contrast_estimate(draws, B.gain_contrast(task, [language], config, "none"))
+            cell = (i, j)
+            assert (gains["estimate"][cell], gains["se"][cell]) == pytest.approx(
+                (one.estimate, one.se)
+            )
+            assert gains["ci_low"][cell] == pytest.approx(one.ci_low, abs=1e-4)
+            if language == "a":
+                assert gaps["se"][cell] == 0.0
+                continue
+            gap = B.contrast_estimate(draws, B.gap_contrast(task, language, config, "a"))
+            got = [gaps[key][cell] for key in ("estimate", "se", "df", "ci_low", "ci_high")]
+            want = [gap.estimate, gap.se, gap.df, gap.ci_low, gap.ci_high]
+            assert got == pytest.approx(want, rel=1e-5, abs=1e-4)

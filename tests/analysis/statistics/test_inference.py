@@ -118,6 +118,11 @@ def test_claims_say_not_supported_when_the_interval_includes_zero() -> None:
     assert "supported: zero-shot scores are higher" in supported
     lost = claims.claim_sentence(row.copy().replace({-0.4: 0.2}))
     assert "once adjusted" in lost
+    # no variance at all (a constant difference): an interval of one point, no p-value
+    constant = row.copy()
+    constant[["ci_low", "ci_high", "p_adjusted"]] = [0.8, 0.8, float("nan")]
+    assert "not supported by these data" in claims.claim_sentence(constant)
+    assert "supported: zero-shot" not in claims.claim_sentence(constant)
 
 
 def test_claims_text_for_chosen_targets() -> None:

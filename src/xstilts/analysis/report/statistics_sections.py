@@ -253,7 +253,9 @@ def mixed_section(analysis: statistics.Analysis) -> list[Block]:
             f"several independent observations. Fitted only with >= "
             f"{statistics.MIXED_MIN_LANGUAGES} languages, >= "
             f"{statistics.MIXED_MIN_REPEATED_LANGUAGES} of them in two or more target tasks; "
-            "otherwise the pooled OLS is the estimate to read. REML; Wald 95% CIs."
+            "otherwise the pooled OLS is the estimate to read. Each row is weighted by its "
+            "precision: its bootstrap variance over seeds and items enters next to the "
+            "language and residual variances (a multilevel meta-regression). REML; Wald 95% CIs."
         ),
     ]
     if not mixed.coefficients.empty:
@@ -282,6 +284,7 @@ def _mixed_status_frame(models: pd.DataFrame) -> pd.DataFrame:
             "measure": models["measure"],
             "model": models["model"],
             "status": models["status"],
+            "weights": models["weights"],
             "languages (in 2+ tasks)": [
                 f"{a} ({b})"
                 for a, b in zip(models["n_languages"], models["n_repeated_languages"], strict=True)

@@ -10,9 +10,11 @@ several ways, because every one of them has a weakness with 5–40 languages:
 - OLS per target task and pooled over target tasks with task fixed effects (coefficient CIs are
   t-intervals), with VIFs to show how collinear the predictors are and partial correlations that
   isolate each predictor — :mod:`.regressions`;
-- a linear mixed model with a random intercept per language, for the pooled data where the same
-  language appears in several target tasks (OLS would treat those rows as independent) —
-  :mod:`.mixed_model`;
+- a linear mixed model with a random intercept per language and task fixed effects, for the
+  pooled data where the same language appears in several target tasks (OLS would treat those
+  rows as independent), each row weighted by its bootstrap precision — :mod:`.mixed_model`,
+  :mod:`.reml`; the OLS fits are precision-weighted too (inverse variance + between-language
+  variance);
 - leave-one-language-out prediction error, compared with predicting the mean, as an honest check
   of whether the predictors say anything about a language the model has not seen —
   :mod:`.leave_one_out`;

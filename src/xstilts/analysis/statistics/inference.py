@@ -11,9 +11,11 @@ by seed and item — and derives every interval from one hierarchical bootstrap 
   the source language, is never counted as transfer;
 - ``gaps``: English minus each language, per intermediate.
 
-Every comparison carries its minimum detectable effect at 80% power. Where a task has no item
-scores (stores written before items existed, retrieval, tagging whose F1 is not an item mean) the
-seeds are the only level resampled, and the tables say so (``uncertainty = "seeds only"``).
+Every comparison carries its minimum detectable effect at 80% power. Items are questions, test
+examples, sentences (tagging: linearised contributions to the corpus F1) and queries (retrieval;
+BUCC: source sentences), see :mod:`xstilts.families.items`. Where a task has no item scores
+(stores written before items existed, hidden test gold) the seeds are the only level resampled,
+and the tables say so (``uncertainty = "seeds only"``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from xstilts.analysis import robustness
-from xstilts.analysis.statistics import bootstrap, multiplicity, power
+from xstilts.analysis.statistics import bootstrap, bootstrap_tables, multiplicity, power
 from xstilts.experiments.schema import BASELINE
 
 CONTROL_SUFFIXES = ("@shuffled", "@mlm-control")
@@ -154,11 +156,15 @@ def _record(ids: dict[str, object], estimate: bootstrap.Estimate) -> dict[str, o
 
 
 def _language_estimates(
-    draws: bootstrap.Draws, reference: str | None
+    draws: bootstrap.Draws, reference: str | None, gap_to: str | None = None
 ) -> dict[tuple[str, str], bootstrap.Estimate]:
-    """Every (language, config) score or gain over ``reference`` from one vectorised pass."""
+    """Every (language, config) score, gain over ``reference`` or gap to the language
+    ``gap_to`` from one vectorised pass."""
     task = draws.task
-    arrays = bootstrap.per_language(draws, reference)
+    if gap_to is not None:
+        arrays = bootstrap_tables.per_language_gap(draws, gap_to)
+    else:
+        arrays = bootstrap_tables.per_language(draws, reference)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_values = 2 * stats.t.sf(np.abs(arrays["estimate"]) / arrays["se"], arrays["df"])
     out = {}
@@ -169,7 +175,9 @@ def _language_estimates(
                 float(arrays["estimate"][i, j]), float(arrays["ci_low"][i, j]),
                 float(arrays["ci_high"][i, j]), se, float(arrays["df"][i, j]),
                 float(p_values[i, j]) if se > 0 else math.nan, len(task.seeds),
-                task.scores[language].shape[2], 1,
+                task.scores[language].shape[2] + (0 if gap_to is None else
+                                                  task.scores[gap_to].shape[2]),
+                1 if gap_to is None else 2,
             )  # fmt: skip
     return out
 
@@ -182,16 +190,16 @@ def _task_tables(
     zero_shot = [lang for lang in task.languages if lang != source]
     scores, comparisons, gaps = [], [], []
     cells = _language_estimates(draws, None)
+    to_source = _language_estimates(draws, None, source) if source in task.languages else {}
+    gains = {r: _language_estimates(draws, r) for r in references(task.configs)}
     for config in task.configs:
-        gains = {r: _language_estimates(draws, r) for r in _references_of(config, task.configs)}
         for language in task.languages:
             estimate = cells[(language, config)]
             scores.append(_record({**ids, "intermediate_task": config, "language": language},
                                   estimate))  # fmt: skip
-            if language != source and source in task.languages:
-                gap = bootstrap.gap_contrast(task, language, config, source)
+            if language != source and to_source:
                 gaps.append(_record({**ids, "intermediate_task": config, "language": language},
-                                    bootstrap.contrast_estimate(draws, gap)))  # fmt: skip
+                                    to_source[(language, config)]))  # fmt: skip
         for reference in _references_of(config, task.configs):
             scopes = [(ZERO_SHOT, zero_shot)] + [(lang, [lang]) for lang in zero_shot]
             for scope, langs in scopes if zero_shot else []:
@@ -258,7 +266,7 @@ def _floor_records(draws: bootstrap.Draws, ids: dict[str, object]) -> list[dict[
         ("worst language", 1),
         ("bottom quintile", robustness.bottom_count(len(zero_shot))),
     ):
-        result = bootstrap.bottom_mean(draws, zero_shot, count)
+        result = bootstrap_tables.bottom_mean(draws, zero_shot, count)
         for j, config in enumerate(task.configs):
             values = {key: float(array[j]) for key, array in result.items()}
             if task.configs[0] != BASELINE or config == BASELINE:

@@ -1,16 +1,18 @@
-"""A linear mixed model with a random intercept per language, pooled over target tasks.
+"""A linear mixed model with a random intercept per language, pooled over target tasks,
+weighted by each row's precision.
 
 When the same language appears in several target tasks, the pooled OLS counts it as several
 independent observations and its intervals are too narrow if languages differ beyond the
 predictors. The random intercept accounts for that — but only where the language variance can
 be estimated at all, which with 5–40 languages is often not the case; then the model says why
-and the pooled OLS is the estimate to read.
+and the pooled OLS is the estimate to read. Each row's known sampling variance (the bootstrap
+over seeds and items) enters its weight next to the language and residual variances
+(:mod:`.reml`): language random effects, task fixed effects, inverse-variance weights.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -30,6 +32,7 @@ from xstilts.analysis.statistics.design import (
     fit_models,
     mixed_scopes,
 )
+from xstilts.analysis.statistics.reml import fit_random_intercept
 
 MIXED_MIN_LANGUAGES = 8
 """A random-intercept variance estimated from fewer than ~8 groups is unreliable (it is often
@@ -47,6 +50,7 @@ MIXED_MODEL_COLUMNS = [
     "n_repeated_languages",
     "language_variance",
     "residual_variance",
+    "weights",
     "converged",
 ]
 
@@ -65,7 +69,8 @@ def mixed_models(
     specs: Mapping[str, Sequence[str]] = MODEL_SPECS,
     confidence: float = CONFIDENCE,
 ) -> MixedResults:
-    """MixedLM (REML) with a random intercept per language, pooled over target tasks.
+    """REML random-intercept model per language, pooled over target tasks, each row weighted
+    by its known sampling variance where the design carries one (:mod:`.reml`).
 
     Same fixed part as the pooled OLS (predictors + task fixed effects), so the two can be read
     side by side: the random intercept accounts for one language appearing in several tasks.
@@ -102,6 +107,7 @@ def _model_record(case: ModelCase, per_language: pd.Series) -> dict[str, object]
         "n_repeated_languages": int((per_language >= 2).sum()),
         "language_variance": math.nan,
         "residual_variance": math.nan,
+        "weights": "none" if case.design.variances is None else "inverse variance",
         "converged": False,
         "status": "skipped",
         "reason": "",
@@ -129,44 +135,39 @@ def _too_few_languages(per_language: pd.Series) -> str:
 def _fit_mixed(
     design: Design, ids: Mapping[str, str], record: dict[str, object], alpha: float
 ) -> list[dict[str, object]]:
-    """Fit one MixedLM; fill ``record`` (status, reason, variances); return coefficient rows."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+    """Fit one model; fill ``record`` (status, reason, variances); return coefficient rows."""
+    from scipy import stats
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            model = sm.MixedLM(design.y, design.X, groups=design.languages)
-            result = model.fit(reml=True, method=["lbfgs", "powell"])  # Powell if L-BFGS fails
-            converged = bool(getattr(result, "converged", False))
-            language_variance = float(np.asarray(result.cov_re)[0, 0])
-            scale = float(result.scale)
-            intervals = result.conf_int(alpha)
-            fit = {"coef": result.fe_params, "se": result.bse_fe, "p_value": result.pvalues}
-        except (np.linalg.LinAlgError, ValueError) as error:
-            record["status"] = "failed"
-            record["reason"] = f"fit failed ({error}); read the pooled OLS"
-            return []
-    record["converged"] = converged
-    record["language_variance"] = language_variance
-    record["residual_variance"] = scale
-    if not converged:
+    try:
+        result = fit_random_intercept(design.y, design.X, design.languages, design.variances)
+    except (np.linalg.LinAlgError, ValueError) as error:
+        record["status"] = "failed"
+        record["reason"] = f"fit failed ({error}); read the pooled OLS"
+        return []
+    record["converged"] = result.converged
+    record["language_variance"] = result.language_variance
+    record["residual_variance"] = result.residual_variance
+    if not result.converged:
         record["status"] = "failed"
         record["reason"] = "did not converge; read the pooled OLS"
         return []
     record["status"] = "fitted"
-    optimiser_warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    record["reason"] = _fit_notes(language_variance, optimiser_warned, fit["se"])
+    se = result.se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = result.coef / se
+    half = float(stats.norm.ppf(1 - alpha / 2)) * se
+    intervals = pd.DataFrame({0: result.coef - half, 1: result.coef + half})
+    p_value = pd.Series(2 * stats.norm.sf(np.abs(z)), index=result.coef.index)
+    record["reason"] = _fit_notes(result.language_variance, se)
+    fit = {"coef": result.coef, "se": se, "p_value": p_value}
     return coefficient_rows(ids, design, fit, intervals, df_resid=math.nan)
 
 
-def _fit_notes(language_variance: float, optimiser_warned: bool, se: pd.Series) -> str:
+def _fit_notes(language_variance: float, se: pd.Series) -> str:
     """What a reader must know about a fitted model that nonetheless converged."""
     notes: list[str] = []
     if language_variance < 1e-8:
-        notes.append("language variance at the boundary 0: the estimates equal pooled OLS")
-    if optimiser_warned:
-        notes.append("optimiser warnings (converged with the fallback method)")
+        notes.append("language variance at the boundary 0: no language effect beyond the rows")
     if not np.isfinite(np.asarray(se, dtype=float)).all():
         notes.append("some standard errors undefined (singular information matrix)")
     return "; ".join(notes)
