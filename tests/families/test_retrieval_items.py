@@ -137,3 +137,33 @@ def test_linearised_ratio_is_exact_in_the_mean_and_zero_without_denominator() ->
     values = linearised_ratio([2.0, 0.0, 4.0], [2.0, 1.0, 5.0])
     assert np.mean(values) == pytest.approx(6.0 / 8.0)
     assert linearised_ratio([0.0, 0.0], [0.0, 0.0]) == [0.0, 0.0]
+
+
+def test_inference_pairs_bucc_configurations_by_source_sentence() -> None:
+    """Rows hold the official F1, items the linearised contributions: the analysis uses the
+    items (``uncertainty = "items"``), paired by source sentence between configurations."""
+    import pandas as pd
+
+    from xstilts.analysis.statistics import inference
+
+    rng = np.random.default_rng(11)
+    sources = [f"de-{i}" for i in range(150)]
+    gold = tuple((s, f"en-{i}") for i, s in enumerate(sources[:100]))
+    base = {"encoder": "e", "target_task": "bucc2018", "split": "test", "metric": "f1",
+            "selection": "no_selection"}  # fmt: skip
+    rows, items = [], []
+    for config, hit in (("none", 0.6), ("mnli", 0.7)):
+        for seed in range(3):
+            for language in ("en", "de"):
+                extracted = [(s, f"en-{i}" if rng.random() < hit else "en-x")
+                             for i, s in enumerate(sources) if rng.random() < 0.9]  # fmt: skip
+                pair = RetrievalPair(language, tuple(sources), tuple(sources), (), (), gold)
+                run = {**base, "run_id": f"{config}-{seed}", "language": language}
+                rows.append({**run, "intermediate_task": config, "seed": seed,
+                             "value": metrics.bucc_prf(extracted, gold)["f1"]})  # fmt: skip
+                items += [{**run, "item_id": item, "score": value}
+                          for item, value in bucc_items(pair, extracted)]  # fmt: skip
+    result = inference.infer(pd.DataFrame(rows), pd.DataFrame(items), resamples=300)
+    assert set(result.comparisons["uncertainty"]) == {"items"}
+    gain = result.comparisons.set_index("language").loc[inference.ZERO_SHOT]
+    assert gain["n_items"] == 150 and gain["n_seeds"] == 3 and gain["ci_low"] < gain["ci_high"]
