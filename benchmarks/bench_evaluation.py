@@ -31,7 +31,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bench_common import FlopCounter, Measurement, alternate, median_of, noise
+from bench_common import Measurement, alternate, median_of, noise
+from bench_models import FlopCounter
 
 TASK = "xnli"
 BATCH = 64

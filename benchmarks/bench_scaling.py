@@ -28,14 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import (
-    DEMO_DATA,
-    Measurement,
-    PeakMemory,
-    demo_xnli_eval,
-    realistic_examples,
-    xnli_task_data,
-)
+from bench_common import Measurement, PeakMemory
+from bench_data import DEMO_DATA, demo_xnli_eval, realistic_examples, xnli_task_data
 
 FACTORS = (1, 4, 16)
 

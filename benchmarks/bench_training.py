@@ -32,19 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import (
-    FlopCounter,
-    Measurement,
-    alternate,
-    fixed_length_examples,
-    length_summary,
-    median_of,
-    noise,
-    realistic_examples,
-    restore,
-    trainable_snapshot,
-    xnli_task_data,
-)
+from bench_common import Measurement, alternate, median_of, noise
+from bench_data import fixed_length_examples, length_summary, realistic_examples, xnli_task_data
+from bench_models import FlopCounter, restore, trainable_snapshot
 
 TASK = "xnli"
 

@@ -35,7 +35,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_common import Measurement, demo_xnli_eval, load_model, quiet_libraries
+from bench_common import Measurement
+from bench_data import demo_xnli_eval
+from bench_models import load_model, quiet_libraries
 from bench_report import write_report
 
 SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "demo", "gpu")

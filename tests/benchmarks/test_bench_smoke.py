@@ -86,7 +86,7 @@ def test_naive_miner_mines_what_xstilts_mines(bench_modules: Path) -> None:
 
 def test_flop_counter_follows_its_formula(bench_modules: Path) -> None:
     import torch
-    from bench_common import FlopCounter, non_embedding_parameters
+    from bench_models import FlopCounter, non_embedding_parameters
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
     config = XLMRobertaConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
