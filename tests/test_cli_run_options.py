@@ -10,6 +10,9 @@ import pytest
 
 from xstilts import cli
 from xstilts.analysis.tables import selection_label
+from xstilts.cli import study_commands
+from xstilts.cli.common import count
+from xstilts.errors import XstiltsError
 
 
 def test_slurm_options_reach_the_runner(
@@ -26,7 +29,7 @@ def test_slurm_options_reach_the_runner(
         seen.update(executor=executor, options=options)
         return 0
 
-    monkeypatch.setattr(cli, "_run_and_report", fake_run)
+    monkeypatch.setattr(study_commands, "_run_and_report", fake_run)
     argv = ["run", str(config), "--executor", "slurm", "--slurm", "gpus_per_node=1",
             "--slurm", "timeout_min=720", "--slurm", "partition=gpu"]  # fmt: skip
     assert cli.main(argv) == 0
@@ -39,13 +42,13 @@ def test_slurm_options_reach_the_runner(
 
 def test_slurm_parameter_without_equals_is_one_line_error() -> None:
     args = argparse.Namespace(slurm=["timeout_min"])
-    with pytest.raises(cli.XstiltsError, match="expected KEY=VALUE"):
-        cli._slurm_parameters(args)
+    with pytest.raises(XstiltsError, match="expected KEY=VALUE"):
+        study_commands._slurm_parameters(args)
 
 
 @pytest.mark.parametrize(("number", "text"), [(0, "0 runs"), (1, "1 run"), (2, "2 runs")])
 def test_counts_agree_in_number(number: int, text: str) -> None:
-    assert cli._count(number, "run") == text
+    assert count(number, "run") == text
 
 
 def test_retrieval_tables_say_no_model_selection() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xstilts.analysis.demo_summary import collect, demo_summary, summary_text
-from xstilts.cli import _run_and_report
+from xstilts.cli.study_commands import _run_and_report
 from xstilts.config import study_from_dict
 from xstilts.experiments.phases import study_phases
 from xstilts.experiments.plan import STORE_NAME, StudyPlan
