@@ -11,9 +11,7 @@ every error names the key path, e.g.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +24,9 @@ from xstilts.config_checks import (
     check_train_ranges,
 )
 from xstilts.config_pretraining import PretrainingConfig, check_pretraining
+from xstilts.config_types import build_dataclass, convert_value
 from xstilts.config_yaml import read_study_yaml
-from xstilts.errors import ConfigError, bounded_message, short_repr
+from xstilts.errors import ConfigError, bounded_message
 
 
 @dataclass
@@ -148,10 +147,6 @@ class StudyConfig:
         return json.dumps(data, sort_keys=True)
 
 
-def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", str(tp))
-
-
 def explicit_keys(config: Any) -> frozenset[str]:
     """The keys of a config section the study set explicitly.
 
@@ -174,85 +169,10 @@ def _field_default(item: dataclasses.Field) -> Any:  # type: ignore[type-arg]
     return dataclasses.MISSING
 
 
-def _convert(value: Any, tp: Any, path: str) -> Any:
-    """Check/convert one YAML value against a dataclass field type, naming ``path`` on error."""
-    if tp is Any:
-        return value
-    origin = typing.get_origin(tp)
-    if origin is dict:
-        key_tp, value_tp = typing.get_args(tp)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path}: expected a mapping, got {value!r}")
-        return {
-            _convert(k, key_tp, path): _convert(v, value_tp, f"{path}.{k}")
-            for k, v in value.items()
-        }
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _convert(value, inner[0], path)
-    if origin is list:
-        (item_tp,) = typing.get_args(tp)
-        if not isinstance(value, list):
-            if isinstance(value, (str, int, float)):
-                value = [value]
-            else:
-                raise ConfigError(f"{path}: expected a list, got {short_repr(value)}")
-        return [_convert(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value)]
-    if dataclasses.is_dataclass(tp):
-        return _build(tp, value, path)
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{path}: expected true or false, got {short_repr(value)}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{path}: expected an integer, got {short_repr(value)}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{path}: expected a number, got {short_repr(value)}")
-        if isinstance(value, int) and abs(value) > 2**1023:
-            raise ConfigError(f"{path}: number {short_repr(value)} is out of range")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ConfigError(f"{path}: expected a string, got {short_repr(value)}")
-        return str(value)
-    raise ConfigError(f"{path}: unsupported type {_type_name(tp)}")
-
-
-def _build(cls: Any, data: Any, path: str) -> Any:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path or 'top level'}: expected a mapping, got {short_repr(data)}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    kwargs = {}
-    for key, value in data.items():
-        key_path = f"{path}.{key}" if path else str(key)
-        key_path = key_path if len(key_path) <= 80 else f"{key_path[:77]}..."
-        if key not in names:
-            close = difflib.get_close_matches(str(key)[:80], sorted(names), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ConfigError(
-                f"{key_path}: unknown key; {hint}expected one of {', '.join(sorted(names))}"
-            )
-        kwargs[key] = _convert(value, hints[key], key_path)
-    built = cls(**kwargs)
-    object.__setattr__(built, "_explicit_keys", frozenset(kwargs))
-    return built
-
-
 def study_from_dict(data: Any, source: str = "<config>") -> StudyConfig:
     """Build and validate a :class:`StudyConfig`; errors are prefixed with ``source``."""
     try:
-        study = _build(StudyConfig, data, "")
+        study = build_dataclass(StudyConfig, data, "")
         validate_study(study)
     except ConfigError as error:
         raise ConfigError(f"{source}: {bounded_message(str(error))}") from None
@@ -369,7 +289,7 @@ def _task_overrides(name: str, keys: dict[str, Any]) -> dict[str, Any]:
                 f"{path}.{key}: unknown key for a {TASKS[name].family} task; expected one of "
                 f"{', '.join(sorted(hints))}"
             )
-        converted[key] = _convert(value, hints[key], f"{path}.{key}")
+        converted[key] = convert_value(value, hints[key], f"{path}.{key}")
     checked = section(**converted)
     if section is TrainConfig:
         _check_train(checked, path)
