@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 
 from xstilts.data.ccg_format import read_ccg, read_ccg_tags_to_id, read_ccgbank_auto
-from xstilts.data.tagging_format import (
-    PANX_LABELS,
-    UPOS_TAGS,
-    read_conllu,
-    read_tagging_tsv,
-)
+from xstilts.data.conllu_format import UPOS_TAGS, read_conllu
+from xstilts.data.tagging_format import PANX_LABELS, read_tagging_tsv
 from xstilts.errors import DataError
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from xstilts.data import ccg_format as cg
 from xstilts.data import classification_format as cf
+from xstilts.data import conllu_format as ud
 from xstilts.data import multiple_choice_format as mc
 from xstilts.data import retrieval_format as rf
 from xstilts.data import squad_format as sq
@@ -233,12 +234,12 @@ READERS: tuple[ReaderTarget, ...] = (
                  json_count(squad_questions),
                  json_keys(("answer_start",), ("-2", "100000", "1e400", "null"))),
     ReaderTarget("conllu", F / "conllu/en_demo-ud-dev.conllu", "en_demo-ud-dev.conllu",
-                 tf.read_conllu, blocks(lambda line: not line.strip()), _conllu_upos),
+                 ud.read_conllu, blocks(lambda line: not line.strip()), _conllu_upos),
     ReaderTarget("conllu_fused", F / "conllu/es_demo-ud-test.conllu", "es_demo-ud-test.conllu",
-                 lambda p: tf.read_conllu(p, multiword="fused"),
+                 lambda p: ud.read_conllu(p, multiword="fused"),
                  blocks(lambda line: not line.strip()), _conllu_upos),
     ReaderTarget("udpos_tsv", F / "udpos/train-en.tsv", "train-en.tsv",
-                 lambda p: tf.read_tagging_tsv(p, labels=tf.UPOS_TAGS), blocks(_tag_break),
+                 lambda p: tf.read_tagging_tsv(p, labels=ud.UPOS_TAGS), blocks(_tag_break),
                  column(1, header=False)),
     ReaderTarget("panx", F / "panx/en-dev", "en-dev",
                  lambda p: tf.read_tagging_tsv(p, labels=tf.PANX_LABELS), blocks(_tag_break),

@@ -47,16 +47,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from xstilts.data.ccg_format import read_ccg, read_ccg_tags_to_id
+from xstilts.data.conllu_format import UPOS_TAGS, read_conllu
 from xstilts.data.examples import TaggingExample
 from xstilts.data.hub.configs import PANX_HUB_LANGUAGES, UDPOS_HUB_NAMES
 from xstilts.data.hub.source import HubSource
 from xstilts.data.hub.tagging import write_panx, write_udpos
-from xstilts.data.tagging_format import (
-    PANX_LABELS,
-    UPOS_TAGS,
-    read_conllu,
-    read_tagging_tsv,
-)
+from xstilts.data.tagging_format import PANX_LABELS, read_tagging_tsv
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
 from xstilts.tasks.layout import xtreme_download
