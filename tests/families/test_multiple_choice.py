@@ -1,22 +1,20 @@
-"""Multiple-choice family and tasks: flattening golden tests, XCOPA end to end, layouts, errors."""
+"""Multiple-choice family: flattening golden tests, XCOPA end to end, the submission format."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 from torch import nn
 
+from multiple_choice_data import FIXTURES, corpus_of, make_xcopa_folders
+from tiny_models import build_tiny_encoder
 from xstilts.config import EncoderConfig, study_from_dict
 from xstilts.data.examples import MultipleChoiceExample
-from xstilts.errors import DataError, XstiltsError
+from xstilts.errors import XstiltsError
 from xstilts.evaluate.score import score_file
 from xstilts.experiments.runner import STORE_NAME, run_study
 from xstilts.experiments.store import ResultStore
@@ -27,81 +25,7 @@ from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks import multiple_choice_tasks as tasks
 from xstilts.tasks import registry as task_registry
 
-TESTS = Path(__file__).resolve().parents[1]
-FIXTURES = TESTS / "data" / "fixtures"
 SPECS = {spec.name: spec for spec in tasks.SPECS}
-
-
-def _build_tiny_encoder(folder: Path, corpus: list[str]) -> Path:
-    """``tests/conftest.py``'s builder, loaded by path (conftest modules are not importable)."""
-    spec = importlib.util.spec_from_file_location("_xstilts_tests_conftest", TESTS / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_tiny_encoder(folder, corpus)
-
-
-def _jsonl(path: Path, records: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-
-
-# A learnable English COPA-format training set: the correct choice is always the "good" outcome
-# of its premise; each item appears twice with the choices swapped, so position alone is useless.
-_COPA_ITEMS = [
-    ("The glass fell off the table.", "It broke into pieces.", "It started to sing.", "effect"),
-    ("The man was hungry.", "He ate a sandwich.", "He painted the fence.", "effect"),
-    ("The floor was wet.", "Someone spilled water.", "The sun was shining.", "cause"),
-    ("The child was tired.", "She went to bed.", "She ran a marathon.", "effect"),
-    ("The plant died.", "Nobody watered it.", "It was very happy.", "cause"),
-    ("The phone rang.", "I answered it.", "I planted a tree.", "effect"),
-    ("The lights went out.", "The power failed.", "The cat was asleep.", "cause"),
-    ("The ice melted.", "It was a hot day.", "It was a blue car.", "cause"),
-]
-
-
-def copa_train_records() -> list[dict[str, Any]]:
-    records = []
-    for premise, good, bad, question in _COPA_ITEMS:
-        for label, (one, two) in enumerate([(good, bad), (bad, good)]):
-            records.append({"premise": premise, "choice1": one, "choice2": two,
-                            "question": question, "label": label, "idx": len(records)})  # fmt: skip
-    return records
-
-
-# Turkish XCOPA-format examples in the XTREME flat layout (val/test.tr.jsonl).
-_TR_RECORDS = [
-    {"premise": "Bardak masadan düştü.", "choice1": "Paramparça oldu.",
-     "choice2": "Şarkı söylemeye başladı.", "question": "effect", "label": 0, "idx": 1},
-    {"premise": "Zemin ıslaktı.", "choice1": "Güneş parlıyordu.",
-     "choice2": "Biri su döktü.", "question": "cause", "label": 1, "idx": 2},
-]  # fmt: skip
-
-
-def make_xcopa_folders(data_dir: Path) -> Path:
-    """xcopa/ mixing both supported layouts, plus siqa/ in the XTREME download layout."""
-    xcopa = data_dir / "xcopa"
-    _jsonl(xcopa / "COPA" / "train.jsonl", copa_train_records())  # SuperGLUE COPA layout
-    shutil.copy(FIXTURES / "copa" / "val.jsonl", xcopa / "COPA" / "val.jsonl")
-    shutil.copy(FIXTURES / "copa" / "test.jsonl", xcopa / "COPA" / "test.jsonl")
-    release = xcopa / "data" / "it"  # cambridgeltl/xcopa layout
-    release.mkdir(parents=True)
-    shutil.copy(FIXTURES / "xcopa" / "val.it.jsonl", release / "val.it.jsonl")
-    shutil.copy(FIXTURES / "xcopa" / "val.it.jsonl", release / "test.it.jsonl")
-    _jsonl(xcopa / "val.tr.jsonl", _TR_RECORDS)  # XTREME download layout
-    _jsonl(xcopa / "test.tr.jsonl", _TR_RECORDS)
-    siqa = data_dir / "siqa"
-    siqa.mkdir()
-    shutil.copy(FIXTURES / "siqa" / "socialIQa_v1.4_dev.jsonl", siqa / "socialIQa_v1.4_trn.jsonl")
-    shutil.copy(FIXTURES / "siqa" / "socialIQa_v1.4_dev.jsonl", siqa / "socialIQa_v1.4_dev.jsonl")
-    return data_dir
-
-
-def corpus_of(folder: Path) -> list[str]:
-    return [
-        line for path in sorted(folder.rglob("*")) if path.is_file()
-        for line in path.read_text(encoding="utf-8").splitlines()
-    ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +35,7 @@ def mc_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def mc_encoder(mc_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _build_tiny_encoder(tmp_path_factory.mktemp("mc-xlmr"), corpus_of(mc_data))
+    return build_tiny_encoder(tmp_path_factory.mktemp("mc-xlmr"), corpus_of(mc_data))
 
 
 @pytest.fixture(scope="module")
@@ -309,91 +233,6 @@ def test_format_predictions_is_xcopa_jsonl() -> None:
     assert json.loads(mc.format_predictions([other], [1])) == {"idx": "abc-1", "label": 1}
 
 
-# ---------------------------------------------------------------------------------------------
-# Task specs: every fixture loads; both layouts of XCOPA and SIQA
-# ---------------------------------------------------------------------------------------------
-
-
-def test_xcopa_spec_finds_languages_in_both_layouts(mc_data: Path) -> None:
-    folder = mc_data / "xcopa"
-    spec = SPECS["xcopa"]
-    assert spec.family == "multiple_choice" and spec.metric == "accuracy"
-    assert spec.languages == ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
-    assert tasks.xcopa_languages_found(folder, "train") == ["en"]
-    assert tasks.xcopa_languages_found(folder, "dev") == ["en", "it", "tr"]
-    assert spec.evaluation_languages(folder, "test", []) == ["it", "tr"]
-    assert [e.id for e in spec.load(folder, "dev", "it")] == ["1", "2", "3"]
-    assert [e.label for e in spec.load(folder, "test", "tr")] == [0, 1]
-    assert [e.label for e in spec.load(folder, "dev", "en")] == [1, 1, 0]  # COPA val
-
-
-def test_intermediate_specs_load_their_fixtures(tmp_path: Path) -> None:
-    expected = {
-        "siqa": (FIXTURES / "siqa", [2, 1, 2], 3),
-        "hellaswag": (FIXTURES / "hellaswag", [3, 0, 2], 4),
-        "cosmosqa": (FIXTURES / "cosmosqa", [1, 2, 0], 4),
-        "commonsenseqa": (FIXTURES / "commonsenseqa", [0, 4, 1], 5),
-    }
-    for name, (folder, labels, choices) in expected.items():
-        spec = SPECS[name]
-        assert spec.family == "multiple_choice" and spec.test_split is None
-        examples = spec.load(folder, "dev", "en")
-        assert [e.label for e in examples] == labels, name
-        assert {len(e.choices) for e in examples} == {choices}, name
-        assert spec.languages_found(folder, "dev") == ["en"]
-
-
-def test_siqa_leaderboard_release_layout(tmp_path: Path) -> None:
-    folder = tmp_path / "siqa" / "socialiqa-train-dev"
-    folder.mkdir(parents=True)
-    shutil.copy(FIXTURES / "siqa" / "dev.jsonl", folder / "train.jsonl")
-    shutil.copy(FIXTURES / "siqa" / "dev-labels.lst", folder / "train-labels.lst")
-    from_release = tasks.load_siqa(tmp_path / "siqa", "train", "en")
-    from_xtreme = tasks.load_siqa(FIXTURES / "siqa", "dev", "en")
-    assert from_release == from_xtreme
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors a user can cause
-# ---------------------------------------------------------------------------------------------
-
-
-def test_missing_xcopa_file_names_every_place_looked(tmp_path: Path) -> None:
-    (tmp_path / "xcopa").mkdir()
-    with pytest.raises(DataError, match=re.escape("val.sw.jsonl, data/sw/val.sw.jsonl")):
-        tasks.load_xcopa(tmp_path / "xcopa", "dev", "sw")
-    with pytest.raises(DataError, match=r"COPA train file.*train\.en\.jsonl, COPA/train\.jsonl"):
-        tasks.load_xcopa(tmp_path / "xcopa", "train", "en")
-    with pytest.raises(DataError, match="XCOPA trains on English COPA only"):
-        tasks.load_xcopa(tmp_path / "xcopa", "train", "it")
-    with pytest.raises(DataError, match="XCOPA has no language 'de'"):
-        tasks.load_xcopa(tmp_path / "xcopa", "dev", "de")
-
-
-def test_unlabelled_file_as_dev_split_is_refused(tmp_path: Path) -> None:
-    folder = tmp_path / "xcopa" / "COPA"
-    folder.mkdir(parents=True)
-    shutil.copy(FIXTURES / "copa" / "test.jsonl", folder / "val.jsonl")
-    with pytest.raises(DataError, match="dev split has examples without a gold label"):
-        tasks.load_xcopa(tmp_path / "xcopa", "dev", "en")
-
-
-def test_siqa_release_without_labels_file(tmp_path: Path) -> None:
-    (tmp_path / "siqa").mkdir()
-    shutil.copy(FIXTURES / "siqa" / "dev.jsonl", tmp_path / "siqa" / "dev.jsonl")
-    with pytest.raises(DataError, match=r"dev-labels.lst: file not found; the labels of dev.jsonl"):
-        tasks.load_siqa(tmp_path / "siqa", "dev", "en")
-    with pytest.raises(DataError, match="no split 'test'"):
-        tasks.load_siqa(tmp_path / "siqa", "test", "en")
-
-
-def test_malformed_xcopa_line(tmp_path: Path) -> None:
-    folder = tmp_path / "xcopa"
-    _jsonl(folder / "val.it.jsonl", [{**_TR_RECORDS[0], "question": "why"}])
-    with pytest.raises(DataError, match=r"val.it.jsonl:1: question should be 'cause' or 'effect'"):
-        tasks.load_xcopa(folder, "dev", "it")
-
-
 def test_family_refuses_unlabelled_training_and_scoring() -> None:
     spec = SPECS["xcopa"]
     unlabelled = [MultipleChoiceExample("0", "p", "q", ("a", "b"), None)]
@@ -405,12 +244,3 @@ def test_family_refuses_unlabelled_training_and_scoring() -> None:
         mc.score([0, 1], [*unlabelled, labelled], spec, "it")
     with pytest.raises(XstiltsError, match="1 predictions for 2 examples"):
         mc.format_predictions(unlabelled * 2, [0])
-
-
-def test_xcopa_recipe_is_xtreme_r_reference_settings() -> None:
-    # xtreme:scripts/train_xcopa.sh for XLM-R Large: lr 3e-5, 2 x 16 batch, 5 epochs, length 128
-    settings = {k: s.value for k, s in SPECS["xcopa"].recipe.settings().items()}
-    assert {k: settings[k] for k in ("learning_rate", "epochs", "batch_size", "max_length")} == {
-        "learning_rate": 3e-5, "epochs": 5, "batch_size": 32, "max_length": 128,
-    }  # fmt: skip
-    assert "scripts/train_xcopa.sh" in SPECS["xcopa"].recipe.learning_rate.source  # type: ignore[union-attr]
