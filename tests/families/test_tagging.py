@@ -9,7 +9,6 @@ raw WikiANN ``{lang}-{split}`` files with ``xx:`` prefixes, and jiant's ``ccg.*`
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import torch
 from torch import nn
 from transformers import AutoTokenizer
 
+from tiny_models import build_tiny_encoder
 from xstilts.config import EncoderConfig, TrainConfig, study_from_dict
 from xstilts.data.examples import TaggingExample
 from xstilts.errors import DataError, XstiltsError
@@ -57,18 +57,13 @@ LONG_SENTENCE = list(UDPOS.load(FIXTURES / "udpos", "train", "en")[5].tokens)
 @pytest.fixture(scope="module")
 def encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny XLM-R whose word-level vocabulary covers the fixture words."""
-    # conftest modules are not importable by name: load tests/conftest.py's builder by path
-    loader = importlib.util.spec_from_file_location("_tagging_conftest", TESTS / "conftest.py")
-    assert loader is not None and loader.loader is not None
-    conftest = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(conftest)
     corpus = [
         line
         for path in sorted(FIXTURES.rglob("*"))
         if path.is_file() and path.suffix not in (".json", ".md")
         for line in path.read_text(encoding="utf-8").splitlines()
     ]
-    return conftest.build_tiny_encoder(tmp_path_factory.mktemp("tiny-tagging"), corpus)
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-tagging"), corpus)
 
 
 @pytest.fixture(scope="module")
