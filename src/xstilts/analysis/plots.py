@@ -274,6 +274,26 @@ def _slug(*parts: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
 
+def _seed_note(one_seed: bool) -> str:
+    """The caption sentence on seed error bars."""
+    return (
+        " With one seed per language there are no seed error bars."
+        if one_seed
+        else " Error bars: 95% t-interval of the gain across seeds (none where a language has "
+        "one seed)."
+    )
+
+
+def _language_order(analysis: Analysis) -> list[str]:
+    """English first, then the other languages by pretraining volume, largest first."""
+    volume_order = (
+        analysis.covariates["volume"].sort_values(ascending=False).index.tolist()
+        if "volume" in analysis.covariates
+        else []
+    )
+    return [SOURCE_LANGUAGE, *[c for c in volume_order if c != SOURCE_LANGUAGE]]
+
+
 def make_figures(analysis: Analysis, out_dir: Path) -> tuple[list[FigureFile], list[str]]:
     """Draw and save every figure of the report; returns the figures and what could not be drawn.
 
@@ -287,19 +307,9 @@ def make_figures(analysis: Analysis, out_dir: Path) -> tuple[list[FigureFile], l
     source = str(analysis.covariates.attrs.get("volume_source", analysis.pretraining))
     encoders = sorted(table["encoder"].unique()) if not table.empty else []
     one_seed = bool(table.empty or table["n_seeds"].max() < 2)
-    seed_note = (
-        " With one seed per language there are no seed error bars."
-        if one_seed
-        else " Error bars: 95% t-interval of the gain across seeds (none where a language has "
-        "one seed)."
-    )
+    seed_note = _seed_note(one_seed)
+    order = _language_order(analysis)
     for encoder in encoders:
-        volume_order = (
-            analysis.covariates["volume"].sort_values(ascending=False).index.tolist()
-            if "volume" in analysis.covariates
-            else []
-        )
-        order = [SOURCE_LANGUAGE, *[c for c in volume_order if c != SOURCE_LANGUAGE]]
 
         def add(figure: Figure | None, name: str, title: str, caption: str) -> None:
             if figure is None:

@@ -191,20 +191,7 @@ def _read_lareqa_file(
             paragraph_added = False
             for qa in require(paragraph, "qas", list, path, None, where):
                 xling_id = str(require(qa, "id", (str, int), path, None, where))
-                answers = require(qa, "answers", list, path, None, f"question {xling_id!r}")
-                if len(answers) != 1:
-                    raise DataError(
-                        path,
-                        None,
-                        f"question {xling_id!r}: expected exactly one answer, found {len(answers)}",
-                    )
-                answer_start = require(
-                    answers[0], "answer_start", int, path, None, f"question {xling_id!r}"
-                )
-                answer_sentence = next(
-                    (context[start:end] for start, end in breaks if start <= answer_start < end),
-                    None,
-                )
+                answer_sentence = _answer_sentence(path, qa, xling_id, context, breaks)
                 if answer_sentence is None:
                     warnings.warn(
                         f"{path}: question {xling_id!r} skipped: its answer starts in no sentence",
@@ -239,6 +226,24 @@ def _read_lareqa_file(
                     for position, sentence in enumerate(sentences)
                     if sentence == answer_sentence
                 )
+
+
+def _answer_sentence(
+    path: Path, qa: Any, xling_id: str, context: str, breaks: list[tuple[int, int]]
+) -> str | None:
+    """The sentence holding the start of the question's one answer; None if no sentence does."""
+    answers = require(qa, "answers", list, path, None, f"question {xling_id!r}")
+    if len(answers) != 1:
+        raise DataError(
+            path,
+            None,
+            f"question {xling_id!r}: expected exactly one answer, found {len(answers)}",
+        )
+    answer_start = require(answers[0], "answer_start", int, path, None, f"question {xling_id!r}")
+    return next(
+        (context[start:end] for start, end in breaks if start <= answer_start < end),
+        None,
+    )
 
 
 def _sentence_breaks(
