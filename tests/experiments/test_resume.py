@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from helpers import RESULT_KEY, result_rows
-from xstilts.experiments.runner import STORE_NAME
-from xstilts.experiments.store import ResultStore
 
 
 def write_study(path: Path, encoder: Path, data: Path, out: Path) -> Path:
@@ -48,45 +43,23 @@ def start(config: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def kill_when(process: subprocess.Popen[bytes], condition: Callable[[], bool]) -> bool:
-    """SIGKILL ``process`` as soon as ``condition`` holds; False if it finished first."""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if condition():
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-            return True
-        if process.poll() is not None:
-            return False
-        time.sleep(0.02)
-    process.kill()
-    raise AssertionError("condition never met")
+KILL_AT = Path(__file__).with_name("kill_at.py")
 
 
-def trainer_step(folder_glob: str, out: Path, at_least: int) -> Callable[[], bool]:
-    def check() -> bool:
-        for state in out.glob(folder_glob):
-            try:
-                if int(state.read_text().split('"step": ')[1].split(",")[0]) >= at_least:
-                    return True
-            except (OSError, IndexError, ValueError):
-                continue
-        return False
-
-    return check
-
-
-def stored_runs(out: Path, at_least: int) -> Callable[[], bool]:
-    def check() -> bool:
-        if not (out / STORE_NAME).exists():
-            return False
-        try:
-            with ResultStore(out / STORE_NAME, read_only=True) as store:
-                return store.frame()["run_id"].nunique() >= at_least
-        except Exception:
-            return False
-
-    return check
+def run_until(config: Path, out: Path, *kill_point: str) -> bool:
+    """Run the study and SIGKILL it at ``kill_point`` (see ``kill_at.py``); False if it
+    finished before reaching it."""
+    result = subprocess.run(
+        [sys.executable, str(KILL_AT), str(config), str(out), *kill_point],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode == -signal.SIGKILL:
+        return True
+    assert result.returncode == 0, result.stderr[-3000:]
+    return False
 
 
 @pytest.mark.slow
@@ -102,14 +75,14 @@ def test_sigkill_at_several_points_then_resume_equals_uninterrupted(
     out = tmp_path / "killed"
     config = write_study(tmp_path / "killed.yaml", tiny_encoder, demo_data, out)
     kill_points = [
-        trainer_step("intermediate/*.training/trainer.json", out, 3),  # mid intermediate epoch 1
-        trainer_step("intermediate/*.training/trainer.json", out, 17),  # mid intermediate epoch 2
-        stored_runs(out, 1),  # after the first stored run
-        trainer_step("runs/*/checkpoint/trainer.json", out, 5),  # mid target training
+        ("trainer", "intermediate/*.training/trainer.json", "3"),  # mid intermediate epoch 1
+        ("trainer", "intermediate/*.training/trainer.json", "17"),  # mid intermediate epoch 2
+        ("stored", "1"),  # after the first stored run
+        ("trainer", "runs/*/checkpoint/trainer.json", "5"),  # mid target training
     ]
     kills = 0
-    for condition in kill_points:
-        kills += kill_when(start(config), condition)
+    for kill_point in kill_points:
+        kills += run_until(config, out, *kill_point)
     assert kills >= 3
     assert start(config).wait() == 0
     resumed = result_rows(out)

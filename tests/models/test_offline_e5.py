@@ -201,11 +201,21 @@ def test_loads_with_hub_offline_in_a_fresh_process(e5_folder: Path, tmp_path: Pa
     code = (
         "import sys\n"
         "from transformers import AutoModel, AutoTokenizer\n"
-        "AutoTokenizer.from_pretrained(sys.argv[1])\n"
-        "AutoModel.from_pretrained(sys.argv[1], add_pooling_layer=False)\n"
+        "tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])\n"
+        "model = AutoModel.from_pretrained(sys.argv[1], add_pooling_layer=False)\n"
+        "print(tokenizer.bos_token, model.config.num_hidden_layers, model.config.hidden_size)\n"
     )
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
-    subprocess.run([sys.executable, "-c", code, str(e5_folder)], env=environment, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(e5_folder)],
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    config = json.loads((e5_folder / "config.json").read_text(encoding="utf-8"))
+    layers, hidden = config["num_hidden_layers"], config["hidden_size"]
+    assert result.stdout.split() == ["<s>", str(layers), str(hidden)]
 
 
 # --- the cache folder and its atomic installation -----------------------------------------------
