@@ -40,8 +40,8 @@ from xstilts.evaluate import metrics, qa_metrics
 from xstilts.evaluate import submission_files as files
 from xstilts.evaluate.xtreme_score import (
     TASK_LANGUAGES,
-    headline,
     summarize,
+    task_entry,
     task_languages,
     task_score,
 )
@@ -107,7 +107,7 @@ def score_folder(pred_dir: PathLike, gold_dir: PathLike, version: str) -> dict[s
             )
         if missing:
             partial[task] = {
-                **_partial_task_score(task, per_language),
+                **task_entry(task, per_language, list(per_language)),
                 "missing_languages": missing,
             }
         else:
@@ -135,23 +135,6 @@ def outside_version(pred_dir: PathLike, version: str) -> dict[str, list[str]]:
         if extra:
             found[task] = extra
     return found
-
-
-def _partial_task_score(task: str, per_language: dict[str, dict[str, float]]) -> dict[str, object]:
-    """A task entry over the languages present (same shape as ``task_score``)."""
-    languages = list(per_language)
-    metrics_of = list(per_language[languages[0]])
-    result: dict[str, object] = {
-        metric: {language: float(per_language[language][metric]) for language in languages}
-        for metric in metrics_of
-    }
-    averages = {
-        f"avg_{metric}": sum(per_language[lang][metric] for lang in languages) / len(languages)
-        for metric in metrics_of
-    }
-    result.update(averages)
-    result["avg_metric"] = headline(task, averages)
-    return result
 
 
 def _language_files(

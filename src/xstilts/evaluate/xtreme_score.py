@@ -20,7 +20,7 @@ files equals that pooled mean.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from xstilts.errors import XstiltsError
 from xstilts.tasks.benchmarks import (  # noqa: F401  (re-exported: the scoring API)
@@ -76,6 +76,17 @@ def task_score(
                 f"task {task}: language {language} has metrics {sorted(per_language[language])}, "
                 f"{languages[0]} has {sorted(metrics)}"
             )
+    return task_entry(task, per_language, languages)
+
+
+def task_entry(
+    task: str, per_language: Mapping[str, Mapping[str, float]], languages: Sequence[str]
+) -> dict[str, object]:
+    """The report entry over ``languages`` (the metrics are those of the first): ``{metric:
+    {language: score}}``, ``avg_<metric>`` (the plain mean over the languages) and ``avg_metric``.
+    Unchecked: :func:`task_score` checks the languages and metrics first; ``xstilts score`` also
+    uses it for a task with missing languages, whose entry it marks as partial."""
+    metrics = list(per_language[languages[0]])
     result: dict[str, object] = {
         metric: {language: float(per_language[language][metric]) for language in languages}
         for metric in metrics
