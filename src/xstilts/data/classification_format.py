@@ -154,33 +154,31 @@ def read_xnli_mt_tsv(path: str | Path) -> list[ClassificationExample]:
 
 def read_snli_jsonl(path: str | Path) -> list[ClassificationExample]:
     """Read SNLI 1.0 jsonl, dropping ``gold_label == "-"`` rows (no annotator majority)."""
-    examples: list[ClassificationExample] = []
-    skipped = 0
-    for line, record in iter_jsonl_records(path):
-        label = _nli_label(require(record, "gold_label", str, path, line), path, line)
-        if label == _NO_MAJORITY:
-            skipped += 1
-            continue
-        examples.append(
-            ClassificationExample(
-                id=require(record, "pairID", str, path, line),
-                text_a=require(record, "sentence1", str, path, line),
-                text_b=require(record, "sentence2", str, path, line),
-                label=label,
-            )
-        )
-    log_skipped(path, skipped, _NO_MAJORITY_REASON)
-    return _nonempty(path, examples)
+    return _read_nli_jsonl(path, "pairID", "sentence1", "sentence2", "gold_label")
 
 
 def read_anli_jsonl(path: str | Path) -> list[ClassificationExample]:
     """Read ANLI v1.0 jsonl (``context`` is the premise, labels ``e``/``n``/``c``)."""
+    return _read_nli_jsonl(path, "uid", "context", "hypothesis", "label", label_optional=True)
+
+
+def _read_nli_jsonl(
+    path: str | Path,
+    id_key: str,
+    premise_key: str,
+    hypothesis_key: str,
+    label_key: str,
+    *,
+    label_optional: bool = False,
+) -> list[ClassificationExample]:
+    """One NLI pair per jsonl record under the dataset's own keys; a ``-`` label (no annotator
+    majority) drops the record, an absent optional label leaves it unlabelled."""
     examples: list[ClassificationExample] = []
     skipped = 0
     for line, record in iter_jsonl_records(path):
         label = (
-            _nli_label(require(record, "label", str, path, line), path, line)
-            if "label" in record
+            _nli_label(require(record, label_key, str, path, line), path, line)
+            if not label_optional or label_key in record
             else None
         )
         if label == _NO_MAJORITY:
@@ -188,9 +186,9 @@ def read_anli_jsonl(path: str | Path) -> list[ClassificationExample]:
             continue
         examples.append(
             ClassificationExample(
-                id=require(record, "uid", str, path, line),
-                text_a=require(record, "context", str, path, line),
-                text_b=require(record, "hypothesis", str, path, line),
+                id=require(record, id_key, str, path, line),
+                text_a=require(record, premise_key, str, path, line),
+                text_b=require(record, hypothesis_key, str, path, line),
                 label=label,
             )
         )
