@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -164,6 +165,14 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=512)
+def cached_file_digest(path: str, size: int, mtime_ns: int) -> str:
+    """:func:`file_digest`, remembered per (path, size, mtime): a large weight file hashed for
+    a run id is not read again for the next one. ``size`` and ``mtime_ns`` are the cache key, so
+    a rewritten file is hashed anew."""
+    return file_digest(Path(path))
+
+
 def write_manifest(folder: Path) -> None:
     """Record every file of ``folder`` (sha256, bytes); called last, it marks the folder done."""
     files = {
@@ -283,6 +292,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "atomic_write_with",
+    "cached_file_digest",
     "discard_folder",
     "file_digest",
     "os_error_message",

@@ -9,18 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
-@lru_cache(maxsize=256)
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from xstilts.files import cached_file_digest
 
 
 def directory_digest(folder: str | Path) -> str:
@@ -31,7 +23,7 @@ def directory_digest(folder: str | Path) -> str:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             stat = path.stat()
             digest.update(str(path.relative_to(folder)).encode())
-            digest.update(_file_digest(str(path), stat.st_size, stat.st_mtime_ns).encode())
+            digest.update(cached_file_digest(str(path), stat.st_size, stat.st_mtime_ns).encode())
     return digest.hexdigest()
 
 

@@ -14,7 +14,6 @@ rule and the ``retrieval.layer`` check need the depth before any model is built.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.errors import XstiltsError
+from xstilts.files import cached_file_digest
 from xstilts.models.encoder_config import check_local_encoder, offline_mode
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
@@ -37,15 +37,6 @@ class EncoderIdentity:
     initializer_range: float  # std of the encoder's own initialisation (new heads use it too)
 
 
-@functools.lru_cache(maxsize=256)
-def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def weights_digest(folder: Path) -> str:
     """sha256 over the names and bytes of a folder's weight files (sorted)."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
@@ -55,7 +46,7 @@ def weights_digest(folder: Path) -> str:
     for path in files:
         stat = path.stat()
         digest.update(str(path.relative_to(folder)).encode())
-        digest.update(_file_sha256(str(path), stat.st_size, stat.st_mtime_ns).encode())
+        digest.update(cached_file_digest(str(path), stat.st_size, stat.st_mtime_ns).encode())
     return "sha256:" + digest.hexdigest()
 
 

@@ -15,6 +15,7 @@ from hub_helpers import found, hub_source, load
 from xstilts.data import hub
 from xstilts.data.hub import convert_rows, fetch, hub_plan
 from xstilts.errors import XstiltsError
+from xstilts.files import file_digest
 from xstilts.tasks.registry import get_task
 
 
@@ -54,7 +55,7 @@ def test_fetch_converts_every_planned_split_and_records_the_source(tmp_path: Pat
     assert load("panx", tmp_path, "train", "de")[0].tags == ("B-LOC",)
     record = json.loads((tmp_path / "panx" / hub.SOURCE_FILE).read_text())
     entry = record["files"]["de-test"]
-    assert entry.pop("sha256") == hub.resume.sha256_file(tmp_path / "panx" / "de-test")
+    assert entry.pop("sha256") == file_digest(tmp_path / "panx" / "de-test")
     assert entry == {
         "repo": "google/xtreme", "revision": "abc123", "config": "PAN-X.de", "split": "test",
         "languages": ["de", "en"],

@@ -105,11 +105,12 @@ from xstilts.data.hub.configs import (
     XQUAD_HUB_LANGUAGES,
     hub_splits,
 )
-from xstilts.data.hub.resume import ResolveRevision, fetched_before, hub_commit, pin, sha256_file
+from xstilts.data.hub.resume import ResolveRevision, fetched_before, hub_commit, pin
 from xstilts.data.hub.rows import Conversion, HubConversionWarning, Row, write_text
 from xstilts.data.hub.source import HubSource, hub_plan, select_languages
 from xstilts.data.hub.span_qa import MAX_OFFSET_SHIFT
 from xstilts.errors import XstiltsError
+from xstilts.files import file_digest
 
 __all__ = [
     "BUCC_HUB_LANGUAGES",
@@ -257,7 +258,7 @@ def fetch(
             files.append(path)
             sources[path.relative_to(task_dir).as_posix()] = {
                 "config": config, "split": split, "languages": sorted(chosen),
-                "sha256": sha256_file(path),
+                "sha256": file_digest(path),
             }  # fmt: skip
     _record_sources(task_dir, repo, revision, sources)
     notes.extend(_task_notes(source, task_dir))

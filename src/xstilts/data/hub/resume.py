@@ -14,10 +14,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
+
+from xstilts.files import file_digest
 
 ResolveRevision = Callable[[str], str]
 
@@ -46,14 +47,6 @@ def pin(repo: str, resolve: ResolveRevision, notes: list[str]) -> str | None:
         return None
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetched_before(
     record: Mapping[str, Mapping[str, Any]],
     task_dir: Path,
@@ -76,7 +69,7 @@ def fetched_before(
         if not same_fetch or entry.get("languages") != sorted(languages):
             return None
         path = task_dir / name
-        if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+        if not path.is_file() or file_digest(path) != entry.get("sha256"):
             notes.append(f"{path}: missing or changed since it was fetched; fetched again")
             return None
     return sorted(entries)
