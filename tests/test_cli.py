@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from xstilts.analysis.tables import language_table
 from xstilts.cli import main
+from xstilts.experiments.plan import STORE_NAME
+from xstilts.experiments.store import ResultStore
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -65,11 +68,13 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
     )
     assert main(["run", str(config), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert "2 runs done" in printed
-    table = printed.split("xnli (test, accuracy")[1].splitlines()
-    header = table[1].split()
-    assert header == ["none", "sst2", "Δ", "sst2"]
-    assert [line.split()[0] for line in table[2:6]] == ["en", "de", "sw", "avg"]
+    assert "2 runs done" in printed and "xnli (test, accuracy" in printed  # its table follows
+    with ResultStore(tmp_path / "out" / STORE_NAME, read_only=True) as store:
+        table = language_table(store.frame(), "xnli", "test")
+    assert list(table.columns) == ["none", "sst2", "Δ sst2"]
+    assert list(table.index) == ["en", "de", "sw", "avg"]
+    gain = table["sst2"] - table["none"]
+    assert table["Δ sst2"].to_numpy() == pytest.approx(gain.to_numpy())
 
     assert main(["results", str(tmp_path / "out"), "--selection", "oracle"]) == 0
     printed = capsys.readouterr().out
@@ -98,8 +103,6 @@ def test_export_then_score_reproduces_the_stored_value(
 ) -> None:
     """Our predictions, exported in the submission layout, score the same with `xstilts score`."""
     import json
-
-    from xstilts.experiments.store import ResultStore
 
     config = tmp_path / "study.yaml"
     config.write_text(
