@@ -173,7 +173,7 @@ def test_unusable_inputs_fail_with_a_clear_message(qa_tokenizer: PreTrainedToken
     class Slow:
         is_fast = False
 
-    with pytest.raises(XstiltsError, match="fast qa_tokenizer"):
+    with pytest.raises(XstiltsError, match="fast tokenizer"):
         span_qa.featurize([LONG_EXAMPLE], Slow(), XQUAD, 32)  # type: ignore[arg-type]
 
 
