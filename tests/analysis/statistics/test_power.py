@@ -45,3 +45,10 @@ def test_too_small_names_the_literature_effect() -> None:
     assert P.too_small(0.4, "classification") == ""
     assert P.too_small(2.0, "retrieval") == ""
     assert math.isnan(P.mde(0.0))
+
+
+def test_mde_array_equals_mde_one_at_a_time() -> None:
+    se = np.array([0.5, 2.0, 0.0, 1.0, 3.0])
+    df = np.array([4.0, 120.0, 10.0, np.inf, np.nan])
+    expected = [P.mde(s, d) for s, d in zip(se, df, strict=True)]
+    np.testing.assert_allclose(P.mde_array(se, df), expected, rtol=1e-12)

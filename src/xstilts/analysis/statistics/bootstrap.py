@@ -64,6 +64,40 @@ class TaskScores:
 
 
 @dataclass
+class Moments:
+    """Per-language moments of one task: ``seed_means`` (L, C, S) over items, ``item_cov``
+    (L, C, C) between configurations of the seed-averaged item scores (ddof 1), ``n_items`` (L,),
+    ``estimates`` (L, C)."""
+
+    seed_means: np.ndarray
+    item_cov: np.ndarray
+    n_items: np.ndarray
+    estimates: np.ndarray
+
+
+def moments(task: TaskScores) -> Moments:
+    """The moments of ``task`` (cached on it: every table of a task reuses them)."""
+    cached = task.cache.get("moments")
+    if isinstance(cached, Moments):
+        return cached
+    configs = len(task.configs)
+    seed_means, item_cov, n_items = [], [], []
+    for language in task.languages:
+        x = task.scores[language]
+        seed_means.append(x.mean(axis=2))
+        per_item = x.mean(axis=1)
+        n_items.append(x.shape[2])
+        cov = np.cov(per_item, ddof=1) if x.shape[2] > 1 else np.zeros((configs, configs))
+        item_cov.append(np.atleast_2d(cov))
+    result = Moments(
+        np.stack(seed_means), np.stack(item_cov), np.array(n_items, dtype=float),
+        task.estimates(),
+    )  # fmt: skip
+    task.cache["moments"] = result
+    return result
+
+
+@dataclass
 class Draws:
     """Bootstrap draws (resamples, languages, configs) of the per-language means."""
 
@@ -173,22 +207,16 @@ def variance_components(task: TaskScores, contrast: np.ndarray) -> tuple[float, 
 
     ``contrast`` (languages, configs) weights the cell means. Per seed: the statistic computed
     from that seed alone; its variance / S is the seed part. Per language and item: the
-    seed-averaged contrast of that item; its variance / N is that language's item part.
+    seed-averaged contrast of that item, whose variance is wᵀ K w (K the item covariance between
+    configurations, :func:`moments`); that / N is the language's item part.
     """
+    m = moments(task)
     n_seeds = len(task.seeds)
-    per_seed = np.zeros(n_seeds)
-    item_var, item_df_terms = 0.0, 0.0
-    for index, language in enumerate(task.languages):
-        weights = contrast[index]
-        if not np.any(weights):
-            continue
-        x = task.scores[language]
-        per_seed += np.einsum("c,csi->s", weights, x) / x.shape[2]
-        per_item = np.einsum("c,csi->i", weights, x) / n_seeds
-        if x.shape[2] > 1:
-            part = float(per_item.var(ddof=1)) / x.shape[2]
-            item_var += part
-            item_df_terms += part**2 / (x.shape[2] - 1)
+    per_seed = np.einsum("lc,lcs->s", contrast, m.seed_means)
+    parts = np.einsum("lc,lcd,ld->l", contrast, m.item_cov, contrast) / m.n_items
+    used = np.any(contrast != 0, axis=1) & (m.n_items > 1)
+    item_var = float(parts[used].sum())
+    item_df_terms = float((parts[used] ** 2 / (m.n_items[used] - 1)).sum())
     seed_var = float(per_seed.var(ddof=1)) / n_seeds if n_seeds > 1 else 0.0
     total = seed_var + item_var
     denominator = item_df_terms + (seed_var**2 / (n_seeds - 1) if n_seeds > 1 else 0.0)

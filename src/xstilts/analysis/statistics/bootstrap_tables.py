@@ -6,50 +6,24 @@ Each function computes, for all (language, configuration) cells together, what
 agree — so that 50 languages × 5 configurations cost one pass over the draws. The unbiased seed
 and item variances come from per-language moments computed once per task
 (:class:`Moments`): seed means and the item covariance between configurations, from which the
-variance of any paired difference follows (var(a − b) = var a + var b − 2 cov(a, b)).
+variance of any paired difference follows (var(a − b) = var a + var b − 2 cov(a, b));
+:func:`.bootstrap.moments`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from xstilts.analysis.statistics.bootstrap import Draws, TaskScores, expanded_interval
-
-
-@dataclass
-class Moments:
-    """Per-language moments of one task: ``seed_means`` (L, C, S) over items, ``item_cov``
-    (L, C, C) between configurations of the seed-averaged item scores (ddof 1), ``n_items`` (L,),
-    ``estimates`` (L, C)."""
-
-    seed_means: np.ndarray
-    item_cov: np.ndarray
-    n_items: np.ndarray
-    estimates: np.ndarray
-
-
-def moments(task: TaskScores) -> Moments:
-    """The moments of ``task`` (cached on it: every table of a task reuses them)."""
-    cached = task.cache.get("moments")
-    if isinstance(cached, Moments):
-        return cached
-    configs = len(task.configs)
-    seed_means, item_cov, n_items = [], [], []
-    for language in task.languages:
-        x = task.scores[language]
-        seed_means.append(x.mean(axis=2))
-        per_item = x.mean(axis=1)
-        n_items.append(x.shape[2])
-        cov = np.cov(per_item, ddof=1) if x.shape[2] > 1 else np.zeros((configs, configs))
-        item_cov.append(np.atleast_2d(cov))
-    result = Moments(
-        np.stack(seed_means), np.stack(item_cov), np.array(n_items, dtype=float),
-        task.estimates(),
-    )  # fmt: skip
-    task.cache["moments"] = result
-    return result
+from xstilts.analysis.statistics.bootstrap import (
+    WORKERS,
+    Draws,
+    Moments,
+    expanded_interval,
+    moments,
+)
 
 
 def _item_df(m: Moments, configs: int) -> np.ndarray:
@@ -128,6 +102,22 @@ def per_language_gap(draws: Draws, source: str, confidence: float = 0.95) -> dic
     return _table(draws, samples, point, seed_var, parts, confidence)
 
 
+def language_tables(
+    draws: Draws, references: Sequence[str], source: str | None, confidence: float = 0.95
+) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """Every table of one task: ``("score", "")``, ``("gain", reference)`` for each reference
+    and ``("gap", source)`` when ``source`` is one of its languages — on :data:`WORKERS`
+    threads, since the quantiles and reductions that dominate them run without the GIL."""
+    moments(draws.task)  # once, before the threads share it
+    with ThreadPoolExecutor(WORKERS) as pool:
+        futures = {("score", ""): pool.submit(per_language, draws, None, confidence)}
+        for reference in references:
+            futures[("gain", reference)] = pool.submit(per_language, draws, reference, confidence)
+        if source is not None and source in draws.task.languages:
+            futures[("gap", source)] = pool.submit(per_language_gap, draws, source, confidence)
+        return {key: future.result() for key, future in futures.items()}
+
+
 def bottom_mean(
     draws: Draws, languages: list[str], count: int, confidence: float = 0.95
 ) -> dict[str, np.ndarray]:
@@ -140,7 +130,9 @@ def bottom_mean(
     task = draws.task
     index = [task.languages.index(lang) for lang in languages]
     point = np.sort(task.estimates()[index], axis=0)[:count].mean(axis=0)
-    samples = np.sort(draws.values[:, index, :], axis=1)[:, :count, :].mean(axis=1)
+    chosen = draws.values[:, index, :]
+    lowest = chosen if count >= len(index) else np.partition(chosen, count - 1, axis=1)
+    samples = lowest[:, :count, :].mean(axis=1)  # partition: the count lowest, in any order
     tail = 0.5 + confidence / 2
     low, high = np.quantile(samples, [1 - tail, tail], axis=0)
     gains = samples - samples[:, [0]]

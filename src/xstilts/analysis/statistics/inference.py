@@ -156,15 +156,10 @@ def _record(ids: dict[str, object], estimate: bootstrap.Estimate) -> dict[str, o
 
 
 def _language_estimates(
-    draws: bootstrap.Draws, reference: str | None, gap_to: str | None = None
+    task: bootstrap.TaskScores, arrays: dict[str, np.ndarray], gap_to: str | None = None
 ) -> dict[tuple[str, str], bootstrap.Estimate]:
-    """Every (language, config) score, gain over ``reference`` or gap to the language
-    ``gap_to`` from one vectorised pass."""
-    task = draws.task
-    if gap_to is not None:
-        arrays = bootstrap_tables.per_language_gap(draws, gap_to)
-    else:
-        arrays = bootstrap_tables.per_language(draws, reference)
+    """One table of :func:`.bootstrap_tables.language_tables` as an estimate per (language,
+    config) (a gap to the language ``gap_to`` counts its items and itself too)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         p_values = 2 * stats.t.sf(np.abs(arrays["estimate"]) / arrays["se"], arrays["df"])
     out = {}
@@ -189,9 +184,11 @@ def _task_tables(
     source = robustness.SOURCE_LANGUAGE
     zero_shot = [lang for lang in task.languages if lang != source]
     scores, comparisons, gaps = [], [], []
-    cells = _language_estimates(draws, None)
-    to_source = _language_estimates(draws, None, source) if source in task.languages else {}
-    gains = {r: _language_estimates(draws, r) for r in references(task.configs)}
+    tables = bootstrap_tables.language_tables(draws, references(task.configs), source)
+    cells = _language_estimates(task, tables[("score", "")])
+    gap_table = tables.get(("gap", source))
+    to_source = _language_estimates(task, gap_table, source) if gap_table is not None else {}
+    gains = {r: _language_estimates(task, tables[("gain", r)]) for r in references(task.configs)}
     for config in task.configs:
         for language in task.languages:
             estimate = cells[(language, config)]
@@ -213,11 +210,18 @@ def _task_tables(
                      "language": scope},
                     estimate,
                 )  # fmt: skip
-                se, df = cast(float, record["se"]), cast(float, record["df"])
-                record["mde"] = power.mde(float(se), float(df))
-                record["power_note"] = power.too_small(float(cast(float, record["mde"])), family)
                 comparisons.append(record)
+    _with_power(comparisons, family)
     return scores, comparisons, gaps
+
+
+def _with_power(comparisons: list[dict[str, object]], family: str) -> None:
+    """Each comparison's minimum detectable effect (one vectorised call) and power note."""
+    se = np.array([cast(float, record["se"]) for record in comparisons], dtype=float)
+    df = np.array([cast(float, record["df"]) for record in comparisons], dtype=float)
+    for record, value in zip(comparisons, power.mde_array(se, df), strict=True):
+        record["mde"] = float(value)
+        record["power_note"] = power.too_small(float(value), family)
 
 
 def infer(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy import stats
 
 POWER = 0.8
@@ -40,6 +41,18 @@ def mde(se: float, df: float = math.inf, alpha: float = ALPHA, power: float = PO
     else:
         factor = stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)
     return float(factor * se)
+
+
+def mde_array(
+    se: np.ndarray, df: np.ndarray, alpha: float = ALPHA, power: float = POWER
+) -> np.ndarray:
+    """:func:`mde` of many comparisons at once (NaN where ``se`` is not positive)."""
+    se, df = np.asarray(se, dtype=float), np.asarray(df, dtype=float)
+    if se.size == 0:
+        return se.copy()
+    with np.errstate(invalid="ignore"):
+        factor = stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)
+    return np.where(se > 0, factor * se, np.nan)
 
 
 def two_sample_mde(
