@@ -137,7 +137,12 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
         stored = store.frame(
             "language = 'sw' AND split = 'test' AND selection = 'en_dev' AND metric = 'accuracy'"
         )["value"].item()
+        rows = store.frame("selection = 'en_dev' AND metric = 'accuracy'")
     assert scored == pytest.approx(stored)
+    # every (split, language) of the kept evaluation carries its own measured time
+    timed = rows.set_index(["split", "language"])["eval_seconds"]
+    assert sorted(timed.index) == [("dev", "en"), ("dev", "sw"), ("test", "en"), ("test", "sw")]
+    assert (timed > 0).all() and timed.sum() < rows["seconds"].iloc[0]
 
 
 def test_score_folder_says_which_files_it_scored_and_which_it_left_out(

@@ -120,6 +120,12 @@ def test_rows_without_annotator_majority_are_counted_in_the_log(
     with caplog.at_level(logging.INFO, logger="xstilts"):
         assert [e.id for e in read_snli_jsonl(path)] == ["1"]
     assert f"{path}: skipped 2 rows with label '-'" in caplog.text
+    caplog.clear()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="xstilts"):
+        assert [e.id for e in read_snli_jsonl(path)] == ["1"]
+    assert f"{path}: skipped 1 row with label '-'" in caplog.text  # not "1 rows"
 
 
 def _squad(path: Path, start: int, text: str = "cat") -> Path:

@@ -49,7 +49,7 @@ _NLI_ALIASES: dict[str, str] = {
     "c": "contradiction",
 }
 _NO_MAJORITY = "-"
-_NO_MAJORITY_REASON = "rows with label '-' (no annotator majority)"
+_NO_MAJORITY_REASON = "with label '-' (no annotator majority)"
 
 
 def read_pawsx_tsv(path: str | Path) -> list[ClassificationExample]:
@@ -112,7 +112,7 @@ def read_xnli_tsv(
                 id=row["pairID"], text_a=row["sentence1"], text_b=row["sentence2"], label=label
             )
         )
-    log_skipped(path, skipped, f"{language} rows with gold_label '-' (no annotator majority)")
+    log_skipped(path, skipped, f"{language} row", "with gold_label '-' (no annotator majority)")
     if not examples:
         found = ", ".join(sorted(seen)) or "none"
         raise DataError(path, None, f"no rows for language {language!r}; languages found: {found}")
@@ -148,7 +148,7 @@ def read_xnli_mt_tsv(path: str | Path) -> list[ClassificationExample]:
                 id=str(position), text_a=row["premise"], text_b=row["hypo"], label=label
             )
         )
-    log_skipped(path, skipped, _NO_MAJORITY_REASON)
+    log_skipped(path, skipped, "row", _NO_MAJORITY_REASON)
     return _nonempty(path, examples)
 
 
@@ -192,7 +192,7 @@ def _read_nli_jsonl(
                 label=label,
             )
         )
-    log_skipped(path, skipped, _NO_MAJORITY_REASON)
+    log_skipped(path, skipped, "row", _NO_MAJORITY_REASON)
     return _nonempty(path, examples)
 
 
@@ -208,7 +208,7 @@ def _nli_rows(
         yield ClassificationExample(
             id=row[id_column], text_a=row[premise], text_b=row[hypothesis], label=label
         )
-    log_skipped(path, skipped, _NO_MAJORITY_REASON)
+    log_skipped(path, skipped, "row", _NO_MAJORITY_REASON)
 
 
 def _binary_pair_rows(

@@ -156,7 +156,7 @@ def read_conllu(
         examples.append(TaggingExample(id=sentence_id, tokens=tuple(tokens), tags=tuple(tags)))
     if sentence_count == 0:
         raise DataError(path, None, "empty file; expected CoNLL-U sentences")
-    log_skipped(path, skipped, "sentences without word forms ('_' tokens; XTREME's rule)")
+    log_skipped(path, skipped, "sentence", "without word forms ('_' tokens; XTREME's rule)")
     return examples
 
 

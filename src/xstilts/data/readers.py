@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from xstilts.errors import DataError, short_repr
+from xstilts.errors import DataError, counted, short_repr
 
 log = logging.getLogger("xstilts")
 
@@ -69,10 +69,11 @@ def clipped(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-def log_skipped(path: str | Path, count: int, reason: str) -> None:
-    """Say how many rows a format-sanctioned rule skipped: skipping is never silent."""
+def log_skipped(path: str | Path, count: int, noun: str, reason: str) -> None:
+    """Say how many rows a format-sanctioned rule skipped: skipping is never silent
+    (``skipped 1 row with ...``, ``skipped 2 rows with ...``)."""
     if count:
-        log.info("%s: skipped %d %s", path, count, reason)
+        log.info("%s: skipped %s %s", path, counted(count, noun), reason)
 
 
 def read_tsv_records(
