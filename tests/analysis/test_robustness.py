@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from store_records import rows
 from xstilts.analysis import robustness as R
 
 T_975_DF2 = 4.302652729749462  # t quantile, 97.5%, 2 df (tables: 4.3027)
@@ -32,7 +33,7 @@ def test_headline_metric_prefers_f1_for_qa_and_falls_back() -> None:
     assert R.headline_metric("xnli", []) is None
 
 
-def test_select_rows_per_task_selection_and_headline(store_rows, rows) -> None:
+def test_select_rows_per_task_selection_and_headline(store_rows) -> None:
     records = rows(
         "target_task selection metric split value",
         ("xnli", "en_dev", "accuracy", "test", 70.0),
@@ -62,7 +63,7 @@ def test_select_rows_per_task_selection_and_headline(store_rows, rows) -> None:
     assert R.select_rows(frame, split="nope").empty
 
 
-def test_seed_summary_known_spread(store_rows, rows) -> None:
+def test_seed_summary_known_spread(store_rows) -> None:
     de_seeds = [("none", "de", s, v) for s, v in enumerate((70.0, 72.0, 74.0))]
     records = rows(GRID, *de_seeds, ("none", "sw", 0, 55.0), target_task="xnli")
     summary = R.seed_summary(store_rows(records))
@@ -75,7 +76,7 @@ def test_seed_summary_known_spread(store_rows, rows) -> None:
     assert sw["n_seeds"] == 1 and math.isnan(sw["std"])
 
 
-def test_paired_gain_has_t_interval_across_seeds(store_rows, rows) -> None:
+def test_paired_gain_has_t_interval_across_seeds(store_rows) -> None:
     # differences per seed 1, 2, 3: mean 2, sd 1 -> 2 ± t(0.975, 2) / sqrt(3)
     baseline = [60.0, 61.0, 62.0]
     treated = [61.0, 63.0, 65.0]
@@ -97,14 +98,14 @@ def test_paired_gain_has_t_interval_across_seeds(store_rows, rows) -> None:
     assert gain["baseline_mean"] == pytest.approx(61.0, abs=TOL)
 
 
-def test_single_seed_gain_has_no_interval(store_rows, rows) -> None:
+def test_single_seed_gain_has_no_interval(store_rows) -> None:
     records = rows(GRID, ("none", "de", 0, 60.0), ("mnli", "de", 0, 64.5), target_task="xnli")
     gain = only(R.gains(store_rows(records)), language="de")
     assert gain["gain"] == pytest.approx(4.5, abs=TOL)
     assert math.isnan(gain["gain_ci_low"]) and math.isnan(gain["gain_ci_high"])
 
 
-def test_unpaired_seeds_use_welch(store_rows, rows) -> None:
+def test_unpaired_seeds_use_welch(store_rows) -> None:
     records = rows(
         GRID,
         ("none", "de", 0, 5.0),
@@ -124,7 +125,7 @@ def test_unpaired_seeds_use_welch(store_rows, rows) -> None:
     assert gain["gain_ci_high"] == pytest.approx(5.5 + half, abs=TOL)
 
 
-def test_transfer_gap_to_english(store_rows, rows) -> None:
+def test_transfer_gap_to_english(store_rows) -> None:
     records = rows(
         GRID,
         *[
@@ -140,7 +141,7 @@ def test_transfer_gap_to_english(store_rows, rows) -> None:
     assert only(gaps, language="sw")["gap_to_english"] == pytest.approx(20.0, abs=TOL)
 
 
-def test_worst_language_and_bottom_quintile(store_rows, rows) -> None:
+def test_worst_language_and_bottom_quintile(store_rows) -> None:
     languages = ["de", "fr", "es", "ru", "zh", "ar", "hi", "sw", "ur", "th"]
     records = rows(
         GRID,
@@ -166,7 +167,7 @@ def test_worst_language_and_bottom_quintile(store_rows, rows) -> None:
     assert [R.bottom_count(n) for n in (1, 3, 5, 6, 10, 11)] == [1, 1, 1, 2, 2, 3]
 
 
-def test_selection_gap_oracle_minus_en_dev(store_rows, rows) -> None:
+def test_selection_gap_oracle_minus_en_dev(store_rows) -> None:
     records = rows(
         "seed selection value",
         *[
@@ -185,7 +186,7 @@ def test_selection_gap_oracle_minus_en_dev(store_rows, rows) -> None:
     assert gap["n_seeds"] == 3
 
 
-def test_task_gain_averages_languages_then_seeds(store_rows, rows) -> None:
+def test_task_gain_averages_languages_then_seeds(store_rows) -> None:
     # seed 0: gains 2 and 4 -> 3; seed 1: gains 4 and 6 -> 5. Mean 4, sd sqrt(2), n 2.
     records = rows(
         GRID,
@@ -204,7 +205,7 @@ def test_task_gain_averages_languages_then_seeds(store_rows, rows) -> None:
     assert task["n_languages"] == 2 and task["gain_n"] == 2
 
 
-def test_seed_stored_by_two_studies_counts_once(store_rows, rows) -> None:
+def test_seed_stored_by_two_studies_counts_once(store_rows) -> None:
     records = rows(
         "study value",
         ("a", 60.0),
@@ -218,7 +219,7 @@ def test_seed_stored_by_two_studies_counts_once(store_rows, rows) -> None:
     assert de["n_seeds"] == 1 and de["mean"] == pytest.approx(61.0, abs=TOL)
 
 
-def test_robustness_table_joins_everything(store_rows, rows) -> None:
+def test_robustness_table_joins_everything(store_rows) -> None:
     records = rows(
         GRID,
         *[

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from store_records import row, write_records
 from xstilts.analysis.report import CONTENT_SECURITY_POLICY, write_report
 from xstilts.languages.table import pretraining_volume
 
@@ -21,7 +22,7 @@ SEED_OFFSETS = (-1.0, 0.0, 1.0)
 
 
 @pytest.fixture(scope="module")
-def rich_report(tmp_path_factory, write_records, row) -> Path:
+def rich_report(tmp_path_factory) -> Path:
     """3 seeds, 12 languages, two fine-tuned targets (one also with oracle selection) and a
     retrieval task; gain = 3·log(GiB) + seed noise, so the headline numbers are known."""
     gib = pretraining_volume("cc100")
@@ -91,7 +92,7 @@ def test_report_is_reproducible(rich_report: Path, tmp_path: Path) -> None:
         assert (again.parent / "figures" / svg.name).read_bytes() == svg.read_bytes()
 
 
-def test_tiny_store_says_what_cannot_be_estimated(store_factory, row, tmp_path: Path) -> None:
+def test_tiny_store_says_what_cannot_be_estimated(store_factory, tmp_path: Path) -> None:
     records = [
         row(intermediate_task=name, target_task="xnli", language=lang, seed=0, value=v + shift)
         for name, shift in (("none", 0.0), ("mnli", 2.0))
@@ -107,7 +108,7 @@ def test_tiny_store_says_what_cannot_be_estimated(store_factory, row, tmp_path: 
 
 
 @pytest.mark.parametrize("records_kind", ["baseline_only", "no_baseline", "no_test_rows", "empty"])
-def test_degenerate_stores_do_not_crash(store_factory, row, tmp_path: Path, records_kind) -> None:
+def test_degenerate_stores_do_not_crash(store_factory, tmp_path: Path, records_kind) -> None:
     base = {"target_task": "xnli", "seed": 0}
     records = {
         "baseline_only": [
@@ -243,7 +244,7 @@ def test_report_renders_in_headless_chromium(rich_report: Path, tmp_path: Path) 
     assert console == [], console
 
 
-def test_study_filter_and_volume_csv(store_factory, row, tmp_path: Path) -> None:
+def test_study_filter_and_volume_csv(store_factory, tmp_path: Path) -> None:
     records = [
         row(study=study, intermediate_task="none", target_task="xnli", language=lang, seed=0,
             value=value)

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from designs import LANGUAGES, TOL
 
+from store_records import rows
 from xstilts.analysis import statistics as S
 from xstilts.languages.table import pretraining_volume
 
 GRID = "intermediate_task language seed value"
 
 
-def test_exact_volume_relation_through_the_store(store_rows, rows) -> None:
+def test_exact_volume_relation_through_the_store(store_rows) -> None:
     gib = pretraining_volume("cc100")
     seed_offsets = [-1.0, 0.0, 1.0]  # identical for every language: seed sd exactly 1
     records = rows(
@@ -73,7 +74,7 @@ def test_exact_volume_relation_through_the_store(store_rows, rows) -> None:
     assert exact["skill"] == pytest.approx(1.0, abs=TOL)
 
 
-def test_small_data_gives_reasons_not_errors(store_rows, rows) -> None:
+def test_small_data_gives_reasons_not_errors(store_rows) -> None:
     records = rows(
         GRID,
         *[
