@@ -1,7 +1,7 @@
 """Zero-shot evaluation over every language of a task: xstilts against a per-language HF loop.
 
 **xstilts** runs what the runner's dev evaluations during training run
-(``StudyRunner._fine_tune_and_predict``'s ``score_all``): ``families.base.predict_sets`` (every
+(``experiments.target.SetScorer``): ``families.base.predict_sets`` (every
 language pooled into one ``FAMILY.predict`` call: tokenize, sort by length, batches of 64 padded
 to their longest, ``torch.inference_mode``, restore input order), then ``FAMILY.score`` (accuracy)
 per language; once in fp32 and once with ``precision="bf16"`` (a ``precision: bf16`` study: bf16

@@ -51,7 +51,7 @@ METHOD = """\
   seconds), measured in this one process on the same model, data, batch size and thread count;
   the sides alternate in ABBA order over the repeats and the median is reported. > 1 means
   xstilts is faster.
-- **Training** (`bench_training.py`): xstilts = `runner.train_phase` with the classification
+- **Training** (`bench_training.py`): xstilts = `training.train_phase` with the classification
   family (featurize, with the runner's feature cache when it has one; length-grouped batches from
   `data.featurize.training_batches`, padded per batch; `train.loop.train`). Reference =
   tokenize with the fast tokenizer, then `transformers.Trainer` with `DataCollatorWithPadding`,

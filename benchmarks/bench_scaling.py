@@ -3,7 +3,7 @@
 - **languages**: zero-shot evaluation (``FAMILY.predict`` + ``score`` per language, the runner's
   loop) over 1, 4 and 16 languages of ``per_language`` examples each (16 languages are the demo's
   XNLI test languages cycled under new codes), with the benchmark's main model;
-- **examples**: one training phase (``runner.train_phase``) on 1×, 4×, 16× ``base`` examples of
+- **examples**: one training phase (``training.train_phase``) on 1×, 4×, 16× ``base`` examples of
   the realistic length distribution, one epoch, with the small random-init encoder, so the
   pipeline around the model (featurize, batching, the loop's bookkeeping) is not hidden behind
   model time;
@@ -72,7 +72,7 @@ def _examples(
     import torch
 
     from xstilts.config import EncoderConfig, TrainConfig
-    from xstilts.experiments.runner import train_phase
+    from xstilts.experiments.training import train_phase
     from xstilts.families.classification import FAMILY
     from xstilts.models.heads import EncoderWithHeads
 

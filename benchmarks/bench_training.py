@@ -1,6 +1,6 @@
 """Training throughput: xstilts' training phase against ``transformers.Trainer``, same model, data.
 
-**xstilts** runs its real code path: ``experiments.runner.train_phase`` with the classification
+**xstilts** runs its real code path: ``experiments.training.train_phase`` with the classification
 family (featurize → ``data.featurize.training_batches``: shuffled, length-grouped within windows
 of 50 batches, each padded to its longest sequence → ``train.loop.train``), with its on-disk
 feature cache when the runner offers one (warmed once before timing, as in a grid where the same
@@ -114,7 +114,7 @@ class TrainingBench:
 
     # -- xstilts ----------------------------------------------------------------------------
     def xstilts(self, examples: list[Any], tag: str) -> dict[str, Any]:
-        from xstilts.experiments.runner import train_phase
+        from xstilts.experiments.training import train_phase
 
         self._reset()
         data = xnli_task_data(examples, tag)

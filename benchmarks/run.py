@@ -10,7 +10,7 @@ Every ratio is xstilts speed ÷ reference speed measured in this process, the tw
 (ABBA) over the repeats, median reported: > 1 means xstilts is faster. Sections:
 
 - ``peak``: the machine's fp32 matmul peak (``bench_peak``), the denominator of every MFU;
-- ``training``: ``runner.train_phase`` vs ``transformers.Trainer`` (``bench_training``);
+- ``training``: ``training.train_phase`` vs ``transformers.Trainer`` (``bench_training``);
 - ``evaluation``: zero-shot over every language vs a per-language HF loop (``bench_evaluation``);
 - ``mining``: BUCC margin mining vs naive numpy (``bench_mining``);
 - ``scaling``: cost growth with languages, examples, grid runs; re-plan time (``bench_scaling``);

@@ -188,7 +188,7 @@ def test_a_kill_between_rows_file_and_store_commit_loses_no_work(
     original = runner_module.StudyRunner.run_unit
     monkeypatch.setattr(
         runner_module.StudyRunner, "run_unit",
-        lambda self, *unit: trained.append(unit[-1]) or original(self, *unit),
+        lambda self, unit: trained.append(unit.run_id) or original(self, unit),
     )  # fmt: skip
     assert run_cli(config, capsys)[0] == 0
     assert len(trained) == 1  # the first run came back from its rows.json, not retrained

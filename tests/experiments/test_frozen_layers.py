@@ -8,7 +8,7 @@ import pytest
 
 from xstilts.config import study_from_dict
 from xstilts.errors import ConfigError, XstiltsError
-from xstilts.experiments.runner import build_encoder
+from xstilts.experiments.encoders import build_encoder
 
 
 def _study(encoder: Path, frozen: int) -> object:

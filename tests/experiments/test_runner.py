@@ -13,7 +13,7 @@ import torch
 from helpers import result_rows
 from xstilts.config import study_from_dict
 from xstilts.errors import DataError, XstiltsError
-from xstilts.experiments import runner as runner_module
+from xstilts.experiments import encoders, target, training
 from xstilts.experiments.runner import STORE_NAME, StudyRunner, run_study
 from xstilts.tasks.registry import get_task
 
@@ -132,8 +132,8 @@ def test_changing_max_length_invalidates_the_intermediate_checkpoint(
     changed.intermediate.max_length = 64
     b = StudyRunner(changed)
     b.prepare()
-    assert a.intermediate_key("mnli", 0) != b.intermediate_key("mnli", 0)
-    assert a.target_key("none", "xnli", 0) == b.target_key("none", "xnli", 0)
+    assert a.plan.intermediate_key("mnli", 0) != b.plan.intermediate_key("mnli", 0)
+    assert a.plan.target_key("none", "xnli", 0) == b.plan.target_key("none", "xnli", 0)
 
 
 def test_malformed_row_fails_before_training_and_store_stays_empty(
@@ -179,11 +179,11 @@ def test_translate_train_variant_adds_translated_copies(
     study = tiny_study(
         tiny_encoder, demo_copy, tmp_path, intermediate_tasks=["mnli", "mnli@translate-train"]
     )
-    runner = StudyRunner(study)
-    runner.describe()
-    assert runner.intermediate_key("mnli", 0) != runner.intermediate_key("mnli@translate-train", 0)
-    load_examples(runner.tasks["mnli@translate-train"], study.intermediate)
-    assert len(runner.tasks["mnli@translate-train"].train) == 96 + 10
+    plan = StudyRunner(study).plan
+    plan.describe()
+    assert plan.intermediate_key("mnli", 0) != plan.intermediate_key("mnli@translate-train", 0)
+    load_examples(plan.tasks["mnli@translate-train"], study.intermediate)
+    assert len(plan.tasks["mnli@translate-train"].train) == 96 + 10
     summary = run_study(study, progress=False)
     assert summary.runs_done == 4
     assert set(result_rows(tmp_path).intermediate_task) == {"mnli", "mnli@translate-train"}
@@ -218,7 +218,7 @@ def test_bf16_study_is_evaluated_under_bf16_autocast(
     """``precision: bf16`` covers evaluation too (as ``Trainer --bf16`` does): the English-dev
     selection passes and the final all-language pass run inside the bf16 autocast."""
     seen: list[bool] = []
-    real_sets, real_dev = runner_module.predict_sets, runner_module.trainable_family
+    real_sets, real_dev = target.predict_sets, target.trainable_family
 
     def predict_sets(*args: object) -> object:
         seen.append(args[7] == "bf16")  # (..., max_length, batch_size, precision)
@@ -233,8 +233,9 @@ def test_bf16_study_is_evaluated_under_bf16_autocast(
 
         return dataclasses.replace(family, predict=predict)
 
-    monkeypatch.setattr(runner_module, "predict_sets", predict_sets)
-    monkeypatch.setattr(runner_module, "trainable_family", trainable_family)
+    for phase in (training, target):  # English-dev selection, then the final pass
+        monkeypatch.setattr(phase, "predict_sets", predict_sets)
+        monkeypatch.setattr(phase, "trainable_family", trainable_family)
     study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])
     study.target_tasks = ["xnli"]
     study.target.precision = "bf16"
@@ -248,13 +249,14 @@ def test_eval_batch_size_reaches_every_prediction(
     tiny_encoder: Path, demo_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[object] = []
-    real = runner_module.predict_sets
+    real = target.predict_sets
 
     def predict_sets(*args: object) -> object:
         seen.append(args[6])  # (family, model, spec, sets, tokenizer, max_length, batch_size)
         return real(*args)
 
-    monkeypatch.setattr(runner_module, "predict_sets", predict_sets)
+    for phase in (training, target):  # English-dev selection, then the final pass
+        monkeypatch.setattr(phase, "predict_sets", predict_sets)
     study = tiny_study(tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"])
     study.target_tasks = ["xnli"]
     study.target.eval_batch_size = 7
@@ -268,7 +270,7 @@ def test_oracle_rows_equal_scoring_every_set_at_every_step(
     """Oracle selection scores only dev sets during training and each language's test sets
     once, from the kept parameters of its best step; the rows must equal what scoring every set
     at every evaluation point (the straightforward way, done here by a spy) gives."""
-    real = runner_module.predict_sets
+    real = target.predict_sets
     every_step: list[dict[tuple[str, str], list[object]]] = []
 
     def spy(family, model, spec, sets, tokenizer, max_length, batch_size, precision):  # type: ignore[no-untyped-def]
@@ -278,10 +280,10 @@ def test_oracle_rows_equal_scoring_every_set_at_every_step(
             every_step.append(real(family, model, spec, data_sets, *args))
         return real(family, model, spec, sets, *args)
 
-    monkeypatch.setattr(runner_module, "predict_sets", spy)
+    monkeypatch.setattr(target, "predict_sets", spy)
     # The bookkeeping under test needs languages that peak at different steps; the 2-layer toy
     # encoder only gets there in 6 steps from PyTorch's larger default head initialisation.
-    monkeypatch.setattr(runner_module, "initialize_head", lambda head, std: head)
+    monkeypatch.setattr(encoders, "initialize_head", lambda head, std: head)
     study = tiny_study(
         tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none"],
         # every step (6 evaluation points), a rate at which languages peak at different steps

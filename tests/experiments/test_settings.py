@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from xstilts.config import ConfigError, study_from_dict
+from xstilts.experiments import intermediate as intermediate_phase
 from xstilts.experiments import provenance
-from xstilts.experiments import runner as runner_module
+from xstilts.experiments import target as target_phase
 from xstilts.experiments.plan import StudyPlan
 from xstilts.experiments.runner import run_study
 from xstilts.experiments.settings import effective_retrieval, effective_train, with_settings
@@ -116,7 +117,8 @@ def test_out_of_range_layer_fails_before_any_training(
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("trained before the layer was checked")
 
-    monkeypatch.setattr(runner_module, "train_phase", no_training)
+    for phase in (intermediate_phase, target_phase):
+        monkeypatch.setattr(phase, "train_phase", no_training)
     config = study(
         tiny_encoder, demo_data, tmp_path, intermediate_tasks=["none", "mnli"],
         target_tasks=["xnli", "tatoeba"], retrieval={"layer": 3},
@@ -148,7 +150,7 @@ def test_runner_trains_tydiqa_at_384_128_and_xnli_at_its_recipe(
         seen[task.spec.name] = (config, with_settings(task.spec, config).defaults)
         raise Stop
 
-    monkeypatch.setattr(runner_module, "train_phase", spy)
+    monkeypatch.setattr(target_phase, "train_phase", spy)
     for target in ("tydiqa", "xnli"):
         with pytest.raises(Stop):
             run_study(study(tiny_encoder, data, tmp_path / target, target_tasks=[target]), False)

@@ -24,7 +24,8 @@ from tiny_models import DEMO_DATA, build_tiny_encoder, corpus
 from xstilts.config import EncoderConfig, TrainConfig, study_from_dict
 from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments.plan import TaskData
-from xstilts.experiments.runner import run_study, train_phase
+from xstilts.experiments.runner import run_study
+from xstilts.experiments.training import train_phase
 from xstilts.families import classification
 from xstilts.families import registry as family_registry
 from xstilts.models.encoder import load_encoder

@@ -1,4 +1,7 @@
-"""Launchers around the one code path that does the work (``StudyRunner.run_unit``).
+"""Launchers: each runs a function over the pending units of a study (:class:`Work`).
+
+They know units and functions, not the runner: ``runner.StudyRunner`` hands them its
+``run_unit`` (this process) and two module-level jobs that rebuild the work in a fresh worker.
 
 - ``local``: in this process, one run after another (the laptop and the single-GPU case).
 - ``ray``: independent runs spread over a Ray cluster's CPUs/GPUs (``ray.init(address=...)``; a
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -32,42 +37,46 @@ log = logging.getLogger("xstilts")
 WriteRows = Callable[[RunRecords], None]
 
 
-def run_local(runner: Any, pending: list[Unit], write: WriteRows, progress: bool) -> None:
+@dataclass(frozen=True)
+class Work:
+    """What an executor runs.
+
+    ``run`` runs one unit in this process. ``target_job(study, unit)`` and
+    ``intermediate_job(study, combo, seed)`` do the same from the study alone in a fresh worker
+    process; they must be module-level functions, which Ray and submitit pickle by reference.
+    """
+
+    study: StudyConfig
+    output: Path  # the study's output folder (submitit's job folder lives under it)
+    run: Callable[[Unit], RunRecords]
+    target_job: Callable[[StudyConfig, Unit], RunRecords]
+    intermediate_job: Callable[[StudyConfig, str, int], None]
+
+
+Launcher = Callable[..., None]
+"""``launch(work, pending, write, progress, **options)``: one of the ``run_*`` below."""
+
+
+def run_local(work: Work, pending: list[Unit], write: WriteRows, progress: bool) -> None:
     """One run after another in this process."""
     bar = tqdm(pending, desc="study", unit="run", disable=not progress)
     for unit in bar:
         bar.set_postfix_str(f"{unit.intermediate_task} -> {unit.target_task} (seed {unit.seed})")
-        write(runner.run_unit(unit.seed, unit.intermediate_task, unit.target_task, unit.run_id))
+        write(work.run(unit))
 
 
-def _worker_runner(study: StudyConfig) -> Any:
-    import torch
-
-    from xstilts.experiments.runner import StudyRunner
-
-    if study.threads:
-        torch.set_num_threads(study.threads)
-    runner = StudyRunner(study, progress=False)
-    runner.describe()
-    runner.prepare()
-    return runner
-
-
-def _intermediate_job(study: StudyConfig, combo: str, seed: int) -> str:
-    runner = _worker_runner(study)
-    runner.ensure_intermediate(combo, seed)
-    return str(runner.intermediate_folder(combo, seed))
-
-
-def _target_job(
-    study: StudyConfig, seed: int, combo: str, target: str, run_id: str, *_dependencies: Any
+def _target_after(
+    job: Callable[[StudyConfig, Unit], RunRecords],
+    study: StudyConfig,
+    unit: Unit,
+    *_dependencies: Any,
 ) -> RunRecords:
-    records: RunRecords = _worker_runner(study).run_unit(seed, combo, target, run_id)
-    return records
+    """``job(study, unit)`` once its intermediate phase (a Ray dependency) is done."""
+    return job(study, unit)
 
 
 def run_ray(
-    runner: Any,
+    work: Work,
     pending: list[Unit],
     write: WriteRows,
     progress: bool,
@@ -90,40 +99,37 @@ def run_ray(
             configure_logging=False,
         )
     options = {"num_cpus": cpus_per_run, "num_gpus": gpus_per_run, "max_retries": 0}
-    intermediate = ray.remote(_intermediate_job).options(**options)
-    target = ray.remote(_target_job).options(**options)
-    study = runner.study
+    intermediate = ray.remote(work.intermediate_job).options(**options)
+    target = ray.remote(_target_after).options(**options)
     phases: dict[tuple[str, int], Any] = {}
     refs = {}
     for unit in pending:
-        seed, combo, task, run_id = unit.seed, unit.intermediate_task, unit.target_task, unit.run_id
+        combo, seed = unit.intermediate_task, unit.seed
         dependency = []
         if combo != BASELINE:
             if (combo, seed) not in phases:
-                phases[(combo, seed)] = intermediate.remote(study, combo, seed)
+                phases[(combo, seed)] = intermediate.remote(work.study, combo, seed)
             dependency = [phases[(combo, seed)]]
-        refs[target.remote(study, seed, combo, task, run_id, *dependency)] = (seed, combo, task)
+        refs[target.remote(work.target_job, work.study, unit, *dependency)] = unit
     bar = tqdm(total=len(refs), desc="study (ray)", unit="run", disable=not progress)
     remaining = list(refs)
     while remaining:
         done, remaining = ray.wait(remaining, num_returns=1)
-        seed, combo, task = refs[done[0]]
+        unit = refs[done[0]]
         write(ray.get(done[0]))
         bar.update(1)
-        bar.set_postfix_str(f"{combo} -> {task} (seed {seed})")
+        bar.set_postfix_str(f"{unit.intermediate_task} -> {unit.target_task} (seed {unit.seed})")
     bar.close()
 
 
 class _SubmititJob:
     """A picklable job for submitit: run one phase; on preemption, requeue the same call."""
 
-    def __init__(self, study: StudyConfig, kind: str, args: tuple[Any, ...]) -> None:
-        self.study, self.kind, self.args = study, kind, args
+    def __init__(self, job: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.job, self.args = job, args
 
     def __call__(self) -> Any:
-        if self.kind == "intermediate":
-            return _intermediate_job(self.study, *self.args)
-        return _target_job(self.study, *self.args)
+        return self.job(*self.args)
 
     def checkpoint(self, *args: Any, **kwargs: Any) -> Any:
         """Requeue unchanged: training resumes from the checkpoint it wrote to disk."""
@@ -133,7 +139,7 @@ class _SubmititJob:
 
 
 def run_slurm(
-    runner: Any,
+    work: Work,
     pending: list[Unit],
     write: WriteRows,
     progress: bool,
@@ -146,9 +152,8 @@ def run_slurm(
         import submitit
     except ImportError:
         raise XstiltsError("executor 'slurm' needs submitit: pip install submitit") from None
-    study = runner.study
     executor = submitit.AutoExecutor(
-        folder=folder or str(runner.output / "submitit"), cluster=cluster
+        folder=folder or str(work.output / "submitit"), cluster=cluster
     )
     executor.update_parameters(**(slurm_parameters or {}))
     phases = sorted(
@@ -156,13 +161,15 @@ def run_slurm(
     )
     if phases:
         jobs = executor.submit_array(
-            [_SubmititJob(study, "intermediate", (combo, seed)) for combo, seed in phases]
+            [
+                _SubmititJob(work.intermediate_job, (work.study, combo, seed))
+                for combo, seed in phases
+            ]
         )
         for job in tqdm(jobs, desc="intermediate jobs", unit="job", disable=not progress):
             job.result()  # raises with the job's log if it failed
     jobs = executor.submit_array(
-        [_SubmititJob(study, "target", (u.seed, u.intermediate_task, u.target_task, u.run_id))
-         for u in pending]
-    )  # fmt: skip
+        [_SubmititJob(work.target_job, (work.study, unit)) for unit in pending]
+    )
     for job in tqdm(jobs, desc="study (slurm)", unit="run", disable=not progress):
         write(job.result())

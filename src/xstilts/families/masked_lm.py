@@ -1,8 +1,9 @@
 """Masked language modelling: the "continued multilingual MLM" baseline as one more family.
 
 Phang et al. 2020 (arXiv 2005.13013) add multilingual masked-LM to English intermediate training
-(intermediate task ``mnli+mlm``); the runner's multi-task ``train_phase`` already mixes tasks with
-one head each, so MLM only needs this family and the ``mlm`` task (``tasks/mlm_tasks.py``).
+(intermediate task ``mnli+mlm``); the multi-task ``experiments.training.train_phase`` already
+mixes tasks with one head each, so MLM only needs this family and the ``mlm`` task
+(``tasks/mlm_tasks.py``).
 
 - **Masking** is BERT's (Devlin et al. 2019, §3.1; the same procedure as jiant's
   ``jiant/tasks/lib/templates/mlm.py`` ``mlm_mask_tokens``, which took it from transformers'
@@ -202,11 +203,14 @@ def _head(model: nn.Module, task: str) -> MaskedLMHead:
     return cast(MaskedLMHead, cast(nn.ModuleDict, model.heads)[task])
 
 
-def _masked_logits(
+def masked_logits(
     model: nn.Module, task: str, corrupted: torch.Tensor, attention_mask: torch.Tensor,
     selected: torch.Tensor,
 ) -> torch.Tensor:  # fmt: skip
-    """Logits ``(masked tokens, vocabulary)`` at the selected positions, in row-major order."""
+    """Logits ``(masked tokens, vocabulary)`` at the selected positions, in row-major order.
+
+    ``model`` is an ``EncoderWithHeads`` with a masked-LM head under ``task``.
+    """
     head = _head(model, task)
     head.tie(model)
     device = attention_mask.device
@@ -228,9 +232,29 @@ def loss(model: nn.Module, task: str, batch: dict[str, Any]) -> torch.Tensor:
     )
     if not selected.any():  # a batch with no maskable token at all (lines of only <unk>)
         return _head(model, task).bias.sum() * 0.0
-    logits = _masked_logits(model, task, corrupted, batch["attention_mask"], selected)
+    logits = masked_logits(model, task, corrupted, batch["attention_mask"], selected)
     gold = input_ids.detach().cpu()[selected].to(logits.device)
     return nn.functional.cross_entropy(logits.float(), gold)
+
+
+def fixed_masks(
+    features: Sequence[MaskedLMFeature], seed: int, embedding_rows: int
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Each line's ``(corrupted ids, selected positions)`` from a private generator seeded with
+    ``seed``, drawn line by line in input order: independent of batching and of the training RNG,
+    so a score on them is a deterministic function of the parameters. Random replacement ids
+    stay below ``embedding_rows`` (a tokenizer may have more ids than the encoder has rows)."""
+    generator = torch.Generator().manual_seed(seed)
+    corrupted_rows: list[torch.Tensor] = []
+    selected_rows: list[torch.Tensor] = []
+    for feature in features:
+        ids = torch.tensor([feature.input_ids])
+        eligible = torch.tensor([feature.special_tokens_mask]) == 0
+        vocab = min(feature.vocab_size, embedding_rows)
+        corrupted, selected = mask_tokens(ids, eligible, feature.mask_token_id, vocab, generator)
+        corrupted_rows.append(corrupted[0])
+        selected_rows.append(selected[0])
+    return corrupted_rows, selected_rows
 
 
 @dataclass(frozen=True)
@@ -258,16 +282,7 @@ def predict(
     model.eval()
     features = featurize(examples, tokenizer, spec, max_length)
     embedding_rows = word_embeddings(_encoder(model)).weight.shape[0]
-    generator = torch.Generator().manual_seed(DEV_MASKING_SEED)
-    corrupted_rows: list[torch.Tensor] = []
-    selected_rows: list[torch.Tensor] = []
-    for feature in features:  # in input order, one line at a time: independent of batching
-        ids = torch.tensor([feature.input_ids])
-        eligible = torch.tensor([feature.special_tokens_mask]) == 0
-        vocab = min(feature.vocab_size, embedding_rows)
-        corrupted, selected = mask_tokens(ids, eligible, feature.mask_token_id, vocab, generator)
-        corrupted_rows.append(corrupted[0])
-        selected_rows.append(selected[0])
+    corrupted_rows, selected_rows = fixed_masks(features, DEV_MASKING_SEED, embedding_rows)
     predicted: list[list[int]] = [[] for _ in features]
     device = model_device(model)
     lengths = [len(f.input_ids) for f in features]
@@ -282,7 +297,7 @@ def predict(
             ids[row, : lengths[i]] = corrupted_rows[i]
             attention_mask[row, : lengths[i]] = 1
             selected[row, : lengths[i]] = selected_rows[i]
-        logits = _masked_logits(model, task, ids, attention_mask.to(device), selected)
+        logits = masked_logits(model, task, ids, attention_mask.to(device), selected)
         best = iter(logits.argmax(-1).cpu().tolist())
         for row, i in enumerate(indices):  # row-major order, as the boolean index gathered
             predicted[i] = [next(best) for _ in range(int(selected[row].sum()))]

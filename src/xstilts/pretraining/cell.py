@@ -1,10 +1,10 @@
 """One pretraining cell: a from-scratch encoder trained on a designed mixture of languages.
 
 A cell is addressed by a content hash of its design and seed (as intermediate checkpoints are),
-trained once, and reused by every X-STILTs run on top of it. Training goes through the project's
-one loop (``train.loop.train``) with the masked-LM family, so a cell killed at any point resumes
-from its last checkpoint with optimizer, scheduler, RNG and data position restored, and ends with
-the same weights as an uninterrupted run.
+trained once, and reused by every X-STILTs run on top of it. Training goes through a study's own
+training phase (``experiments.training.train_phase``: the project's one loop) with the masked-LM
+family, so a cell killed at any point resumes from its last checkpoint with optimizer, scheduler,
+RNG and data position restored, and ends with the same weights as an uninterrupted run.
 
 What a finished cell folder holds::
 
@@ -27,11 +27,13 @@ import torch
 from torch import nn
 
 from xstilts.config import TrainConfig
-from xstilts.data.featurize import training_batches
 from xstilts.evaluate.predict import model_device
 from xstilts.experiments.hashing import content_key
+from xstilts.experiments.plan import TaskData
+from xstilts.experiments.training import train_phase
 from xstilts.families import masked_lm
 from xstilts.files import atomic_folder
+from xstilts.models.encoder import word_embeddings
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.pretraining import grammar
 from xstilts.pretraining.corpus import ENGLISH, Corpus, budgeted_corpus, held_out_lines
@@ -39,7 +41,6 @@ from xstilts.pretraining.design import ControlledDesign
 from xstilts.pretraining.tiny_encoder import build_encoder, build_tokenizer, save_encoder_folder
 from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.registry import get_task
-from xstilts.train.loop import train
 
 HELD_OUT_MASKING_SEED = 20231115  # fixed: the check must not depend on the training RNG
 TASK = "mlm"
@@ -104,44 +105,28 @@ def _train(
     work: Path,
     progress: bool,
 ) -> None:
-    spec = get_task(TASK)
+    """Masked-LM training through a study's own training phase (``experiments.training``): the
+    same featurisation, per-epoch batches and loop as an intermediate ``mlm`` phase. There is no
+    dev set, so the last parameters are kept."""
     examples = [
         TextExample(f"{corpus.language}:{i}", corpus.language, line)
         for corpus in corpora
         for i, line in enumerate(corpus.lines)
     ]
-    max_length = design.encoder.max_positions
-    features = masked_lm.featurize(examples, tokenizer, spec, max_length)
-    lengths = [len(f.input_ids) for f in features]
-
-    def batches_for_epoch(epoch: int) -> list[dict[str, Any]]:
-        generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
-        batches = []
-        for indices in training_batches(lengths, design.batch_size, generator):
-            batch = masked_lm.collate([features[i] for i in indices], tokenizer.pad_token_id)
-            batches.append(batch)
-        return batches
-
+    # No feature cache and no evaluation sets: the data's folder and digest are never read.
+    data = TaskData(get_task(TASK), work, "", {}, train=examples)
+    steps = math.ceil(len(examples) / design.batch_size)
     config = TrainConfig(
         learning_rate=design.learning_rate,
         epochs=design.epochs,
         batch_size=design.batch_size,
-        max_length=max_length,
+        max_length=design.encoder.max_positions,
         warmup_ratio=0.06,  # RoBERTa pretraining's warm-up share
         weight_decay=0.01,
+        checkpoint_every_steps=max(1, steps // 2),
     )
-    steps = math.ceil(len(features) / design.batch_size)
-    train(
-        model,
-        batches_for_epoch,
-        lambda m, batch: masked_lm.loss(m, TASK, batch),
-        None,
-        config,
-        f"pretraining seed {seed}",
-        checkpoint_dir=work / "checkpoint",
-        checkpoint_every=max(1, steps // 2),
-        progress=progress,
-    )
+    description = f"pretraining seed {seed}"
+    train_phase(model, [data], tokenizer, config, seed, description, work / "checkpoint", progress)
 
 
 @torch.inference_mode()
@@ -150,24 +135,23 @@ def held_out_scores(
 ) -> dict[str, float]:
     """Masked-LM cross-entropy (nats per masked token) and accuracy on held-out lines.
 
-    Masks come from a private generator with a fixed seed, line by line, so the check is a
-    deterministic function of the parameters and the same positions are masked in every cell.
+    The masks are the masked-LM family's fixed-seed masks (``masked_lm.fixed_masks``, the dev
+    masking) with a seed of their own, so the check is a deterministic function of the
+    parameters and the same positions are masked in every cell. One line per forward pass: no
+    padding enters the loss.
     """
     model.eval()
     spec = get_task(TASK)
     examples = [TextExample(str(i), "", line) for i, line in enumerate(lines)]
     features = masked_lm.featurize(examples, tokenizer, spec, max_length)
-    generator = torch.Generator().manual_seed(HELD_OUT_MASKING_SEED)
+    rows = word_embeddings(model.get_submodule("encoder")).weight.shape[0]
+    corrupted_rows, selected_rows = masked_lm.fixed_masks(features, HELD_OUT_MASKING_SEED, rows)
     total_loss, correct, count = 0.0, 0, 0
-    for feature in features:
+    for feature, corrupted, selected in zip(features, corrupted_rows, selected_rows, strict=True):
         ids = torch.tensor([feature.input_ids])
-        eligible = torch.tensor([feature.special_tokens_mask]) == 0
-        corrupted, selected = masked_lm.mask_tokens(
-            ids, eligible, feature.mask_token_id, feature.vocab_size, generator
-        )
         mask = torch.ones_like(ids, device=model_device(model))  # the model may sit on a GPU
-        logits = masked_lm._masked_logits(model, TASK, corrupted, mask, selected)
-        gold = ids[selected].to(logits.device)
+        logits = masked_lm.masked_logits(model, TASK, corrupted[None], mask, selected[None])
+        gold = ids[selected[None]].to(logits.device)
         total_loss += float(nn.functional.cross_entropy(logits.float(), gold, reduction="sum"))
         correct += int((logits.argmax(-1) == gold).sum())
         count += int(gold.numel())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from transformers import get_linear_schedule_with_warmup
 from xstilts.config import TrainConfig
 from xstilts.models.encoder import precision_autocast
 from xstilts.train.checkpoint import (
+    LoopState,
     copy_parameters,
     resume,
     rng_state,
@@ -139,13 +140,183 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     return RowSparseAdamW(groups, lr=config.learning_rate, eps=1e-8, fused=fused or None)
 
 
-def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    """A detached copy of the parameters that training changes (frozen ones equal the base)."""
+def trainable_copy(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached copy of the parameters that training changes (frozen ones equal the base).
+
+    A copy, where the device allows none to be skipped: ``checkpoint.trainable_state`` returns
+    the live CPU tensors themselves, which the next optimizer step would change.
+    """
     return {
         name: parameter.detach().clone()
         for name, parameter in model.named_parameters()
         if parameter.requires_grad
     }
+
+
+@dataclass
+class Run:
+    """What the loop carries from step to step; a checkpoint saves all of it but the clock."""
+
+    accelerator: Accelerator
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    state: LoopState
+    best_state: dict[str, torch.Tensor] | None  # the English-dev choice so far
+    average_sum: dict[str, torch.Tensor] | None  # fp64 sum over the averaged points
+    trackers: bool  # whether accelerate's trackers receive the loss, rate and dev score
+    clock: float = field(default_factory=time.perf_counter)  # since state.seconds was counted
+
+
+def start_accelerator(
+    config: TrainConfig, description: str, log_dir: Path | None, trackers: Sequence[str]
+) -> tuple[Accelerator, bool]:
+    """The accelerate state (device, processes), and whether trackers log (under ``log_dir``)."""
+    use_trackers = list(trackers) if log_dir is not None else []
+    accelerator = Accelerator(
+        cpu=not torch.cuda.is_available(),
+        log_with=use_trackers or None,
+        project_dir=str(log_dir) if use_trackers else None,
+    )
+    if use_trackers:
+        accelerator.init_trackers(description.replace(" ", "_"), config=_flat(config))
+    return accelerator, bool(use_trackers)
+
+
+def shard(batches: Sequence[dict[str, Any]], world: int, rank: int) -> Sequence[dict[str, Any]]:
+    """Data parallel over `accelerate launch`/torchrun processes: process r takes batches
+    r, r+W, ...; every process takes the same number, so they step in lockstep. Slices, not
+    copies: a lazy sequence (a pretraining stream) stays lazy."""
+    if world == 1:
+        return batches
+    return batches[rank::world][: len(batches) // world]
+
+
+def compile_once(model: nn.Module) -> None:
+    """``torch.compile`` each child module, keeping parameter names (checkpoints stay loadable
+    without compile). Once per module: a second compile() (the next phase) would throw away its
+    compiled code."""
+    for module in model.children():
+        if getattr(module, "_compiled_call_impl", None) is None:
+            module.compile()
+
+
+def prepare(
+    model: nn.Module, config: TrainConfig, total_steps: int, device: torch.device
+) -> tuple[torch.optim.Optimizer, Any]:
+    """The model on ``device`` (compiled if asked), its optimizer and linear warm-up schedule.
+
+    No accelerator.prepare(): families call the encoder and heads directly, so the model is not
+    wrapped in DDP; :func:`train_step` averages gradients itself.
+    """
+    use_sparse_embedding_gradients(model, config.sparse_embedding_updates)
+    optimizer = make_optimizer(model, config)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, warmup_steps(config, total_steps), total_steps
+    )
+    if config.compile:
+        compile_once(model)
+    model.to(device)
+    return optimizer, scheduler
+
+
+def train_step(
+    model: nn.Module,
+    batch: dict[str, Any],
+    compute_loss: Callable[[nn.Module, dict[str, Any]], torch.Tensor],
+    run: Run,
+    config: TrainConfig,
+) -> torch.Tensor:
+    """One optimizer step on one batch; with several processes, on their averaged gradients."""
+    model.train()
+    device, world = run.accelerator.device, run.accelerator.num_processes
+    batch = to_device(batch, device)
+    with precision_autocast(config.precision, device.type):
+        loss = compute_loss(model, batch)
+    run.accelerator.backward(loss)
+    if world > 1:
+        average_gradients(model, world)
+    clip_grad_norm(model.parameters(), config.max_grad_norm)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    return loss
+
+
+def log_step(run: Run, bar: Any, loss: torch.Tensor, progress: bool) -> None:
+    """The progress bar and the trackers (``.item()`` waits for the GPU: only when read)."""
+    bar.update(1)
+    if progress:
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    if run.trackers:
+        learning_rate = run.scheduler.get_last_lr()[0]
+        run.accelerator.log(
+            {"train/loss": loss.item(), "train/lr": learning_rate}, step=run.state.step
+        )
+
+
+def select(run: Run, model: nn.Module, score: float, selection: str) -> None:
+    """Record the English dev ``score`` of this step; keep the parameters if it is the best.
+
+    With ``selection == "last"`` (XTREME's QA rule) the dev score is only logged.
+    """
+    state = run.state
+    state.history.append((state.step, score))
+    if run.trackers:
+        run.accelerator.log({"dev/en": score}, step=state.step)
+    if selection == "last":
+        state.best_dev = score
+    elif score > state.best_dev:
+        state.best_dev, state.best_step = score, state.step
+        run.best_state = trainable_copy(model)
+
+
+def add_to_average(run: Run, model: nn.Module) -> None:
+    """Add the current parameters to the checkpoint average (fp64 sums)."""
+    current = trainable_copy(model)
+    if run.average_sum is None:
+        run.average_sum = {k: v.double() for k, v in current.items()}
+    else:
+        for k, v in current.items():
+            run.average_sum[k] += v.double()
+    run.state.averaged += 1
+
+
+def save(run: Run, model: nn.Module, checkpoint_dir: Path | None) -> None:
+    """Write the resume checkpoint (main process); the time so far is counted first, so a
+    resumed run's ``seconds`` includes it (the save itself is not counted)."""
+    run.state.seconds += time.perf_counter() - run.clock
+    if checkpoint_dir is not None:
+        # every process's random state (each draws its own dropout masks), saved by the main one
+        world = run.accelerator.num_processes
+        states: list[Any] = [rng_state()]
+        if world > 1:
+            states = [None] * world
+            torch.distributed.all_gather_object(states, rng_state())
+        if run.accelerator.is_main_process:
+            save_checkpoint(
+                checkpoint_dir, model, run.optimizer, run.scheduler, run.state, run.best_state,
+                run.average_sum, rng_states=states,
+            )  # fmt: skip
+    run.clock = time.perf_counter()
+
+
+def finish(run: Run, model: nn.Module) -> TrainResult:
+    """Leave the model holding the selected parameters (dense gradients again) and report."""
+    state = run.state
+    use_sparse_embedding_gradients(model, False)  # the model leaves as it came
+    if run.trackers:
+        run.accelerator.end_training()
+    state.seconds += time.perf_counter() - run.clock
+    if run.best_state is not None:
+        copy_parameters(model, run.best_state)
+    else:
+        state.best_step = state.step
+    average = None
+    if run.average_sum is not None and state.averaged:
+        average = {k: (v / state.averaged).float() for k, v in run.average_sum.items()}
+    return TrainResult(
+        state.best_dev, state.best_step, state.step, state.seconds, state.history, average
+    )
 
 
 def train(
@@ -165,147 +336,43 @@ def train(
 
     Model selection follows the XTREME scripts: evaluate on the English dev set every
     ``eval_every_epochs`` epochs and keep the best checkpoint (true zero-shot: no target-language
-    data is looked at). Without a dev set the last parameters are kept.
-
-    ``evaluate_dev(step)`` returns the English dev score at ``step`` (callers may record more
-    there, e.g. per-language dev/test scores for oracle selection).
+    data is looked at). Without a dev set the last parameters are kept. ``evaluate_dev(step)``
+    returns the English dev score at ``step`` (callers may record more there, e.g. per-language
+    dev scores for oracle selection).
 
     ``batches_for_epoch(e)`` must be a pure function of ``e`` (seeded per epoch): that is what lets
     a run killed mid-epoch resume from ``checkpoint_dir`` with identical results. A checkpoint is
-    written every ``checkpoint_every`` steps and at every dev evaluation (0 = only at evaluations).
-
-    ``trackers`` (``tensorboard``, ``mlflow``, ``wandb``) receive loss, learning rate and dev score
-    through accelerate's tracking API, logging under ``log_dir``.
+    written every ``checkpoint_every`` steps and at every evaluation (0 = only at evaluations).
+    ``trackers`` (``tensorboard``, ``mlflow``, ``wandb``) log under ``log_dir``.
     """
-    use_trackers = list(trackers) if log_dir is not None else []
-    accelerator = Accelerator(
-        cpu=not torch.cuda.is_available(),
-        log_with=use_trackers or None,
-        project_dir=str(log_dir) if use_trackers else None,
-    )
-    if use_trackers:
-        accelerator.init_trackers(description.replace(" ", "_"), config=_flat(config))
+    accelerator, use_trackers = start_accelerator(config, description, log_dir, trackers)
     world, rank = accelerator.num_processes, accelerator.process_index
-
-    def shard(batches: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
-        # Data parallel over `accelerate launch`/torchrun processes: process r takes batches
-        # r, r+W, ...; every process takes the same number, so they step in lockstep. Slices,
-        # not copies: a lazy sequence (a pretraining stream) stays lazy.
-        if world == 1:
-            return batches
-        return batches[rank::world][: len(batches) // world]
-
-    steps_per_epoch = len(shard(batches_for_epoch(0)))
+    steps_per_epoch = len(shard(batches_for_epoch(0), world, rank))
     if steps_per_epoch == 0:
         raise ValueError(f"{description}: fewer batches than processes ({world})")
     total_steps = max(1, math.ceil(config.epochs * steps_per_epoch))
     eval_interval = max(1, round(config.eval_every_epochs * steps_per_epoch))
-    use_sparse_embedding_gradients(model, config.sparse_embedding_updates)
-    optimizer = make_optimizer(model, config)
-    scheduler = get_linear_schedule_with_warmup(
-        optimizer, warmup_steps(config, total_steps), total_steps
-    )
-    device_type = accelerator.device.type
-
-    def autocast() -> Any:
-        return precision_autocast(config.precision, device_type)
-
-    if config.compile:
-        # nn.Module.compile() keeps parameter names, so checkpoints stay loadable without compile.
-        # Once per module: a second compile() (the next phase) would throw away its compiled code.
-        for module in model.children():
-            if getattr(module, "_compiled_call_impl", None) is None:
-                module.compile()
-    # No accelerator.prepare(): the model is not wrapped in DDP because families call the encoder
-    # and heads directly; gradients are averaged explicitly below. The scheduler is stepped once
-    # per optimizer step on every process.
-    model.to(accelerator.device)
-
-    state, best_state, average_sum = resume(checkpoint_dir, model, optimizer, scheduler, rank)
-
-    def save() -> None:
-        if checkpoint_dir is None:
-            return
-        # every process's random state (each draws its own dropout masks), saved by the main one
-        states: list[Any] = [rng_state()]
-        if world > 1:
-            states = [None] * world
-            torch.distributed.all_gather_object(states, rng_state())
-        if accelerator.is_main_process:
-            state.seconds += time.perf_counter() - clock
-            save_checkpoint(
-                checkpoint_dir, model, optimizer, scheduler, state, best_state, average_sum,
-                rng_states=states,
-            )  # fmt: skip
-
-    clock = time.perf_counter()
+    optimizer, scheduler = prepare(model, config, total_steps, accelerator.device)
+    resumed = resume(checkpoint_dir, model, optimizer, scheduler, rank)
+    run = Run(accelerator, optimizer, scheduler, *resumed, trackers=use_trackers)
+    state = run.state
     bar = tqdm(total=total_steps, initial=state.step, desc=description, unit="step", leave=False,
                disable=not progress)  # fmt: skip
     while state.step < total_steps:
         epoch, skip = divmod(state.step, steps_per_epoch)
-        for batch in shard(batches_for_epoch(epoch))[skip:]:
-            model.train()
-            batch = to_device(batch, accelerator.device)
-            with autocast():
-                loss = compute_loss(model, batch)
-            accelerator.backward(loss)
-            if world > 1:
-                average_gradients(model, world)
-            clip_grad_norm(model.parameters(), config.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+        for batch in shard(batches_for_epoch(epoch), world, rank)[skip:]:
+            loss = train_step(model, batch, compute_loss, run, config)
             state.step += 1
-            bar.update(1)
-            if progress:  # .item() waits for the GPU: only when someone reads it
-                bar.set_postfix(loss=f"{loss.item():.3f}")
-            if use_trackers:
-                learning_rate = scheduler.get_last_lr()[0]
-                accelerator.log(
-                    {"train/loss": loss.item(), "train/lr": learning_rate}, step=state.step
-                )
-            evaluated = False
-            if evaluate_dev is not None and (
-                state.step % eval_interval == 0 or state.step == total_steps
-            ):
-                score = evaluate_dev(state.step)
-                state.history.append((state.step, score))
-                if use_trackers:
-                    accelerator.log({"dev/en": score}, step=state.step)
-                evaluated = True
-                if config.selection == "last":  # XTREME's QA rule: the dev score is only logged
-                    state.best_dev = score
-                elif score > state.best_dev:
-                    state.best_dev, state.best_step = score, state.step
-                    best_state = trainable_state(model)
-            if config.average_checkpoints and (
-                state.step % eval_interval == 0 or state.step == total_steps
-            ):
-                current = trainable_state(model)
-                if average_sum is None:
-                    average_sum = {k: v.double() for k, v in current.items()}
-                else:
-                    for k, v in current.items():
-                        average_sum[k] += v.double()
-                state.averaged += 1
-                evaluated = True
+            log_step(run, bar, loss, progress)
+            at_evaluation = state.step % eval_interval == 0 or state.step == total_steps
+            if evaluate_dev is not None and at_evaluation:
+                select(run, model, evaluate_dev(state.step), config.selection)
+            if config.average_checkpoints and at_evaluation:
+                add_to_average(run, model)
+            evaluated = at_evaluation and (evaluate_dev is not None or config.average_checkpoints)
             if evaluated or (checkpoint_every and state.step % checkpoint_every == 0):
-                save()
-                clock = time.perf_counter()
+                save(run, model, checkpoint_dir)
             if state.step >= total_steps:
                 break
     bar.close()
-    use_sparse_embedding_gradients(model, False)  # the model leaves as it came: dense gradients
-    if use_trackers:
-        accelerator.end_training()
-    state.seconds += time.perf_counter() - clock
-    if best_state is not None:
-        copy_parameters(model, best_state)
-    else:
-        state.best_step = state.step
-    average = None
-    if average_sum is not None and state.averaged:
-        average = {k: (v / state.averaged).float() for k, v in average_sum.items()}
-    return TrainResult(
-        state.best_dev, state.best_step, state.step, state.seconds, state.history, average
-    )
+    return finish(run, model)
