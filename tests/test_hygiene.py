@@ -29,15 +29,6 @@ LONG_REASON = re.compile(r"#\s*long:\s*\S")
 CHECKING_CONTEXTS = {"raises", "warns", "deprecated_call"}
 CHECKING_CALL = re.compile(r"^(assert\w*|fail)$")
 
-# Being restructured under issue #17.4 (the study runner and the training loop, another helper's
-# work in progress); remove these entries when it lands.
-NOT_YET_RESTRUCTURED = {
-    "src/xstilts/experiments/runner.py",
-    "src/xstilts/experiments/runner.py:train_phase",
-    "src/xstilts/experiments/runner.py:_fine_tune_and_predict",
-    "src/xstilts/train/loop.py:train",
-}
-
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -135,26 +126,14 @@ def sleep_polls(name: str, text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _not_excused(problems: list[str]) -> list[str]:
-    excused = set()
-    for problem in problems:
-        path = problem.split(":")[0]
-        function = re.match(r"^[^:]+:\d+ (\S+)", problem)
-        if path in NOT_YET_RESTRUCTURED or (
-            function and f"{path}:{function.group(1)}" in NOT_YET_RESTRUCTURED
-        ):
-            excused.add(problem)
-    return [problem for problem in problems if problem not in excused]
-
-
 def test_no_file_over_400_lines() -> None:
     found = [p for n, t in files("src", "tests", "benchmarks").items() for p in file_too_long(n, t)]
-    assert _not_excused(found) == []
+    assert found == []
 
 
 def test_no_function_over_60_lines_without_a_reason() -> None:
     found = [p for n, t in files("src").items() for p in functions_too_long(n, t)]
-    assert _not_excused(found) == []
+    assert found == []
 
 
 def test_every_test_checks_something() -> None:
