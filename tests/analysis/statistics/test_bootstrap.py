@@ -118,3 +118,16 @@ def test_vectorised_tables_equal_one_contrast_at_a_time() -> None:
             got = [gaps[key][cell] for key in ("estimate", "se", "df", "ci_low", "ci_high")]
             want = [gap.estimate, gap.se, gap.df, gap.ci_low, gap.ci_high]
             assert got == pytest.approx(want, rel=1e-5, abs=1e-4)
+
+
+@pytest.mark.parametrize("method", ["normal", "exact"])
+def test_draws_do_not_depend_on_the_number_of_threads(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(9)
+    scores = {lang: rng.normal(60, 10, (2, 3, 40)) for lang in "abcde"}
+    task = B.TaskScores(["none", "mnli"], [0, 1, 2], list("abcde"), scores)
+    monkeypatch.setattr(B, "WORKERS", 1)
+    one = B.draw(task, 300, seed=4, method=method).values
+    monkeypatch.setattr(B, "WORKERS", 3)
+    np.testing.assert_array_equal(B.draw(task, 300, seed=4, method=method).values, one)

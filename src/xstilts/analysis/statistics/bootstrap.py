@@ -151,10 +151,10 @@ def draw(
     Gaussian item means) or ``"auto"`` (exact below :data:`EXACT_ITEM_BUDGET`). The draws are
     float32: their Monte-Carlo error (~0.01 points at 10,000 resamples) dwarfs the rounding.
 
-    :data:`WORKERS` threads each draw a share of the languages from their own child generator
-    (numpy fills and multiplies arrays without the GIL); BLAS runs on one thread per worker,
-    since multi-threaded BLAS on 25-column factors is slower on an idle machine and far slower
-    on a loaded one.
+    :data:`WORKERS` threads each draw a share of the languages, each language from its own
+    child generator (numpy fills and multiplies arrays without the GIL); BLAS runs on one thread
+    per worker, since multi-threaded BLAS on 25-column factors is slower on an idle machine and
+    far slower on a loaded one.
     """
     from threadpoolctl import threadpool_limits
 
@@ -169,9 +169,13 @@ def draw(
     item_means = _item_means_exact if method == "exact" else _item_means_normal
     values = np.empty((resamples, len(task.languages), configs), dtype=np.float32)
 
-    def fill(share: np.ndarray, generator: np.random.Generator) -> None:
+    # one stream per language: the draws do not depend on how many workers share the languages
+    generators = rng.spawn(len(task.languages))
+
+    def fill(share: np.ndarray) -> None:
         for index in share:
-            means = item_means(generator, task.scores[task.languages[index]], resamples)
+            language = task.languages[index]
+            means = item_means(generators[index], task.scores[language], resamples)
             # the same seed draw for every language: one seed is one model scored everywhere
             values[:, index, :] = np.einsum(
                 "bcs,bs->bc", means.reshape(resamples, configs, seeds), weights
@@ -179,7 +183,7 @@ def draw(
 
     shares = np.array_split(np.arange(len(task.languages)), WORKERS)
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(WORKERS) as pool:
-        list(pool.map(fill, shares, rng.spawn(WORKERS)))
+        list(pool.map(fill, shares))
     return Draws(task, values, method)
 
 
