@@ -67,6 +67,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return 0
     if not args.task or not args.out:
         raise XstiltsError("fetch needs TASK and --out DATA_DIR (or --list)")
+    if args.task in TASKS and args.task not in sources:
+        raise XstiltsError(
+            f"fetch: {args.task} has no Hugging Face Hub source; get its data from "
+            f"{TASKS[args.task].source or 'its official release'} (see docs/tasks.md)"
+        )
     if args.task not in sources:
         raise XstiltsError(f"fetch: unknown task {args.task!r}; known: {', '.join(sources)}")
     languages = [task_key(code) for code in args.lang]  # swh, deu ... name the same languages

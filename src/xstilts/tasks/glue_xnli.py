@@ -29,6 +29,13 @@ from xstilts.data.classification_format import (
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.hub.classification import write_xnli
 from xstilts.data.hub.configs import XNLI_HUB_LANGUAGES
+from xstilts.data.hub.glue import (
+    GLUE_HUB_SPLITS,
+    GLUE_REPO,
+    MNLI_HUB_SPLITS,
+    write_mnli,
+    write_sst2,
+)
 from xstilts.data.hub.source import HubSource
 from xstilts.data.readers import read_tsv_records
 from xstilts.errors import DataError
@@ -127,6 +134,17 @@ SPECS = [
             "Sentence Understanding through Inference. NAACL"
         ),
         source="https://cims.nyu.edu/~sbowman/multinli/ (GLUE copy)",
+        hub=HubSource(
+            task="mnli",
+            languages=("en",),
+            config="mnli",
+            families=("mnli",),
+            write=write_mnli,
+            description="nyu-mll/glue mnli (train, validation_matched/_mismatched) -> "
+            "train.tsv, dev_matched.tsv, dev_mismatched.tsv (pairID = the Hub's idx)",
+            repo=GLUE_REPO,
+            splits=MNLI_HUB_SPLITS,
+        ),
     ),
     TaskSpec(
         name="sst2",
@@ -145,6 +163,16 @@ SPECS = [
             "a Sentiment Treebank. EMNLP"
         ),
         source="GLUE SST-2",
+        hub=HubSource(
+            task="sst2",
+            languages=("en",),
+            config="sst2",
+            families=("sst2",),
+            write=write_sst2,
+            description="nyu-mll/glue sst2 (train, validation) -> train.tsv, dev.tsv",
+            repo=GLUE_REPO,
+            splits=GLUE_HUB_SPLITS,
+        ),
     ),
     TaskSpec(
         name="xnli",

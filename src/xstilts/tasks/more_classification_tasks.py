@@ -45,6 +45,7 @@ from xstilts.data.classification_format import (
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.hub.classification import write_pawsx
 from xstilts.data.hub.configs import PAWSX_HUB_LANGUAGES
+from xstilts.data.hub.glue import GLUE_HUB_SPLITS, GLUE_REPO, write_qqp
 from xstilts.data.hub.source import HubSource
 from xstilts.errors import DataError
 from xstilts.tasks.layout import any_file, first_file, xtreme_download
@@ -214,6 +215,17 @@ SPECS = [
             "in GLUE (Wang et al. 2019, ICLR)"
         ),
         source="GLUE QQP-clean.zip",
+        hub=HubSource(
+            task="qqp",
+            languages=("en",),
+            config="qqp",
+            families=("qqp",),
+            write=write_qqp,
+            description="nyu-mll/glue qqp (train, validation) -> train.tsv, dev.tsv "
+            "(id = the Hub's idx; no qid1/qid2)",
+            repo=GLUE_REPO,
+            splits=GLUE_HUB_SPLITS,
+        ),
     ),
     TaskSpec(
         name="anli",

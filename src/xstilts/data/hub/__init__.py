@@ -160,10 +160,10 @@ def convert_rows(
     languages (``XNLI``, ``tydiqa``); other configs hold one language, named by the config.
     Rows are dicts in the Hub schema; ClassLabel columns may hold ids or names.
     """
-    if split not in hub_splits(config):
+    if split not in source.splits_of(config):
         raise XstiltsError(
-            f"{DEFAULT_REPO} config {config!r} has no split {split!r}; "
-            f"it has {', '.join(hub_splits(config))}"
+            f"{source.repo} config {config!r} has no split {split!r}; "
+            f"it has {', '.join(source.splits_of(config))}"
         )
     rows = list(rows)
     _expect_family(config, source.task, source.families)

@@ -45,6 +45,13 @@ class HubSource:
     note: str = ""  # where the Hub differs from the release; ``{task_dir}`` is filled in
     note_done_when: str = ""  # a file that, present in the task folder, makes the note moot
     gold_only: bool = False  # not the benchmark's data: fetched only when explicitly allowed
+    # The splits of every config, for a repo other than google/xtreme (whose splits vary by
+    # config: :func:`hub_splits`); empty = ask :func:`hub_splits`.
+    splits: tuple[str, ...] = ()
+
+    def splits_of(self, config: str) -> tuple[str, ...]:
+        """The Hub splits of ``config`` that the task's files come from."""
+        return self.splits or hub_splits(config)
 
     def configs(self, languages: tuple[str, ...]) -> list[str]:
         """The configs holding ``languages``."""
@@ -76,4 +83,4 @@ def hub_plan(source: HubSource, languages: Collection[str] = ()) -> list[tuple[s
     ``languages``: SQuAD first where the task trains on it, then every split of each config."""
     configs = source.configs(select_languages(source, languages))
     plan = [("SQuAD", split) for split in source.squad_splits]
-    return plan + [(config, split) for config in configs for split in hub_splits(config)]
+    return plan + [(config, split) for config in configs for split in source.splits_of(config)]
