@@ -38,6 +38,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from xstilts.data.examples import MultipleChoiceExample
+from xstilts.data.hub.multiple_choice import (
+    COMMONSENSEQA_HUB_SPLITS,
+    COMMONSENSEQA_REPO,
+    write_commonsenseqa,
+)
+from xstilts.data.hub.source import HubSource
 from xstilts.data.multiple_choice_format import (
     read_commonsenseqa_jsonl,
     read_copa_jsonl,
@@ -182,6 +188,7 @@ def _intermediate(
     source: str,
     recipe: Recipe,
     citation: str = "",
+    hub: HubSource | None = None,
 ) -> TaskSpec:
     return TaskSpec(
         name=name,
@@ -195,6 +202,7 @@ def _intermediate(
         recipe=recipe,
         source=source,
         citation=citation,
+        hub=hub,
     )
 
 
@@ -254,5 +262,16 @@ SPECS = [
         jiant_intermediate(),
         citation="Talmor et al. 2019. CommonsenseQA: A Question Answering Challenge Targeting "
         "Commonsense Knowledge. NAACL",
+        hub=HubSource(
+            task="commonsenseqa",
+            languages=("en",),
+            config="default",
+            families=("default",),
+            write=write_commonsenseqa,
+            description="tau/commonsense_qa (train, validation) -> train_rand_split.jsonl, "
+            "dev_rand_split.jsonl",
+            repo=COMMONSENSEQA_REPO,
+            splits=COMMONSENSEQA_HUB_SPLITS,
+        ),
     ),
 ]

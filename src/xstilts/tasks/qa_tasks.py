@@ -41,7 +41,13 @@ from pathlib import Path
 from xstilts.data.examples import SpanQAExample
 from xstilts.data.hub.configs import MLQA_HUB_LANGUAGES, TYDIQA_ID_LANGUAGES, XQUAD_HUB_LANGUAGES
 from xstilts.data.hub.source import HubSource
-from xstilts.data.hub.span_qa import write_mlqa, write_squad, write_tydiqa, write_xquad
+from xstilts.data.hub.span_qa import (
+    write_mlqa,
+    write_squad,
+    write_squad_v2,
+    write_tydiqa,
+    write_xquad,
+)
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME, XTREME_R
@@ -267,6 +273,17 @@ SPECS = [
             "Questions for SQuAD. ACL"
         ),
         source="https://rajpurkar.github.io/SQuAD-explorer/ (train-v2.0.json, dev-v2.0.json)",
+        hub=HubSource(
+            task="squad_v2",
+            languages=("en",),
+            config="squad_v2",
+            families=("squad_v2",),
+            write=write_squad_v2,
+            description="rajpurkar/squad_v2 squad_v2 (train, validation) -> train-v2.0.json, "
+            "dev-v2.0.json (no answers = is_impossible)",
+            repo="rajpurkar/squad_v2",
+            splits=("train", "validation"),
+        ),
     ),
     TaskSpec(
         name="xquad",

@@ -28,6 +28,21 @@ def write_squad(job: Conversion, rows: list[Row]) -> list[Path]:
     return [_write_squad_file(job, job.task_dir / _SQUAD_FILES[job.split], enumerate(rows))]
 
 
+def write_squad_v2(job: Conversion, rows: list[Row]) -> list[Path]:
+    """``train-v2.0.json`` / ``dev-v2.0.json`` from ``rajpurkar/squad_v2`` (config ``squad_v2``,
+    the SQuAD schema): an unanswerable question is a row with empty answer lists, written back
+    with ``is_impossible: true`` as the release has it (its ``plausible_answers`` are not on the
+    Hub)."""
+    document = _squad_document(job, enumerate(rows))
+    document["version"] = "v2.0"
+    for article in document["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                qa["is_impossible"] = not qa["answers"]
+    name = {"train": "train-v2.0.json", "validation": "dev-v2.0.json"}[job.split]
+    return [write_text(job.task_dir / name, json.dumps(document, ensure_ascii=False) + "\n")]
+
+
 def write_xquad(job: Conversion, rows: list[Row]) -> list[Path]:
     """``xquad.{l}.json`` (the SQuAD config: see :func:`write_squad`)."""
     if job.config == "SQuAD":

@@ -1,6 +1,8 @@
-"""MNLI, SST-2 and QQP from ``nyu-mll/glue``: a fake Hub serves miniature parquet files in the
-repo's schema (``glue.py`` features: ClassLabel ``label`` as int64 ids, ``idx`` as int32), ``fetch``
-writes the GLUE tsv layout, and the task readers load it. No network."""
+"""Intermediate tasks from the Hub: MNLI, SST-2, QQP (``nyu-mll/glue``) and SQuAD 2.0
+(``rajpurkar/squad_v2``). A fake Hub serves miniature parquet files in each repo's schema
+(``glue.py``: ClassLabel ``label`` as int64 ids, ``idx`` as int32; SQuAD: ``answers`` a struct of
+``text``/``answer_start`` lists), ``fetch`` writes the release layout, and the readers load it.
+No network."""
 
 from __future__ import annotations
 
@@ -31,7 +33,20 @@ QQP = [
     {"question1": "How do I learn?", "question2": "How can I learn?", "label": 1, "idx": 7},
     {"question1": "Why is it red?", "question2": "Where is it?", "label": 0, "idx": 8},
 ]
-_TYPES = {"label": pa.int64(), "idx": pa.int32()}
+SQUAD_V2 = [
+    {"id": "q1", "title": "T", "context": "Paris is in France.", "question": "Where is Paris?",
+     "answers": {"text": ["France"], "answer_start": [12]}},
+    {"id": "q2", "title": "T", "context": "Paris is in France.", "question": "Who is Paris?",
+     "answers": {"text": [], "answer_start": []}},
+]  # fmt: skip
+COMMONSENSEQA = [
+    {"id": "075e", "question": "Where is a river?", "question_concept": "river",
+     "choices": {"label": list("ABCDE"), "text": ["valley", "sky", "desk", "moon", "cup"]},
+     "answerKey": "A"},
+]  # fmt: skip
+_CHOICES = pa.struct([("label", pa.list_(pa.string())), ("text", pa.list_(pa.string()))])
+_ANSWERS = pa.struct([("text", pa.list_(pa.string())), ("answer_start", pa.list_(pa.int32()))])
+_TYPES = {"label": pa.int64(), "idx": pa.int32(), "answers": _ANSWERS, "choices": _CHOICES}
 
 
 class ParquetHub:
@@ -57,8 +72,11 @@ class ParquetHub:
 
 @pytest.fixture
 def glue_hub(tmp_path: Path) -> ParquetHub:
-    splits = {task: hub_source(task).splits for task in ("mnli", "sst2", "qqp")}
-    return ParquetHub(tmp_path / "hub", {"mnli": MNLI, "sst2": SST2, "qqp": QQP}, splits)
+    tables = {"mnli": MNLI, "sst2": SST2, "qqp": QQP, "squad_v2": SQUAD_V2}
+    splits = {task: hub_source(task).splits for task in tables}
+    tables["default"] = COMMONSENSEQA  # tau/commonsense_qa has one config, "default"
+    splits["default"] = hub_source("commonsenseqa").splits
+    return ParquetHub(tmp_path / "hub", tables, splits)
 
 
 def test_mnli_is_fetched_into_the_glue_layout_the_reader_reads(
@@ -100,6 +118,32 @@ def test_sst2_and_qqp_are_fetched_and_read(tmp_path: Path, glue_hub: ParquetHub)
     assert [c for _, c, s in glue_hub.calls] == ["sst2", "sst2", "qqp", "qqp"]
 
 
+def test_squad_v2_keeps_unanswerable_questions(tmp_path: Path, glue_hub: ParquetHub) -> None:
+    data = tmp_path / "data"
+    fetch(hub_source("squad_v2"), (), data, revision="abc", load_dataset=glue_hub)
+    assert glue_hub.calls == [
+        ("rajpurkar/squad_v2", "squad_v2", s) for s in ("train", "validation")
+    ]
+    dev = load("squad_v2", data, "dev", "en")
+    assert [(e.id, e.answer_texts, e.answer_starts, e.is_impossible) for e in dev] == [
+        ("q1", ("France",), (12,), False), ("q2", (), (), True),
+    ]  # fmt: skip
+    document = json.loads((data / "squad_v2" / "train-v2.0.json").read_text())
+    qas = document["data"][0]["paragraphs"][0]["qas"]
+    assert [qa["is_impossible"] for qa in qas] == [False, True]
+
+
+def test_commonsenseqa_is_written_in_the_release_nesting(
+    tmp_path: Path, glue_hub: ParquetHub
+) -> None:
+    data = tmp_path / "data"
+    fetch(hub_source("commonsenseqa"), (), data, revision="abc", load_dataset=glue_hub)
+    assert glue_hub.calls[0][:2] == ("tau/commonsense_qa", "default")
+    (example,) = load("commonsenseqa", data, "dev", "en")
+    assert (example.id, example.question, example.label) == ("075e", "Where is a river?", 0)
+    assert example.choices == ("valley", "sky", "desk", "moon", "cup")
+
+
 def test_an_unlabelled_test_row_is_refused_not_written_as_a_class(tmp_path: Path) -> None:
     rows = [{"sentence": "x", "label": -1, "idx": 0}]
     with pytest.raises(DataError, match=r"id -1 outside 0\.\.1"):
@@ -107,12 +151,12 @@ def test_an_unlabelled_test_row_is_refused_not_written_as_a_class(tmp_path: Path
               load_dataset=lambda repo, config, **kwargs: rows)  # fmt: skip
 
 
-@pytest.mark.parametrize("task", ["mnli", "sst2", "qqp"])
+@pytest.mark.parametrize("task", ["mnli", "sst2", "qqp", "squad_v2", "commonsenseqa"])
 def test_offline_fetch_is_one_user_error_naming_the_repo(tmp_path: Path, task: str) -> None:
     def offline(repo: str, config: str, **kwargs: Any) -> list[dict]:
         raise ConnectionError(f"Couldn't reach '{repo}' on the Hub (LocalEntryNotFoundError)")
 
-    message = r"could not download nyu-mll/glue .*HF_DATASETS_OFFLINE"
+    message = rf"could not download {hub_source(task).repo} .*HF_DATASETS_OFFLINE"
     with pytest.raises(XstiltsError, match=message):
         fetch(hub_source(task), (), tmp_path, revision="abc", load_dataset=offline)
 
