@@ -129,6 +129,7 @@ class FlopCounter:
         config = encoder.config
         self.n = non_embedding_parameters(encoder)
         self.layers, self.hidden = config.num_hidden_layers, config.hidden_size
+        self.pad_id = config.pad_token_id
         self.factor = factor
         self.reset()
         self._handle = encoder.register_forward_pre_hook(self._hook, with_kwargs=True)
@@ -147,6 +148,9 @@ class FlopCounter:
         mask = kwargs.get("attention_mask")
         if input_ids is None:
             return
+        if mask is not None and mask.ndim == 4:  # packed rows, block-diagonal mask
+            self._count_packed(input_ids, mask)
+            return
         if mask is None:
             mask = torch.ones_like(input_ids)
         lengths = mask.sum(1).double()
@@ -159,6 +163,23 @@ class FlopCounter:
             (per_token * lengths + attention * lengths**2).sum()
         )
         self.hardware_flops += self.factor * batch * (per_token * width + attention * width**2)
+
+    def _count_packed(self, input_ids: Any, mask: Any) -> None:
+        """A packed batch (``models.packing``): a real token of a ``T``-token sequence attends
+        to the ``T`` keys of its block, so Σ over real tokens of (6·N + 12·L·d·keys) is the
+        per-sequence formula; the hardware multiplies every row at its full width ``W``."""
+        import torch
+
+        allowed = mask if mask.dtype == torch.bool else mask == 0
+        keys = allowed.sum(-1).squeeze(1).double()  # (rows, W)
+        real = input_ids != self.pad_id
+        rows, width = input_ids.shape
+        per_token, attention = 6.0 * self.n, 12.0 * self.layers * self.hidden
+        self.sequences += round(float((1.0 / keys[real]).sum()))
+        self.tokens += int(real.sum())
+        self.padded_tokens += rows * width
+        self.model_flops += self.factor * float((per_token + attention * keys[real]).sum())
+        self.hardware_flops += self.factor * rows * (per_token * width + attention * width**2)
 
     def remove(self) -> None:
         self._handle.remove()

@@ -1,6 +1,6 @@
 """xstilts benchmark suite: xstilts against Hugging Face / numpy references, as ratios, in one run.
 
-    python benchmarks/run.py --out benchmarks            # the suite (make bench), < 15 min, 2 cores
+    python benchmarks/run.py --out benchmarks            # the suite (make bench), ~20 min idle
     python benchmarks/run.py --out /tmp/bench --quick    # smoke mode: tiny model, ~1 minute
     python benchmarks/run.py --out /tmp/b --only training,mining --repeats 5
 
@@ -14,8 +14,8 @@ Every ratio is xstilts speed ÷ reference speed measured in this process, the tw
 - ``evaluation``: zero-shot over every language vs a per-language HF loop (``bench_evaluation``);
 - ``mining``: BUCC margin mining vs naive numpy (``bench_mining``);
 - ``scaling``: cost growth with languages, examples, grid runs; re-plan time (``bench_scaling``);
-- ``demo``: ``xstilts demo`` end to end, minutes and peak memory, as shipped and with the word
-  embeddings trained (``bench_demo``);
+- ``demo``: ``xstilts demo`` end to end, minutes and peak memory, as shipped (and, with
+  ``--demo-variants shipped,trainable``, with the word embeddings trained; ``bench_demo``);
 - ``gpu``: xstilts vs ``Trainer`` on one GPU, both in bf16 + SDPA + fused AdamW + compile,
   XLM-R-base shapes at 128 and 384 tokens, with MFU (``bench_gpu``; ``make bench-gpu``), skipped
   without CUDA;
@@ -43,7 +43,7 @@ from bench_report import write_report
 SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "demo", "gpu")
 DEFAULT_SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "demo", "gpu")
 
-# Sizes: FULL fits `make bench` in well under 15 minutes on an idle 2-core machine.
+# Sizes: FULL is `make bench`: about 12 min on an idle 2-core machine plus the demo (~7-8 min).
 FULL: dict[str, Any] = {
     "model": "e5-small",
     "small_model": "tiny",
@@ -68,8 +68,9 @@ FULL: dict[str, Any] = {
         "grid_train_examples": 16,
         "max_length": 64,
     },
-    # the demo as shipped (frozen word embeddings) and with every parameter trained
-    "demo": {"variants": ["shipped", "trainable"]},
+    # the demo as shipped (~7-8 min idle); the variant with every parameter trained as well
+    # ("trainable", another ~8 min) only with --demo-variants shipped,trainable
+    "demo": {"variants": ["shipped"]},
     # steps per timed run at 128 and 384 tokens (batch 32): long enough that set-up is a few %
     "gpu": {"steps": {128: 150, 384: 60}, "compile": True, "repeats": 2},
 }
@@ -155,6 +156,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="",
         help="sentences per side for the xstilts-only mining rows, e.g. 10000,100000 "
         "(10^5 takes ~2 min on 2 cores)",
+    )
+    parser.add_argument(
+        "--demo-variants",
+        default="",
+        help="demo runs timed end to end: shipped (default), trainable (every parameter trained)",
     )
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     parser.add_argument("--gpu-on-cpu", action="store_true", help=argparse.SUPPRESS)
@@ -246,10 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             encoder, tokenizer, small, sizes["scaling"], _log
         )
         rows += section_rows
-    if "demo" in sections and sizes["demo"]["variants"]:
+    variants = [v for v in args.demo_variants.split(",") if v] or sizes["demo"]["variants"]
+    if "demo" in sections and variants:
         import bench_demo
 
-        section_rows, raw["demo"] = bench_demo.run(sizes["demo"]["variants"], _log)
+        section_rows, raw["demo"] = bench_demo.run(variants, _log)
         rows += section_rows
     if "gpu" in sections:
         import bench_gpu

@@ -66,6 +66,11 @@ class TrainConfig:
     # the rows a batch uses are read and written (train/sparse_adamw.py says exactly how that
     # differs from dense AdamW). No effect with encoder.freeze_embeddings.
     sparse_embedding_updates: bool = True
+    # Sequence packing of training batches (sequence-level families, e.g. classification): the
+    # batch's sequences share rows of max_length tokens with block-diagonal attention, giving the
+    # same loss and gradients with fewer padded tokens (models/packing.py). "auto" = where it pays
+    # (train/packing.py: on the CPU); "on" | "off".
+    packing: str = "auto"
     # Resume points besides every dev evaluation (0 = only there); each costs a state save.
     checkpoint_every_steps: int = 0
 
@@ -258,6 +263,8 @@ def _check_train(train: TrainConfig, phase: str) -> None:
         raise ConfigError(
             f"{phase}.sampler: expected proportional, uniform or temperature, got {train.sampler!r}"
         )
+    if train.packing not in ("auto", "on", "off"):
+        raise ConfigError(f"{phase}.packing: expected auto, on or off, got {train.packing!r:.40}")
     if train.precision not in ("fp32", "bf16"):
         raise ConfigError(f"{phase}.precision: expected fp32 or bf16, got {train.precision!r}")
     if train.temperature <= 0:

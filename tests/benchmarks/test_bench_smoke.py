@@ -122,3 +122,31 @@ def test_gpu_bench_data_and_flops(bench_modules: Path) -> None:
     d, layers = 64, 2
     expected = sum(6.0 * n * t + 12.0 * layers * d * t * t for t in lengths[:10])
     assert bench_gpu.flops(realistic[:10], encoder) == pytest.approx(expected)
+
+
+def test_flop_counter_counts_a_packed_batch_as_the_padded_one(bench_modules: Path) -> None:
+    """Packed rows (models.packing) carry the same useful work as the padded batch they hold."""
+    import torch
+    from bench_models import FlopCounter
+    from transformers import XLMRobertaConfig, XLMRobertaModel
+
+    from xstilts.models.packing import PackedInputs, block_diagonal_mask, pack_batch
+
+    config = XLMRobertaConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
+                              num_attention_heads=2, intermediate_size=32)  # fmt: skip
+    encoder = XLMRobertaModel(config, add_pooling_layer=False)
+    ids = torch.tensor([[7, 7, 7, 7, 7], [7, 7, 7, 1, 1], [7, 7, 1, 1, 1]])
+    batch = {"input_ids": ids, "attention_mask": (ids != 1).long()}
+    padded = FlopCounter(encoder)
+    encoder(input_ids=ids, attention_mask=batch["attention_mask"])
+    padded.remove()
+    packed = FlopCounter(encoder)
+    layout = PackedInputs.from_batch(pack_batch(batch, 5, 1, 2))
+    assert layout is not None and layout.input_ids.shape == (2, 5)
+    for implementation in ("sdpa", "eager"):
+        mask = block_diagonal_mask(layout.segments, implementation, torch.float32)
+        packed._hook(encoder, (), {"input_ids": layout.input_ids, "attention_mask": mask})
+    packed.remove()
+    assert packed.tokens == 2 * padded.tokens == 20 and packed.padded_tokens == 20
+    assert packed.sequences == 2 * padded.sequences == 6
+    assert packed.model_flops == pytest.approx(2 * padded.model_flops)

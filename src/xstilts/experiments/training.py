@@ -23,8 +23,10 @@ from xstilts.experiments.settings import with_settings
 from xstilts.families.base import Family, predict_sets
 from xstilts.families.registry import trainable_family
 from xstilts.models.heads import EncoderWithHeads
+from xstilts.models.packing import pack_batch
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.loop import train
+from xstilts.train.packing import packing_first_position
 from xstilts.train.samplers import interleave
 
 Batch = dict[str, Any]
@@ -63,6 +65,7 @@ def epoch_batches(
     pad_id: int,
     config: TrainConfig,
     seed: int,
+    packing: Mapping[str, tuple[int, int]] | None = None,
 ) -> Callable[[int], list[Batch]]:
     """``batches(epoch)``: every task's length-grouped batches, mixed by ``config.sampler``.
 
@@ -79,6 +82,8 @@ def epoch_batches(
             batches = []
             for indices in training_batches(lengths, config.batch_size, generator):
                 batch = families[name].collate([feats[i] for i in indices], pad_id)
+                if packing and name in packing:  # same loss, fewer padded tokens
+                    batch = pack_batch(batch, packing[name][0], pad_id, packing[name][1])
                 batch["task"] = name
                 batches.append(batch)
             per_task.append(batches)
@@ -156,7 +161,14 @@ def train_phase(
         for name in [data.spec.name]
     }
     examples = [len(data.train) for data in tasks]
-    batches = epoch_batches(features, families, examples, tokenizer.pad_token_id, config, seed)
+    packing = {  # rows of max_length tokens, positions from the encoder's first (train/packing.py)
+        name: (own[name].max_length, first)
+        for name, family in families.items()
+        if (first := packing_first_position(config, family.name, model.encoder)) is not None
+    }
+    batches = epoch_batches(
+        features, families, examples, tokenizer.pad_token_id, config, seed, packing
+    )
 
     def compute_loss(m: nn.Module, batch: Batch) -> torch.Tensor:
         return families[batch["task"]].loss(m, batch["task"], batch)

@@ -20,6 +20,7 @@ from xstilts.evaluate.metrics import accuracy
 from xstilts.evaluate.predict import predict_classification
 from xstilts.families.base import Family, Tokenizer
 from xstilts.models.heads import ClassificationHead
+from xstilts.models.packing import PackedInputs
 from xstilts.tasks.spec import TaskSpec
 
 
@@ -34,7 +35,8 @@ def new_head(hidden_size: int, spec: TaskSpec, encoder: EncoderConfig) -> nn.Mod
 
 
 def loss(model: nn.Module, task: str, batch: dict[str, Any]) -> torch.Tensor:
-    logits = model(task, batch["input_ids"], batch["attention_mask"])
+    packed = PackedInputs.from_batch(batch)  # models.packing: same logits, fewer padded tokens
+    logits = model(task, batch["input_ids"], batch["attention_mask"], packed=packed)
     return nn.functional.cross_entropy(logits, batch["labels"])
 
 

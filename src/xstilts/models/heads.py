@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from xstilts.models.packing import PackedInputs, encode_packed
+
 
 def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, how: str) -> torch.Tensor:
     """Sentence vector from token states: ``cls`` (<s>) or ``mean`` over non-pad tokens."""
@@ -63,7 +65,18 @@ class EncoderWithHeads(nn.Module):
         self.heads = nn.ModuleDict(heads or {})
 
     def forward(
-        self, task: str, input_ids: torch.Tensor, attention_mask: torch.Tensor
+        self,
+        task: str,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        packed: PackedInputs | None = None,
     ) -> torch.Tensor:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        """One task's head over the encoder's output. With ``packed`` (the same batch packed,
+        ``models.packing``) the encoder runs on the packed rows and the head still gets the
+        padded ``(B, T, d)`` states, equal to those of the unpacked run."""
+        if packed is not None:
+            hidden = encode_packed(self.encoder, packed)
+        else:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+            hidden = hidden.last_hidden_state
         return self.heads[task](hidden, attention_mask)

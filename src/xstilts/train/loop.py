@@ -191,11 +191,30 @@ def shard(batches: Sequence[dict[str, Any]], world: int, rank: int) -> Sequence[
     return batches[rank::world][: len(batches) // world]
 
 
+def compile_targets(model: nn.Module) -> list[nn.Module]:
+    """The sub-modules to ``compile()``: every child, except that a child holding a sparse-gradient
+    embedding is entered and only that embedding stays eager.
+
+    Why: the backward of ``nn.Embedding(sparse=True)`` is data-dependent (``nonzero``), which
+    inductor cannot lower; compiling the whole encoder made it fail and retry every frame (8
+    failed compilations, a 153 s warm-up and graph breaks on an H200, benchmarks/gpu/results.md).
+    Compiled this way the transformer layers and heads are whole graphs and the lookup is eager.
+    """
+    targets: list[nn.Module] = []
+    for child in model.children():
+        sparse = any(isinstance(m, nn.Embedding) and m.sparse for m in child.modules())
+        if not sparse:
+            targets.append(child)
+        elif not isinstance(child, nn.Embedding):
+            targets += compile_targets(child)
+    return targets
+
+
 def compile_once(model: nn.Module) -> None:
-    """``torch.compile`` each child module, keeping parameter names (checkpoints stay loadable
-    without compile). Once per module: a second compile() (the next phase) would throw away its
-    compiled code."""
-    for module in model.children():
+    """``torch.compile`` each of :func:`compile_targets`, keeping parameter names (checkpoints stay
+    loadable without compile). Once per module: a second compile() (the next phase) would throw
+    away its compiled code."""
+    for module in compile_targets(model):
         if getattr(module, "_compiled_call_impl", None) is None:
             module.compile()
 
