@@ -53,7 +53,8 @@ METHOD = """\
   xstilts is faster.
 - **Training** (`bench_training.py`): xstilts = `training.train_phase` with the classification
   family (featurize, with the runner's feature cache when it has one; length-grouped batches from
-  `data.featurize.training_batches`, padded per batch; `train.loop.train`). Reference =
+  `data.featurize.training_batches`, padded per batch, packed where `train.packing: auto` finds
+  a batch that packs into fewer tokens; `train.loop.train`). Reference =
   tokenize with the fast tokenizer, then `transformers.Trainer` with `DataCollatorWithPadding`,
   random sampler (no `group_by_length`), its default optimizer, no eval/save/logging; the
   *padded fixed-length* variant uses `padding="max_length"` + `default_data_collator` on pairs

@@ -2,11 +2,10 @@
 
 **xstilts** runs its real code path: ``experiments.training.train_phase`` with the classification
 family (featurize → ``data.featurize.training_batches``: shuffled, length-grouped within windows
-of 50 batches, each padded to its longest sequence, then packed into rows of ``max_length``
-tokens with block-diagonal attention where ``packing: auto`` packs (the CPU) →
-``train.loop.train``), with its on-disk
-feature cache when the runner offers one (warmed once before timing, as in a grid where the same
-target task is trained for every intermediate task and seed).
+of 50 batches, each padded to its longest sequence, or packed with block-diagonal attention
+where ``packing: auto`` (the CPU) finds that it takes fewer tokens → ``train.loop.train``), with
+its on-disk feature cache when the runner offers one (warmed once before timing, as in a grid
+where the same target task is trained for every intermediate task and seed).
 
 **Reference** (what a researcher writes from the transformers examples, ``run_xnli.py`` style):
 tokenize the pairs with the fast tokenizer (``truncation=True, max_length``) into a list of
