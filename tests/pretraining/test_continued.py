@@ -65,6 +65,8 @@ def test_a_cell_trains_its_budgets_exactly_and_is_reused(base, tmp_path: Path):
     assert record["tokens"] == 225 and record["steps"] == 5  # 18 blocks of <= 14 tokens, 4 a batch
     assert record["world_size"] == 1 and record["base_encoder_weights"].startswith("sha256:")
     assert not list(tmp_path.glob("*.training"))  # the resume state is removed when done
+    token_files = sorted(path.stat().st_size for path in (tmp_path / "tokens").glob("*.u32"))
+    assert token_files == [4 * 45, 4 * 60, 4 * 120]  # uint32, exactly each budget; ru has none
     held_out = record["held_out"]  # the manipulation check, budget-0 ru included
     assert set(held_out) == {"de", "fr", "ru", "en"}
     assert all(s["loss"] > 0 and s["tokens"] > 0 for s in held_out.values())

@@ -14,9 +14,10 @@ from xstilts.errors import XstiltsError
 from xstilts.pretraining.mlm_stream import (
     BatchStream,
     content_tokens,
-    language_blocks,
     make_schedule,
+    read_tokens,
     trained_tokens,
+    write_tokens,
 )
 from xstilts.pretraining.text_corpus import language_lines
 
@@ -37,15 +38,18 @@ class WordTokenizer:
 
 
 def stream_for(root: Path, budgets: dict[str, int], max_length: int, batch: int, seed: int = 0):
+    """The stream over token files written from ``root``'s folders (under ``root/tokens``)."""
     tokenizer = WordTokenizer()
     schedule = make_schedule(budgets, max_length, batch, seed)
-
-    def open_blocks(code: str):
-        lines = language_lines(root, "", code)
-        tokenize = lambda chunk: tokenizer(chunk)["input_ids"]  # noqa: E731
-        return language_blocks(lines, tokenize, budgets[code], schedule.block, str(root / code))
-
-    return schedule, BatchStream(schedule, open_blocks, tokenizer)
+    tag = "-".join(f"{c}{t}" for c, t in sorted(budgets.items()))
+    paths = {}
+    for code, tokens in budgets.items():
+        if tokens > 0:
+            paths[code] = root / "tokens" / f"{code}-{tag}.u32"
+            tokenize = lambda chunk: tokenizer(chunk)["input_ids"]  # noqa: E731
+            lines = language_lines(root, "", code)
+            write_tokens(paths[code], lines, tokenize, tokens, str(root / code))
+    return schedule, BatchStream(schedule, lambda code: read_tokens(paths[code]), tokenizer)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +100,7 @@ def test_data_parallel_shards_count_only_the_batches_used(corpora: Path):
     assert sum(counted.values()) < 327
 
 
-def test_an_earlier_batch_restarts_and_a_later_one_skips_identically(corpora: Path):
+def test_any_batch_is_built_directly_and_identically(corpora: Path):
     budgets = {"de": 200, "fr": 200, "en": 100}
     _, stream = stream_for(corpora, budgets, max_length=20, batch=3)
     in_order = list(stream)
@@ -109,12 +113,21 @@ def test_an_earlier_batch_restarts_and_a_later_one_skips_identically(corpora: Pa
     assert len(fresh[1::2][1:]) == len(in_order[1::2]) - 1
 
 
-def test_a_budget_beyond_the_corpus_names_folder_and_counts(corpora: Path):
-    _, stream = stream_for(corpora, {"de": 10**6}, max_length=64, batch=8)
-    with pytest.raises(
-        XstiltsError, match=r"de: the corpus holds [\d,]+ tokens, the cell's budget is 1,000,000"
-    ):
-        list(stream)
+def test_a_budget_beyond_the_corpus_names_folder_and_counts(corpora: Path, tmp_path: Path):
+    lines = language_lines(corpora, "", "de")
+    path = tmp_path / "de.u32"
+    tokenize = lambda chunk: WordTokenizer()(chunk)["input_ids"]  # noqa: E731
+    with pytest.raises(XstiltsError, match=r"de: the corpus holds [\d,]+ tokens, .* 1,000,000"):
+        write_tokens(path, lines, tokenize, 10**6, str(corpora / "de"))
+    assert not list(tmp_path.iterdir())  # no partial token file is left behind
+
+
+def test_a_token_file_holds_exactly_the_first_tokens(corpora: Path, tmp_path: Path):
+    tokenizer = WordTokenizer()
+    tokenize = lambda chunk: tokenizer(chunk)["input_ids"]  # noqa: E731
+    write_tokens(tmp_path / "fr.u32", language_lines(corpora, "", "fr"), tokenize, 300, "fr")
+    expected = [i for line in language_lines(corpora, "", "fr") for i in tokenize([line])[0]]
+    assert read_tokens(tmp_path / "fr.u32").tolist() == expected[:300]
 
 
 def test_the_schedule_is_seeded_and_languages_with_no_budget_have_no_blocks():

@@ -39,7 +39,7 @@ from xstilts.files import atomic_folder
 from xstilts.models.encoder import hidden_size, load_encoder
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.pretraining.cell import held_out_scores
-from xstilts.pretraining.mlm_stream import BatchStream, language_blocks, make_schedule
+from xstilts.pretraining.mlm_stream import BatchStream, make_schedule, read_tokens, write_tokens
 from xstilts.pretraining.mlm_stream import trained_tokens as count_trained
 from xstilts.pretraining.text_corpus import held_out_lines, language_lines
 from xstilts.tasks.registry import get_task
@@ -113,15 +113,8 @@ def train_cell(cell_dir: Path, request: CellRequest, progress: bool = True) -> P
         request.budgets, settings.max_length, settings.batch_size, request.seed
     )
 
-    def tokenize(lines: list[str]) -> list[list[int]]:
-        return list(tokenizer(lines, add_special_tokens=False)["input_ids"])
-
-    def open_blocks(code: str) -> Any:
-        lines = language_lines(request.corpus_dir, request.hub_dataset, code, request.hub_config)
-        where = str(request.corpus_dir / code)
-        return language_blocks(lines, tokenize, request.budgets[code], schedule.block, where)
-
-    stream = BatchStream(schedule, open_blocks, tokenizer)
+    tokens = token_files(cell_dir, request, tokenizer)
+    stream = BatchStream(schedule, lambda code: read_tokens(tokens[code]), tokenizer)
     work = folder.with_name(folder.name + ".training")
     torch.manual_seed(request.seed)  # the masking stream (restored from a checkpoint on resume)
     result = train(
@@ -139,6 +132,31 @@ def train_cell(cell_dir: Path, request: CellRequest, progress: bool = True) -> P
         shutil.rmtree(work, ignore_errors=True)  # the resume state (~3x the weights) is spent
     _barrier()
     return folder
+
+
+def token_files(cell_dir: Path, request: CellRequest, tokenizer: Any) -> dict[str, Path]:
+    """Each budgeted language's first ``budget`` tokens as a token file under
+    ``<cell_dir>/tokens/`` (shared by cells: keyed by tokenizer and corpus; a file with at least
+    the budget is reused, a shorter one rewritten). Every data-parallel process writes its own
+    copy under a temporary name and renames it (same bytes), once per language."""
+
+    def tokenize(lines: list[str]) -> list[list[int]]:
+        return list(tokenizer(lines, add_special_tokens=False)["input_ids"])
+
+    paths = {}
+    for code, budget in sorted(request.budgets.items()):
+        if budget <= 0:
+            continue
+        key = content_key(
+            phase="tokens", tokenizer=request.encoder_weights, source=request.sources[code],
+            hub_config=request.hub_config if request.hub_dataset else "",
+        )  # fmt: skip
+        path = cell_dir / "tokens" / f"{code}-{key}.u32"
+        if not path.is_file() or path.stat().st_size < 4 * budget:
+            source = request.corpus_dir, request.hub_dataset, code, request.hub_config
+            write_tokens(path, language_lines(*source), tokenize, budget, str(source[0] / code))
+        paths[code] = path
+    return paths
 
 
 def _record(request: CellRequest, steps: int, seconds: float, schedule: Any) -> dict[str, Any]:

@@ -18,7 +18,8 @@ The numbers are arithmetic on stated assumptions, not measurements of a pretrain
 - **Corpus.** Uncompressed UTF-8 bytes per token of each language from the CC-100 sizes in the
   language table (``cc100_gib`` / ``cc100_tokens_m``, Conneau et al. 2020, arXiv 1911.02116
   Table 6); budgets are nested prefixes of each language's folder, so the text on disk is the
-  largest budget of each language, shared by every cell.
+  largest budget of each language, shared by every cell; so are the token files the training
+  stream reads (4 bytes a token, written once per language and tokenizer).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ LAYERS, HIDDEN, VOCABULARY = 12, 768, 250_002
 MASKED_SHARE = 0.15
 CHECKPOINT_GB = 278.0e6 * 4 / 1e9  # fp32 parameters of XLM-R-base
 RESUME_STATE_GB = 3 * CHECKPOINT_GB  # parameters + AdamW exp_avg + exp_avg_sq
+TOKEN_BYTES = 4  # uint32 token files (mlm_stream.write_tokens)
 
 
 def flops_per_token(length: int, masked_lm: bool) -> float:
@@ -82,12 +84,18 @@ def cell_costs(section: PretrainingConfig) -> list[CellCost]:
     return costs
 
 
-def corpus_gb(section: PretrainingConfig) -> dict[str, float]:
-    """Text each language's folder must hold: its largest budget (English: largest replay)."""
+def largest_budgets(section: PretrainingConfig) -> dict[str, int]:
+    """Each language's largest budget over the cells (English: its largest replay)."""
     largest: dict[str, int] = {}
     for cell in section.designed_cells():
         for code, tokens in {**cell, section.english: section.english_tokens(cell)}.items():
             largest[code] = max(largest.get(code, 0), tokens)
+    return largest
+
+
+def corpus_gb(section: PretrainingConfig) -> dict[str, float]:
+    """Text each language's folder must hold: its largest budget's worth of bytes."""
+    largest = largest_budgets(section)
     return {code: tokens * bytes_per_token(code) / 1e9 for code, tokens in largest.items()}
 
 
@@ -108,10 +116,12 @@ def cost_table(section: PretrainingConfig) -> str:
         f"| {sum(c.gpu_hours for c in total):.2f} | {sum(c.disk_gb for c in total):.2f} |"
     )
     corpus = corpus_gb(section)
+    token_gb = sum(largest_budgets(section).values()) * TOKEN_BYTES / 1e9
     rows.append("")
     rows.append("Corpus text on disk (uncompressed, largest budget per language, shared by cells): "
                 + ", ".join(f"{code} {gb:.1f} GB" for code, gb in sorted(corpus.items()))
-                + f"; {sum(corpus.values()):.1f} GB in all.")  # fmt: skip
+                + f"; {sum(corpus.values()):.1f} GB in all. Token files (uint32, "
+                + f"`<cell_dir>/tokens/`, shared by cells): {token_gb:.1f} GB.")  # fmt: skip
     return "\n".join(rows)
 
 

@@ -9,19 +9,24 @@ blocks sits at ``(j + u) / n`` of the run, ``u`` a seeded offset per language â€
 share holds throughout training, not only on average, and the schedule (hence the number of
 steps) is known before any text is read.
 
-:class:`BatchStream` is the ``Sequence`` of batches the training loop asks for: it builds batch
-``i`` lazily, reading every language's corpus forward only (a 1B-token budget is never in
-memory); asking for an earlier batch (a resumed run) restarts the readers and skips forward.
-Under data parallelism the loop takes batches ``rank, rank + W, ...`` and drops the last
-``len % W``; :func:`trained_tokens` counts exactly the blocks of the batches that were used.
+Each language's first ``budget`` tokens are written once to a uint32 token file
+(:func:`write_tokens`, streaming: a 1B-token budget is never in memory) and memory-mapped.
+:class:`BatchStream` is the ``Sequence`` of batches the training loop asks for: batch ``i`` is
+sliced from the token files by offset, so a resumed run starts at its batch at once and a
+data-parallel process reads only its own batches. Under data parallelism the loop takes batches
+``rank, rank + W, ...`` and drops the last ``len % W``; :func:`trained_tokens` counts exactly the
+blocks of the batches that were used.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
@@ -84,54 +89,60 @@ def trained_tokens(schedule: Schedule, used_batches: int) -> dict[str, int]:
     return tokens
 
 
-def language_blocks(
-    lines: Iterable[str], tokenize: Tokenize, budget: int, block: int, where: str
-) -> Iterator[list[int]]:
-    """Blocks of ``block`` tokens (the last: what remains of ``budget``) from a line stream."""
-    buffer: list[int] = []
-    remaining = budget
+def write_tokens(
+    path: Path, lines: Iterable[str], tokenize: Tokenize, count: int, where: str
+) -> None:
+    """The first ``count`` tokens of a line stream as a little-endian uint32 file, written once
+    (atomically: a temporary name, then a rename) and then read by offset: a resumed run starts
+    at its batch at once, and a data-parallel process reads only its own batches' blocks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    written = 0
     chunk: list[str] = []
-
-    def cut() -> Iterator[list[int]]:
-        nonlocal buffer, remaining
-        while remaining > 0 and len(buffer) >= min(block, remaining):
-            take = min(block, remaining)
-            piece, buffer = buffer[:take], buffer[take:]
-            remaining -= take
-            yield piece
-
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) == LINES_PER_CALL:
-            for ids in tokenize(chunk):
-                buffer.extend(ids)
-            chunk = []
-            yield from cut()
-            if remaining == 0:
-                return
-    for ids in tokenize(chunk) if chunk else []:
-        buffer.extend(ids)
-    yield from cut()
-    if remaining > 0:
-        found = budget - remaining + len(buffer)
+    with temporary.open("wb") as handle:
+        for line in itertools.chain(lines, [None]):
+            if line is not None:
+                chunk.append(line)
+            if chunk and (line is None or len(chunk) == LINES_PER_CALL):
+                ids = [i for row in tokenize(chunk) for i in row][: count - written]
+                handle.write(np.asarray(ids, dtype="<u4").tobytes())
+                written += len(ids)
+                chunk = []
+            if written == count:
+                break
+    if written < count:
+        temporary.unlink()
         raise XstiltsError(
-            f"{where}: the corpus holds {found:,} tokens, the cell's budget is {budget:,}"
+            f"{where}: the corpus holds {written:,} tokens, the cell's budget is {count:,}"
         )
+    os.replace(temporary, path)
+
+
+def read_tokens(path: Path) -> np.ndarray:
+    """A token file as a read-only memory map (nothing is loaded until a block is sliced)."""
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype="<u4")
+    return np.memmap(path, dtype="<u4", mode="r")
 
 
 class BatchStream(Sequence[dict[str, Any]]):
-    """The cell's batches, built on demand (see the module docstring)."""
+    """The cell's batches, each built on demand from the token files (module docstring)."""
 
     def __init__(
-        self, schedule: Schedule, open_blocks: Callable[[str], Iterator[list[int]]], tokenizer: Any
+        self, schedule: Schedule, tokens_of: Callable[[str], np.ndarray], tokenizer: Any
     ) -> None:
         self.schedule = schedule
-        self._open_blocks = open_blocks
+        self._tokens_of = tokens_of
+        self._tokens: list[np.ndarray] = []
         self._bos, self._eos = int(tokenizer.bos_token_id), int(tokenizer.eos_token_id)
         self._pad, self._mask = int(tokenizer.pad_token_id), int(tokenizer.mask_token_id)
         self._vocab = len(tokenizer)
-        self._readers: list[Iterator[list[int]]] = []
-        self._next = 0
+        # each block's index within its language (the k-th block of de is de's tokens k*block..)
+        order = schedule.order
+        self._within = np.zeros(len(order), dtype=np.int64)
+        for index in range(len(schedule.languages)):
+            where = order == index
+            self._within[where] = np.arange(int(where.sum()))
 
     def __len__(self) -> int:
         return self.schedule.batches
@@ -149,24 +160,24 @@ class BatchStream(Sequence[dict[str, Any]]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        if index < self._next or not self._readers:
-            self._readers = [self._open_blocks(code) for code in self.schedule.languages]
-            self._next = 0
-        while self._next < index:  # skip forward: read (and drop) the batches in between
-            self._blocks(self._next)
-            self._next += 1
-        blocks = self._blocks(index)
-        self._next = index + 1
-        return self._collate(blocks)
+        return self._collate(self._blocks(index))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for index in range(len(self)):
             yield self[index]
 
     def _blocks(self, index: int) -> list[tuple[str, list[int]]]:
-        size = self.schedule.batch_size
-        owners = self.schedule.order[index * size : (index + 1) * size]
-        return [(self.schedule.languages[o], next(self._readers[o])) for o in owners]
+        if not self._tokens:
+            self._tokens = [self._tokens_of(code) for code in self.schedule.languages]
+        size, block = self.schedule.batch_size, self.schedule.block
+        picked = []
+        for position in range(index * size, min((index + 1) * size, len(self.schedule.order))):
+            owner = int(self.schedule.order[position])
+            start = int(self._within[position]) * block
+            end = min(start + block, self.schedule.budgets[owner])
+            ids = self._tokens[owner][start:end].tolist()
+            picked.append((self.schedule.languages[owner], ids))
+        return picked
 
     def _collate(self, blocks: list[tuple[str, list[int]]]) -> dict[str, Any]:
         features = [
