@@ -42,7 +42,7 @@ def test_the_template_plans_without_training(study, monkeypatch: pytest.MonkeyPa
     blocks = sum(math.ceil(tokens / 510) for tokens in planned[0].budgets.values())
     assert planned[0].steps == math.ceil(blocks / 32)
     text = describe_cells(study)
-    assert "4 pretraining cells (0 trained); then 45 runs on each cell's encoder" in text
+    assert "4 pretraining cells (0 trained); then 75 runs on each cell's encoder" in text
 
 
 def test_the_docs_table_is_computed_from_the_template(study):
