@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 demo: $(STAMP)
 	$(BIN)/xstilts demo
 
-# After `make demo`: the README's demo block regenerated from xstilts-demo/ (record committed).
+# One command: the demo (resumed if xstilts-demo/ is finished; `rm -rf xstilts-demo` first for a
+# fresh, timed run), then the README's demo block and its committed record regenerated from it.
 readme-demo: $(STAMP)
+	$(BIN)/xstilts demo --quiet
 	$(BIN)/python -m xstilts.analysis.demo_readme xstilts-demo
 
 # The controlled experiment: synthetic languages with designed pretraining budgets (CPU, minutes).

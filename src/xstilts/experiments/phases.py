@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.config import StudyConfig
+from xstilts.experiments.controls import CONTROL_VARIANTS, control_spec
 from xstilts.experiments.plan import StudyPlan, load_examples
 from xstilts.experiments.schema import BASELINE
-from xstilts.tasks.registry import get_task
+from xstilts.tasks.registry import get_task, parse_task_name
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,19 @@ class PhaseResult:
     prediction_shares: dict[str, float] = field(default_factory=dict)
 
 
-def _chance(task: str) -> tuple[str, float | None]:
-    spec = get_task(task)
+def phase_metric(task: str) -> tuple[str, float | None]:
+    """The metric a phase of ``task`` is selected on, and its chance level (classification).
+
+    A control variant is trained as its spec says: ``mnli@shuffled`` is MNLI (dev keeps its true
+    labels, so chance is MNLI's), ``mnli@mlm-control`` is masked-LM on MNLI's inputs, selected on
+    masked-token accuracy, which has no chance level worth printing.
+    """
+    base, variant = parse_task_name(task)
+    spec = get_task(base)
+    if variant in CONTROL_VARIANTS:
+        spec = control_spec(spec, variant)
+    if spec.family == "masked_lm":
+        return f"masked-token {spec.metric}", None
     chance = 100.0 / len(spec.labels) if spec.family == "classification" and spec.labels else None
     return spec.metric, chance
 
@@ -54,7 +66,7 @@ def _chance(task: str) -> tuple[str, float | None]:
 def _from_result(
     phase: str, task: str, intermediate: str, seed: int, result: dict[str, Any]
 ) -> PhaseResult:
-    metric, chance = _chance(task.split("+")[0])
+    metric, chance = phase_metric(task.split("+")[0])
     history = [(int(step), float(score)) for step, score in result.get("dev_history", [])]
     return PhaseResult(
         phase, task, intermediate, seed, metric, float(result["best_dev"]), history,
