@@ -36,6 +36,7 @@ from xstilts.experiments.phases import (
 )
 from xstilts.experiments.schema import RESULT_COLUMNS
 from xstilts.experiments.store import ResultStore
+from xstilts.tasks.recipe import Selection
 
 ROW_FIELDS = [
     "run_id", "encoder", "intermediate_task", "target_task", "language", "seed", "split",
@@ -47,7 +48,7 @@ WIDTH = 100
 
 
 def collect(study: StudyConfig, store_path: Path) -> dict[str, Any]:
-    """The study's phases, test rows and English-dev-selected test item scores, JSON-able.
+    """The study's phases, test rows and headline-selected test item scores, JSON-able.
 
     Item scores come from the store's ``items`` table where it has one, else from the runs'
     prediction files. They are grouped per scored set (``item_ids`` and ``scores`` lists) to
@@ -55,7 +56,10 @@ def collect(study: StudyConfig, store_path: Path) -> dict[str, Any]:
     """
     with ResultStore(store_path, read_only=True) as store:
         rows = store.frame("study = ?", [study.name])
-        items = store.items("split = 'test' AND selection = 'en_dev'")
+        # The demo's headline selections: English-dev for trained targets, none for retrieval.
+        items = store.items(
+            "split = 'test' AND selection IN (?, ?)", [str(Selection.EN_DEV), str(Selection.NO_SELECTION)]
+        )
     runs = set(latest_runs(rows)["run_id"])
     rows = rows[rows["run_id"].isin(runs) & (rows["split"] == "test")]
     items = items[items["run_id"].isin(runs)].reindex(columns=ITEM_COLUMNS)
