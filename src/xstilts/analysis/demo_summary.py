@@ -58,7 +58,8 @@ def collect(study: StudyConfig, store_path: Path) -> dict[str, Any]:
         rows = store.frame("study = ?", [study.name])
         # The demo's headline selections: English-dev for trained targets, none for retrieval.
         items = store.items(
-            "split = 'test' AND selection IN (?, ?)", [str(Selection.EN_DEV), str(Selection.NO_SELECTION)]
+            "split = 'test' AND selection IN (?, ?)",
+            [str(Selection.EN_DEV), str(Selection.NO_SELECTION)],
         )
     runs = set(latest_runs(rows)["run_id"])
     rows = rows[rows["run_id"].isin(runs) & (rows["split"] == "test")]
