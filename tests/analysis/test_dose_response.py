@@ -11,6 +11,7 @@ import pytest
 from xstilts.analysis.dose_response import (
     item_dose_response,
     manipulation_check,
+    retrieval_dose_response,
     slope_weights,
 )
 
@@ -67,3 +68,25 @@ def test_manipulation_check_flags_non_monotone_cells():
     design.loc[(design["seed"] == 2) & (design["budget"] == 100_000), "held_out_loss"] = 4.5
     check = manipulation_check(design[design["language"] != "en"])
     assert check.set_index("seed")["monotone"].to_dict() == {0: True, 1: True, 2: False}
+
+
+def test_retrieval_uses_its_query_items_and_falls_back_to_seeds_without_them():
+    items = _items(np.random.default_rng(1)).assign(target_task="synth_tatoeba")
+    per_seed = items.groupby(["language", "intermediate_task", "seed"], as_index=False)["score"]
+    rows = per_seed.mean().rename(columns={"score": "value"})
+    rows = rows.assign(target_task="synth_tatoeba", split="test")
+    with_items = pd.DataFrame(
+        retrieval_dose_response(items, rows, _design(), "synth_tatoeba", "synth_nli")
+    )
+    assert (with_items["n_items"] > 0).all()
+    slope = with_items[(with_items["measure"] == "zero-shot score")
+                       & (with_items["effect"] == "slope per 10x budget")].iloc[0]  # fmt: skip
+    assert slope["n_items"] == 1200 and slope["ci_low"] > 0
+    no_items = items.iloc[0:0]
+    seeds_only = pd.DataFrame(
+        retrieval_dose_response(no_items, rows, _design(), "synth_tatoeba", "synth_nli")
+    )
+    assert (seeds_only["n_items"] == 0).all() and (seeds_only["n_seeds"] == 3).all()
+    same = seeds_only[(seeds_only["measure"] == "zero-shot score")
+                      & (seeds_only["effect"] == "slope per 10x budget")].iloc[0]  # fmt: skip
+    assert same["estimate"] == pytest.approx(slope["estimate"])  # same data, other interval

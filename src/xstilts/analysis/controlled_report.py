@@ -99,9 +99,9 @@ def report_blocks(output: Path, out_dir: Path) -> tuple[list[Block], pd.DataFram
         Heading("Dose-response"),
         FigureBlock(curves_figure(rows, design, out_dir / "figures")),
         Paragraph(
-            "One exploratory family of tests (Benjamini-Hochberg). Item-scored targets: "
-            "hierarchical item-and-seed bootstrap, paired by item and seed; retrieval: t interval "
-            "over the per-seed statistics."
+            "One exploratory family of tests (Benjamini-Hochberg): hierarchical item-and-seed "
+            "bootstrap, paired by item and seed (retrieval items: one per query, correct at rank "
+            "1); a target without stored items: t interval over the per-seed statistics."
         ),
         Bullets([claim(row) for _, row in table.iterrows()]),
         Table(table.round(3).astype(str)),
