@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from xstilts.analysis.claims import claims_text
+from xstilts.analysis.robustness import select_rows
 from xstilts.analysis.tables import tables_text
 from xstilts.config import StudyConfig
 from xstilts.experiments.phases import (
@@ -36,7 +37,6 @@ from xstilts.experiments.phases import (
 )
 from xstilts.experiments.schema import RESULT_COLUMNS
 from xstilts.experiments.store import ResultStore
-from xstilts.tasks.recipe import Selection
 
 ROW_FIELDS = [
     "run_id", "encoder", "intermediate_task", "target_task", "language", "seed", "split",
@@ -56,14 +56,13 @@ def collect(study: StudyConfig, store_path: Path) -> dict[str, Any]:
     """
     with ResultStore(store_path, read_only=True) as store:
         rows = store.frame("study = ?", [study.name])
-        # The demo's headline selections: English-dev for trained targets, none for retrieval.
-        items = store.items(
-            "split = 'test' AND selection IN (?, ?)",
-            [str(Selection.EN_DEV), str(Selection.NO_SELECTION)],
-        )
+        items = store.items("split = 'test'")
     runs = set(latest_runs(rows)["run_id"])
     rows = rows[rows["run_id"].isin(runs) & (rows["split"] == "test")]
-    items = items[items["run_id"].isin(runs)].reindex(columns=ITEM_COLUMNS)
+    # The items of the selection the analysis reads per task (English-dev, or the no-choice
+    # selection of a task without one, e.g. retrieval): robustness.select_rows decides.
+    headline = select_rows(rows)[["run_id", "selection"]].drop_duplicates()
+    items = items.merge(headline, on=["run_id", "selection"]).reindex(columns=ITEM_COLUMNS)
     if items.empty:  # a store written before item scores were stored
         items = pd.DataFrame(prediction_items(study, rows), columns=ITEM_COLUMNS)
     groups = []
