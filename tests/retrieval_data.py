@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from xstilts.config import RetrievalConfig
-from xstilts.tasks import mewslix, more_retrieval_tasks
+from xstilts.tasks.registry import TASKS
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures"
-SPECS = [*more_retrieval_tasks.SPECS, *mewslix.SPECS]
-SPEC = {spec.name: spec for spec in SPECS}
+SPEC = {name: TASKS[name] for name in ("bucc2018", "lareqa", "mewslix")}
 SETTINGS = RetrievalConfig(layer=-1, max_length=64, batch_size=8)
 
 

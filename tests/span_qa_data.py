@@ -18,11 +18,11 @@ from transformers import PreTrainedTokenizerFast
 
 from tiny_models import build_tiny_encoder
 from xstilts.data.examples import SpanQAExample
-from xstilts.tasks import qa_tasks
+from xstilts.tasks.registry import TASKS
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "families" / "fixtures" / "span_qa"
-SPECS = {spec.name: spec for spec in qa_tasks.SPECS}
+SPECS = {name: TASKS[name] for name in ("squad", "squad_v2", "xquad", "mlqa", "tydiqa")}
 XQUAD, MLQA, TYDIQA, SQUAD_V2 = SPECS["xquad"], SPECS["mlqa"], SPECS["tydiqa"], SPECS["squad_v2"]
 
 # A context far longer than one window, with its answer near the end (written for this test).

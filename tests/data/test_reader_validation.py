@@ -18,7 +18,7 @@ from xstilts.data.multiple_choice_format import read_copa_jsonl, read_cosmosqa
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
 from xstilts.experiments.plan import StudyPlan, load_examples
-from xstilts.tasks.glue_xnli import XNLI_LANGUAGES, xnli_languages_found
+from xstilts.tasks.catalog.xnli import XNLI_LANGUAGES, xnli_languages_found
 
 XNLI_HEADER = "language\tgold_label\tsentence1\tsentence2\tpairID\n"
 MNLI_HEADER = "index\tpairID\tsentence1\tsentence2\tgold_label\n"

@@ -22,10 +22,13 @@ from xstilts.families import multiple_choice as mc
 from xstilts.families import registry as family_registry
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
-from xstilts.tasks import multiple_choice_tasks as tasks
-from xstilts.tasks import registry as task_registry
+from xstilts.tasks.catalog.commonsenseqa import load_commonsenseqa
+from xstilts.tasks.catalog.hellaswag import load_hellaswag
+from xstilts.tasks.catalog.siqa import load_siqa
+from xstilts.tasks.catalog.xcopa import load_xcopa
+from xstilts.tasks.registry import TASKS
 
-SPECS = {spec.name: spec for spec in tasks.SPECS}
+SPECS = TASKS
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +46,6 @@ def registered() -> Iterator[None]:
     """The family and tasks in the registries (a no-op once they are registered for real)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(family_registry.FAMILY_OPS, "multiple_choice", mc.FAMILY)
-        for spec in tasks.SPECS:
-            patch.setitem(task_registry.TASKS, spec.name, spec)
         yield
 
 
@@ -96,7 +97,7 @@ def test_uneven_choice_counts_are_masked_out_of_the_softmax() -> None:
 
 def test_encode_choices_pairs_first_segment_with_each_choice(mc_encoder: Path) -> None:
     _, tokenizer = load_encoder(str(mc_encoder))
-    examples = tasks.load_xcopa(FIXTURES / "xcopa", "dev", "it")
+    examples = load_xcopa(FIXTURES / "xcopa", "dev", "it")
     # XTREME's run_xcopa.py template: f"{premise} What was the {question}?"
     assert mc.first_segment(examples[0]) == "Il bollitore iniziò a fischiare. What was the effect?"
     features = mc.encode_choices(examples, tokenizer, max_length=64)
@@ -111,15 +112,15 @@ def test_encode_choices_pairs_first_segment_with_each_choice(mc_encoder: Path) -
 
 
 def test_first_segment_of_siqa_hellaswag_and_commonsenseqa() -> None:
-    siqa = tasks.load_siqa(FIXTURES / "siqa", "dev", "en")[0]
+    siqa = load_siqa(FIXTURES / "siqa", "dev", "en")[0]
     assert mc.first_segment(siqa) == (
         "Jordan stayed late at the office to finish the report for Casey. "
         "What does Jordan need to do before this?"
     )  # run_xcopa.py for SIQA: f"{context} {question}"
-    hellaswag = tasks.load_hellaswag(FIXTURES / "hellaswag", "dev", "en")[0]
+    hellaswag = load_hellaswag(FIXTURES / "hellaswag", "dev", "en")[0]
     assert mc.first_segment(hellaswag) == "A man sprays a red car with a hose."
     assert hellaswag.choices[3] == "he scrubs the doors with a soapy sponge."
-    csqa = tasks.load_commonsenseqa(FIXTURES / "commonsenseqa", "dev", "en")[0]
+    csqa = load_commonsenseqa(FIXTURES / "commonsenseqa", "dev", "en")[0]
     assert mc.first_segment(csqa) == "Where would you put a kettle to boil water for tea?"
 
 
@@ -223,7 +224,7 @@ def test_xcopa_study_siqa_then_copa_then_zero_shot(
 
 
 def test_format_predictions_is_xcopa_jsonl() -> None:
-    examples = tasks.load_xcopa(FIXTURES / "xcopa", "dev", "it")
+    examples = load_xcopa(FIXTURES / "xcopa", "dev", "it")
     text = mc.format_predictions(examples, [1, 0, 0])
     assert text == '{"idx": 1, "label": 1}\n{"idx": 2, "label": 0}\n{"idx": 3, "label": 0}\n'
     assert mc.score([1, 0, 0], examples, SPECS["xcopa"], "it") == {

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from retrieval_data import FIXTURES, SPEC, SPECS
+from retrieval_data import FIXTURES, SPEC
 from xstilts.config import study_from_dict
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES
 from xstilts.experiments.runner import STORE_NAME, run_study
 from xstilts.experiments.store import ResultStore
 from xstilts.families import retrieval, retrieval_bucc, retrieval_ranking
-from xstilts.tasks import registry
 
 
 def test_specs_follow_the_reference() -> None:
@@ -38,8 +37,6 @@ def test_specs_follow_the_reference() -> None:
 def test_runner_scores_all_three_tasks(
     retrieval_encoder_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for spec in SPECS:
-        monkeypatch.setitem(registry.TASKS, spec.name, spec)
     monkeypatch.setitem(retrieval.PROTOCOLS, "bucc", retrieval_bucc.evaluate_bucc)
     monkeypatch.setitem(retrieval.PROTOCOLS, "ranking", retrieval_ranking.evaluate_ranking)
     data = tmp_path / "data"

@@ -19,8 +19,8 @@ from xstilts.families.retrieval_bucc import (
     pairs_to_ids,
     unique_sentences,
 )
-from xstilts.tasks import more_retrieval_tasks
-from xstilts.tasks.more_retrieval_tasks import load_bucc2018
+from xstilts.families.retrieval_embed import RetrievalCall
+from xstilts.tasks.catalog.bucc2018 import bucc2018_languages_found, load_bucc2018
 
 
 def _cosine_space(similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,6 +51,11 @@ HUB = np.array(
         [0.20, 0.05, 0.10, 0.10],
     ]
 )
+
+
+def _no_encoder(work_dir: Path) -> RetrievalCall:
+    """BUCC's mining stubbed out (``mine_bucc`` monkeypatched): no encoder is called."""
+    return RetrievalCall(None, None, SPEC["bucc2018"], SETTINGS, "de", work_dir)  # type: ignore[arg-type]
 
 
 def test_ratio_margin_max_strategy_golden_4x4() -> None:
@@ -159,7 +164,7 @@ def test_dev_threshold_is_applied_to_test_and_oracle_is_labelled_apart(tmp_path:
     (1.1 + 1.0) / 2 = 1.05. On test it keeps t1, t2: P 1/2, R 1/3, F1 40. The test oracle cuts
     after t3: threshold (1.02 + 0.9) / 2 = 0.96, P = R = F1 = 2/3."""
     sets = {"dev": [_pair(DEV_GOLD, "dev")], "test": [_pair(TEST_GOLD, "test")]}
-    scores = evaluate_bucc(None, None, sets, SPEC["bucc2018"], SETTINGS, "de", tmp_path)  # type: ignore[arg-type]
+    scores = evaluate_bucc(_no_encoder(tmp_path), sets)
     assert scores[("dev", "threshold")] == pytest.approx(1.05)
     assert scores[("dev", "f1")] == pytest.approx(100 * 6 / 7)
     for metric in ("f1", "precision", "recall", "threshold"):
@@ -184,7 +189,7 @@ def test_dev_threshold_is_applied_to_test_and_oracle_is_labelled_apart(tmp_path:
 @pytest.mark.usefixtures("fixed_candidates")
 def test_hidden_test_gold_gives_predictions_only(tmp_path: Path) -> None:
     sets = {"dev": [_pair(DEV_GOLD, "dev")], "test": [_pair((), "test")]}
-    scores = evaluate_bucc(None, None, sets, SPEC["bucc2018"], SETTINGS, "de", tmp_path)  # type: ignore[arg-type]
+    scores = evaluate_bucc(_no_encoder(tmp_path), sets)
     assert {split for split, _ in scores} == {"dev"}
     assert (tmp_path / "test-de.tsv").read_text() == "t1\tu1\nt2\tu2\n"
 
@@ -192,7 +197,7 @@ def test_hidden_test_gold_gives_predictions_only(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("fixed_candidates")
 def test_without_dev_only_the_labelled_oracle_is_reported(tmp_path: Path) -> None:
     sets = {"test": [_pair(TEST_GOLD, "test")]}
-    scores = evaluate_bucc(None, None, sets, SPEC["bucc2018"], SETTINGS, "de", tmp_path)  # type: ignore[arg-type]
+    scores = evaluate_bucc(_no_encoder(tmp_path), sets)
     assert set(scores) == {
         ("test", m) for m in ("f1_oracle", "precision_oracle", "recall_oracle", "threshold_oracle")
     }
@@ -206,7 +211,7 @@ def test_bucc_fixture_with_the_tiny_encoder(retrieval_encoder: tuple, tmp_path: 
     spec = SPEC["bucc2018"]
     assert spec.evaluation_languages(task_dir, "dev", []) == ["de"]
     sets = {split: load_bucc2018(task_dir, split, "de") for split in ("dev", "test")}
-    scores = evaluate_bucc(encoder, tokenizer, sets, spec, SETTINGS, "de", tmp_path)
+    scores = evaluate_bucc(RetrievalCall(encoder, tokenizer, spec, SETTINGS, "de", tmp_path), sets)
     assert {split for split, _ in scores} == {"dev"}
     assert 0.0 <= scores[("dev", "f1")] <= 100.0
     assert scores[("dev", "f1")] == scores[("dev", "f1_oracle")]
@@ -229,7 +234,7 @@ def test_original_bucc_layout_keeps_the_test_gold(tmp_path: Path) -> None:
                 shutil.copy(source, folder / f"de-en.{theirs}.{suffix}")
     (folder / "de-en.training.gold").write_text("de-000000101\ten-000000102\n")
     task_dir = tmp_path / "bucc2018"
-    assert more_retrieval_tasks.bucc2018_languages_found(task_dir, "test") == ["de"]
+    assert bucc2018_languages_found(task_dir, "test") == ["de"]
     (pair,) = load_bucc2018(task_dir, "test", "de")
     assert pair.gold == (("de-000000101", "en-000000102"),)
     assert load_bucc2018(task_dir, "dev", "de")[0].gold[0] == ("de-000000001", "en-000000003")

@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 
 from retrieval_data import FIXTURES, SETTINGS, SPEC
-from xstilts.data.examples import EntityDescription, EntityMention, PoolCandidate
+from xstilts.data.examples import EntityDescription, EntityMention, PoolCandidate, RankingSet
 from xstilts.errors import DataError
 from xstilts.evaluate import metrics
 from xstilts.families import retrieval_ranking
 from xstilts.families.knn import normalize_rows
+from xstilts.families.retrieval_embed import RetrievalCall
 from xstilts.families.retrieval_ranking import evaluate_ranking, rank_pool
-from xstilts.tasks.mewslix import load_mewslix, mewslix_entity_text, mewslix_query_text
-from xstilts.tasks.more_retrieval_tasks import RankingSet, lareqa_candidate_text, load_lareqa
+from xstilts.tasks.catalog.lareqa import lareqa_candidate_text, load_lareqa
+from xstilts.tasks.catalog.mewslix import load_mewslix, mewslix_entity_text, mewslix_query_text
 
 
 def test_reference_text_preprocessing() -> None:
@@ -105,7 +106,8 @@ def test_ranking_protocol_end_to_end_with_the_tiny_encoder(
     spec = SPEC["lareqa"]
     for language in ("de", "en"):
         sets = {"test": load_lareqa(FIXTURES / "lareqa", "test", language)}
-        scores = evaluate_ranking(encoder, tokenizer, sets, spec, SETTINGS, language, tmp_path)
+        call = RetrievalCall(encoder, tokenizer, spec, SETTINGS, language, tmp_path)
+        scores = evaluate_ranking(call, sets)
         ranked = json.loads((tmp_path / f"test-{language}.json").read_text())
         (ranking,) = sets["test"]
         assert isinstance(ranking, RankingSet)
@@ -131,7 +133,8 @@ def test_ranking_protocol_end_to_end_with_the_tiny_encoder(
     assert spec.evaluation_languages(task_dir, "test", []) == ["de"]
     assert spec.evaluation_languages(task_dir, "dev", []) == ["de", "en"]
     sets = {split: load_mewslix(task_dir, split, "de") for split in ("dev", "test")}
-    scores = evaluate_ranking(encoder, tokenizer, sets, spec, SETTINGS, "de", tmp_path)
+    call = RetrievalCall(encoder, tokenizer, spec, SETTINGS, "de", tmp_path)
+    scores = evaluate_ranking(call, sets)
     assert set(scores) == {("dev", "map@20")}
     assert 100 / 3 <= scores[("dev", "map@20")] <= 100  # one gold among 3 candidates
     predicted = json.loads((tmp_path / "test-de.json").read_text())

@@ -28,7 +28,7 @@ from xstilts.families.span_qa import extract_answer
 from xstilts.families.span_qa_features import SpanFeature
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
-from xstilts.tasks import qa_tasks
+from xstilts.tasks.catalog import mlqa, squad_v2, xquad
 
 # --------------------------------------------------------------------------------------------
 # From scores to an answer: hand-built windows over "w0 w1 ... w19"
@@ -108,7 +108,7 @@ def test_no_answer_when_the_null_score_beats_the_best_span_by_more_than_zero() -
 
 
 def test_squad_v2_predict_and_score_no_answer(qa_tokenizer: PreTrainedTokenizerFast) -> None:
-    examples = qa_tasks.load_squad_v2(FIXTURES / "squad_v2", "train", "en")
+    examples = squad_v2.load_squad_v2(FIXTURES / "squad_v2", "train", "en")
     answerable = [e for e in examples if not e.is_impossible]
     assert len(answerable) < len(examples)
     # every window's null score 10 beats any span (2 at most): "" everywhere
@@ -141,7 +141,7 @@ def test_loss_is_the_mean_start_end_cross_entropy_and_ignores_padding(qa_encoder
     torch.manual_seed(0)
     model = EncoderWithHeads(encoder, {"xquad": span_qa.new_head(32, XQUAD, EncoderConfig())})
     model.eval()
-    examples = qa_tasks.load_xquad(FIXTURES / "squad", "train", "en")[:3]
+    examples = xquad.load_xquad(FIXTURES / "squad", "train", "en")[:3]
     features = span_qa.featurize(examples, tokenizer, XQUAD, 48)
     pad = tokenizer.pad_token_id
     alone = [span_qa.loss(model, "xquad", span_qa.collate([f], pad)) for f in features]
@@ -157,7 +157,7 @@ def test_loss_is_the_mean_start_end_cross_entropy_and_ignores_padding(qa_encoder
 
 
 def test_score_uses_the_script_the_protocol_names() -> None:
-    examples = qa_tasks.load_mlqa(FIXTURES / "mlqa", "dev", "de")
+    examples = mlqa.load_mlqa(FIXTURES / "mlqa", "dev", "de")
     assert examples[0].answer_texts == ("den Römern",)
     # MLQA's German normaliser drops the article "den"; SQuAD v1.1's does not
     assert span_qa.score(["Römern"], examples, MLQA, "de") == {"exact_match": 100.0, "f1": 100.0}
@@ -170,7 +170,7 @@ def test_score_uses_the_script_the_protocol_names() -> None:
 
 
 def test_predictions_file_is_json_keyed_by_question_id() -> None:
-    examples = qa_tasks.load_xquad(FIXTURES / "xquad", "test", "zh")
+    examples = xquad.load_xquad(FIXTURES / "xquad", "test", "zh")
     text = span_qa.format_predictions(examples, ["西西里岛东海岸", "", "活火山"])
     assert json.loads(text) == {"xq-01": "西西里岛东海岸", "xq-02": "", "xq-03": "活火山"}
     assert "西西里岛" in text  # readable, not \u-escaped

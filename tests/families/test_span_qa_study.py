@@ -15,8 +15,6 @@ from xstilts.experiments.runner import STORE_NAME, run_study
 from xstilts.experiments.store import ResultStore
 from xstilts.families import registry as family_registry
 from xstilts.families import span_qa
-from xstilts.tasks import qa_tasks
-from xstilts.tasks import registry as task_registry
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +33,6 @@ def finished_study(
     # Works before and after span_qa is registered for real: the test sets its own entries.
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(family_registry.FAMILY_OPS, "span_qa", span_qa.FAMILY)
-        for spec in qa_tasks.SPECS:
-            patch.setitem(task_registry.TASKS, spec.name, spec)
         summary = run_study(study_from_dict(config), progress=False)
     assert summary.runs_done == 3
     return out, data

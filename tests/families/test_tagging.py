@@ -44,12 +44,13 @@ from xstilts.families.tagging import (
 )
 from xstilts.models.heads import EncoderWithHeads
 from xstilts.tasks import registry as task_registry
-from xstilts.tasks import tagging_tasks
-from xstilts.tasks.tagging_tasks import CCG_LABEL_COUNT, PANX_LANGUAGES, UDPOS_LANGUAGES
+from xstilts.tasks.catalog.ccg import CCG_LABEL_COUNT
+from xstilts.tasks.catalog.panx import PANX_LANGUAGES
+from xstilts.tasks.catalog.udpos import UDPOS_LANGUAGES
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "families" / "fixtures" / "tagging"
-SPECS = {spec.name: spec for spec in tagging_tasks.SPECS}
+SPECS = {name: task_registry.TASKS[name] for name in ("udpos", "panx", "ccg")}
 UDPOS, PANX, CCG = SPECS["udpos"], SPECS["panx"], SPECS["ccg"]
 
 # the 33-word last sentence of fixtures/tagging/udpos/train-en.tsv
@@ -324,8 +325,6 @@ def test_ccg_rejects_bad_tags_to_id_and_unknown_categories(tmp_path: Path) -> No
 def registered(monkeypatch: pytest.MonkeyPatch) -> None:
     """The registrations the lead adds for real (idempotent once they are there)."""
     monkeypatch.setitem(family_registry.FAMILY_OPS, "tagging", tagging.FAMILY)
-    for spec in tagging_tasks.SPECS:
-        monkeypatch.setitem(task_registry.TASKS, spec.name, spec)
 
 
 @pytest.fixture()

@@ -22,9 +22,9 @@ from xstilts.data import multiple_choice_format as mc
 from xstilts.data import retrieval_format as rf
 from xstilts.data import squad_format as sq
 from xstilts.data import tagging_format as tf
-from xstilts.tasks.glue_xnli import XNLI_LANGUAGES
-from xstilts.tasks.mlm_tasks import read_lines
-from xstilts.tasks.retrieval_tasks import load_tatoeba
+from xstilts.tasks.catalog.mlm import read_lines
+from xstilts.tasks.catalog.tatoeba import load_tatoeba
+from xstilts.tasks.catalog.xnli import XNLI_LANGUAGES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
 DEMO = Path(__file__).resolve().parents[2] / "src" / "xstilts" / "demo" / "data"

@@ -10,8 +10,8 @@ from xstilts.config import study_from_dict
 from xstilts.errors import ConfigError, DataError
 from xstilts.evaluate.score import score_file
 from xstilts.languages.table import is_known, language, to_iso639_1
+from xstilts.tasks.catalog.tatoeba import TATOEBA_CODES, load_tatoeba
 from xstilts.tasks.registry import TASKS
-from xstilts.tasks.retrieval_tasks import TATOEBA_CODES, load_tatoeba
 
 
 def test_every_language_any_task_carries_is_in_the_table() -> None:

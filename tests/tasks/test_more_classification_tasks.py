@@ -20,10 +20,13 @@ from xstilts.errors import DataError
 from xstilts.families import classification
 from xstilts.models.encoder import load_encoder
 from xstilts.models.heads import EncoderWithHeads
-from xstilts.tasks import more_classification_tasks as tasks
+from xstilts.tasks.catalog.anli import ANLI_ROUNDS, load_anli_plus
+from xstilts.tasks.catalog.pawsx import load_pawsx, pawsx_languages_found
+from xstilts.tasks.catalog.qqp import load_qqp
+from xstilts.tasks.registry import TASKS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"
-SPECS = {spec.name: spec for spec in tasks.SPECS}
+SPECS = TASKS
 
 _PAWSX_HEADER = "id\tsentence1\tsentence2\tlabel\n"
 
@@ -54,7 +57,7 @@ def make_pawsx_release(root: Path) -> Path:
 def make_anli_plus(root: Path, with_mnli: bool = True) -> Path:
     """ANLI v1.0 rounds under anli_v1.0/ plus GLUE MNLI and SNLI 1.0, as the module doc says."""
     folder = root / "anli"
-    for round_name in tasks.ANLI_ROUNDS:
+    for round_name in ANLI_ROUNDS:
         (folder / "anli_v1.0" / round_name).mkdir(parents=True)
         for split in ("train", "dev"):
             target = folder / "anli_v1.0" / round_name / f"{split}.jsonl"
@@ -83,11 +86,11 @@ def test_pawsx_spec() -> None:
 
 
 def test_pawsx_loads_its_fixture() -> None:
-    examples = tasks.load_pawsx(FIXTURES / "pawsx", "dev", "de")
+    examples = load_pawsx(FIXTURES / "pawsx", "dev", "de")
     assert [(e.id, e.label) for e in examples] == [("1", "0"), ("2", "1"), ("3", "1")]
     assert examples[2].text_a == 'Das Museum liegt am "Alten Markt".'  # bare quotes kept
-    assert tasks.pawsx_languages_found(FIXTURES / "pawsx", "dev") == ["de"]
-    assert tasks.pawsx_languages_found(FIXTURES / "pawsx", "train") == []
+    assert pawsx_languages_found(FIXTURES / "pawsx", "dev") == ["de"]
+    assert pawsx_languages_found(FIXTURES / "pawsx", "train") == []
 
 
 def test_pawsx_release_inside_x_final(tmp_path: Path) -> None:
@@ -126,17 +129,17 @@ def test_pawsx_errors(tmp_path: Path) -> None:
     folder = tmp_path / "pawsx"
     folder.mkdir()
     (folder / "dev-de.tsv").write_text("s1\ts2\t0\n", encoding="utf-8")
-    assert [e.label for e in tasks.load_pawsx(folder, "dev", "de")] == ["0"]  # XTREME's rewrite
+    assert [e.label for e in load_pawsx(folder, "dev", "de")] == ["0"]  # XTREME's rewrite
     with pytest.raises(DataError, match=re.escape("expected one of: fr/dev_2k.tsv, x-final/fr")):
-        tasks.load_pawsx(folder, "dev", "fr")
+        load_pawsx(folder, "dev", "fr")
     with pytest.raises(DataError, match=re.escape("dev-fr.tsv; to get it: https://storage")):
-        tasks.load_pawsx(folder, "dev", "fr")
+        load_pawsx(folder, "dev", "fr")
     with pytest.raises(DataError, match="PAWS-X has no language 'it'"):
-        tasks.load_pawsx(folder, "dev", "it")
+        load_pawsx(folder, "dev", "it")
     (folder / "de").mkdir()
     (folder / "de" / "dev_2k.tsv").write_text(_PAWSX_HEADER + "1\ta\tb\t2\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"de/dev_2k.tsv:2: label '2' should be 0 or 1"):
-        tasks.load_pawsx(folder, "dev", "de")
+        load_pawsx(folder, "dev", "de")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +163,7 @@ def test_qqp_loads_its_fixture() -> None:
 
 def test_qqp_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no split 'test'; this task has train, dev"):
-        tasks.load_qqp(FIXTURES / "qqp", "test", "en")
+        load_qqp(FIXTURES / "qqp", "test", "en")
     folder = tmp_path / "qqp"
     folder.mkdir()
     # the first GLUE QQP.zip: a question broken by a raw newline splits one row in two
@@ -170,7 +173,7 @@ def test_qqp_errors(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(DataError, match=r"train.tsv:2: expected 6 tab-separated fields, found 4"):
-        tasks.load_qqp(folder, "train", "en")
+        load_qqp(folder, "train", "en")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,7 +201,7 @@ def test_anli_plus_training_set_is_anli_rounds_plus_mnli_plus_snli(tmp_path: Pat
 
 def test_anli_plus_accepts_the_multinli_release_and_top_level_rounds(tmp_path: Path) -> None:
     folder = make_anli_plus(tmp_path, with_mnli=False)
-    for round_name in tasks.ANLI_ROUNDS:  # rounds at the top instead of under anli_v1.0/
+    for round_name in ANLI_ROUNDS:  # rounds at the top instead of under anli_v1.0/
         shutil.move(folder / "anli_v1.0" / round_name, folder / round_name)
     (folder / "multinli_1.0").mkdir()
     shutil.copy(
@@ -206,16 +209,16 @@ def test_anli_plus_accepts_the_multinli_release_and_top_level_rounds(tmp_path: P
         folder / "multinli_1.0" / "multinli_1.0_train.jsonl",
     )  # MultiNLI's jsonl release has SNLI's fields
     snli = len(read_snli_jsonl(folder / "snli_1.0" / "snli_1.0_train.jsonl"))
-    assert len(tasks.load_anli_plus(folder, "train", "en")) == 9 + 2 * snli
+    assert len(load_anli_plus(folder, "train", "en")) == 9 + 2 * snli
 
 
 def test_anli_plus_errors(tmp_path: Path) -> None:
     folder = make_anli_plus(tmp_path, with_mnli=False)
     with pytest.raises(DataError, match=r"no MNLI training file \(ANLI\+ = ANLI \+ MNLI \+ SNLI\)"):
-        tasks.load_anli_plus(folder, "train", "en")
-    assert len(tasks.load_anli_plus(folder, "dev", "en")) == 9  # dev needs ANLI only
+        load_anli_plus(folder, "train", "en")
+    assert len(load_anli_plus(folder, "dev", "en")) == 9  # dev needs ANLI only
     (folder / "anli_v1.0" / "R3" / "dev.jsonl").unlink()
     with pytest.raises(DataError, match=re.escape("no ANLI R3 dev file; expected one of: R3/dev")):
-        tasks.load_anli_plus(folder, "dev", "en")
+        load_anli_plus(folder, "dev", "en")
     with pytest.raises(DataError, match="no split 'test'"):
-        tasks.load_anli_plus(folder, "test", "en")
+        load_anli_plus(folder, "test", "en")

@@ -1,5 +1,5 @@
-"""The multiple-choice tasks (``tasks/multiple_choice_tasks.py``): every fixture loads, both layouts
-of XCOPA and SIQA, the errors a user can cause, and XCOPA's reference recipe."""
+"""The multiple-choice tasks (``tasks/catalog/xcopa.py``, ``siqa.py``, ...): every fixture loads,
+both layouts of XCOPA and SIQA, the errors a user can cause, and XCOPA's reference recipe."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import pytest
 
 from multiple_choice_data import FIXTURES, TR_RECORDS, jsonl, make_xcopa_folders
 from xstilts.errors import DataError
-from xstilts.tasks import multiple_choice_tasks as tasks
+from xstilts.tasks.catalog.siqa import load_siqa
+from xstilts.tasks.catalog.xcopa import load_xcopa, xcopa_languages_found
+from xstilts.tasks.registry import TASKS
 
-SPECS = {spec.name: spec for spec in tasks.SPECS}
+SPECS = TASKS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -26,8 +28,8 @@ def test_xcopa_spec_finds_languages_in_both_layouts(tmp_path: Path) -> None:
     spec = SPECS["xcopa"]
     assert spec.family == "multiple_choice" and spec.metric == "accuracy"
     assert spec.languages == ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
-    assert tasks.xcopa_languages_found(folder, "train") == ["en"]
-    assert tasks.xcopa_languages_found(folder, "dev") == ["en", "it", "tr"]
+    assert xcopa_languages_found(folder, "train") == ["en"]
+    assert xcopa_languages_found(folder, "dev") == ["en", "it", "tr"]
     assert spec.evaluation_languages(folder, "test", []) == ["it", "tr"]
     assert [e.id for e in spec.load(folder, "dev", "it")] == ["1", "2", "3"]
     assert [e.label for e in spec.load(folder, "test", "tr")] == [0, 1]
@@ -55,8 +57,8 @@ def test_siqa_leaderboard_release_layout(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     shutil.copy(FIXTURES / "siqa" / "dev.jsonl", folder / "train.jsonl")
     shutil.copy(FIXTURES / "siqa" / "dev-labels.lst", folder / "train-labels.lst")
-    from_release = tasks.load_siqa(tmp_path / "siqa", "train", "en")
-    from_xtreme = tasks.load_siqa(FIXTURES / "siqa", "dev", "en")
+    from_release = load_siqa(tmp_path / "siqa", "train", "en")
+    from_xtreme = load_siqa(FIXTURES / "siqa", "dev", "en")
     assert from_release == from_xtreme
 
 
@@ -68,13 +70,13 @@ def test_siqa_leaderboard_release_layout(tmp_path: Path) -> None:
 def test_missing_xcopa_file_names_every_place_looked(tmp_path: Path) -> None:
     (tmp_path / "xcopa").mkdir()
     with pytest.raises(DataError, match=re.escape("val.sw.jsonl, data/sw/val.sw.jsonl")):
-        tasks.load_xcopa(tmp_path / "xcopa", "dev", "sw")
+        load_xcopa(tmp_path / "xcopa", "dev", "sw")
     with pytest.raises(DataError, match=r"COPA train file.*train\.en\.jsonl, COPA/train\.jsonl"):
-        tasks.load_xcopa(tmp_path / "xcopa", "train", "en")
+        load_xcopa(tmp_path / "xcopa", "train", "en")
     with pytest.raises(DataError, match="XCOPA trains on English COPA only"):
-        tasks.load_xcopa(tmp_path / "xcopa", "train", "it")
+        load_xcopa(tmp_path / "xcopa", "train", "it")
     with pytest.raises(DataError, match="XCOPA has no language 'de'"):
-        tasks.load_xcopa(tmp_path / "xcopa", "dev", "de")
+        load_xcopa(tmp_path / "xcopa", "dev", "de")
 
 
 def test_unlabelled_file_as_dev_split_is_refused(tmp_path: Path) -> None:
@@ -82,23 +84,23 @@ def test_unlabelled_file_as_dev_split_is_refused(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     shutil.copy(FIXTURES / "copa" / "test.jsonl", folder / "val.jsonl")
     with pytest.raises(DataError, match="dev split has examples without a gold label"):
-        tasks.load_xcopa(tmp_path / "xcopa", "dev", "en")
+        load_xcopa(tmp_path / "xcopa", "dev", "en")
 
 
 def test_siqa_release_without_labels_file(tmp_path: Path) -> None:
     (tmp_path / "siqa").mkdir()
     shutil.copy(FIXTURES / "siqa" / "dev.jsonl", tmp_path / "siqa" / "dev.jsonl")
     with pytest.raises(DataError, match=r"dev-labels.lst: file not found; the labels of dev.jsonl"):
-        tasks.load_siqa(tmp_path / "siqa", "dev", "en")
+        load_siqa(tmp_path / "siqa", "dev", "en")
     with pytest.raises(DataError, match="no split 'test'"):
-        tasks.load_siqa(tmp_path / "siqa", "test", "en")
+        load_siqa(tmp_path / "siqa", "test", "en")
 
 
 def test_malformed_xcopa_line(tmp_path: Path) -> None:
     folder = tmp_path / "xcopa"
     jsonl(folder / "val.it.jsonl", [{**TR_RECORDS[0], "question": "why"}])
     with pytest.raises(DataError, match=r"val.it.jsonl:1: question should be 'cause' or 'effect'"):
-        tasks.load_xcopa(folder, "dev", "it")
+        load_xcopa(folder, "dev", "it")
 
 
 def test_xcopa_recipe_is_xtreme_r_reference_settings() -> None:

@@ -1,17 +1,19 @@
-"""One task = one file: a task written in a module of its own (here a temporary one, outside the
-package) is planned, trained, scored with ``xstilts score`` and tabulated, and appears in the
-generated task table, with no other file of the package changed.
+"""One task = one file: a task written in a module of its own is found by the registry, planned,
+trained, scored with ``xstilts score`` and tabulated, and appears in the generated task table,
+with no other file of the package changed.
 
-The only step outside the task's file is the registry entry, done here with ``monkeypatch`` on
-the one registry dict (in the package it is a line in ``tasks/registry.py``).
+The module is written to a temporary folder that the catalog package (``xstilts.tasks.catalog``)
+reads as one of its folders, exactly as if the file had been dropped into
+``src/xstilts/tasks/catalog/``; the registry's own discovery finds it. Only the registry dict that
+the running process already built is topped up with what that discovery returns.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -22,7 +24,8 @@ from xstilts.analysis.tables import language_table
 from xstilts.config import study_from_dict
 from xstilts.experiments.plan import StudyPlan
 from xstilts.experiments.runner import run_study
-from xstilts.tasks import registry
+from xstilts.tasks import catalog, registry
+from xstilts.tasks.spec import TaskSpec
 from xstilts.tasks.table import task_table
 
 TOY_TASK = '''
@@ -60,14 +63,22 @@ WORDS = {
 }
 
 
-def _toy_module(folder: Path) -> ModuleType:
-    path = folder / "toysent.py"
-    path.write_text(TOY_TASK, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("toysent", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture()
+def extra_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder the catalog package reads as one of its own, as ``src/xstilts/tasks/catalog/``
+    is; the modules imported from it are forgotten again afterwards."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    monkeypatch.setattr(catalog, "__path__", [*catalog.__path__, str(folder)])
+    yield folder
+    for path in folder.glob("*.py"):
+        sys.modules.pop(f"{catalog.__name__}.{path.stem}", None)
+
+
+def _discover_with_toy(folder: Path) -> dict[str, TaskSpec]:
+    """The registry's own discovery, with ``toysent.py`` dropped into the catalog."""
+    (folder / "toysent.py").write_text(TOY_TASK, encoding="utf-8")
+    return registry.discover()
 
 
 def _toy_data(task_dir: Path) -> dict[str, list[str]]:
@@ -86,9 +97,12 @@ def _toy_data(task_dir: Path) -> dict[str, list[str]]:
 
 
 def test_a_task_in_its_own_file_runs_plan_train_score_results(
-    tiny_encoder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    tiny_encoder: Path, tmp_path: Path, extra_catalog: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    toy = _toy_module(tmp_path).SPEC
+    found = _discover_with_toy(extra_catalog)
+    assert sorted(found.keys() - registry.TASKS.keys()) == ["toysent"]
+    assert all(found[name] is spec for name, spec in registry.TASKS.items())
+    toy = found["toysent"]
     monkeypatch.setitem(registry.TASKS, toy.name, toy)
     gold = _toy_data(tmp_path / "data" / toy.name)
     train = {"epochs": 1, "batch_size": 16, "max_length": 16, "learning_rate": 1e-3}
@@ -123,15 +137,30 @@ def test_a_task_in_its_own_file_runs_plan_train_score_results(
     assert headline_metric(toy.name, rows.metric) == toy.metric
 
 
-def test_the_generated_task_table_gains_the_toy_task(tmp_path: Path) -> None:
-    toy = _toy_module(tmp_path).SPEC
+def test_the_generated_task_table_gains_the_toy_task(extra_catalog: Path) -> None:
     before = task_table(registry.TASKS.values())
-    after = task_table([*registry.TASKS.values(), toy])
+    after = task_table(_discover_with_toy(extra_catalog).values())
     added = set(after.splitlines()) - set(before.splitlines())
     assert added == {
         "| `toysent` | classification | train, dev, test | 2: en de | accuracy | "
         "classification (.tsv) | - | Nobody 2026. A toy task. Tests |"
     }
+
+
+def test_every_catalog_module_is_one_task_named_after_its_file() -> None:
+    names = sorted(path.stem for path in Path(catalog.__file__).parent.glob("*.py"))
+    assert sorted(registry.TASKS) == [name for name in names if name != "__init__"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["X = 1\n", "from xstilts.tasks.catalog.xnli import SPEC\n"],
+    ids=["no SPEC", "the SPEC of another task"],
+)
+def test_a_catalog_module_without_its_own_spec_is_refused(extra_catalog: Path, text: str) -> None:
+    (extra_catalog / "broken.py").write_text(text, encoding="utf-8")
+    with pytest.raises(TypeError, match=r"broken\.py: a task module defines SPEC = TaskSpec"):
+        registry.discover()
 
 
 def test_the_committed_task_table_is_the_generated_one() -> None:

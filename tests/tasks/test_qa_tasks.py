@@ -1,5 +1,5 @@
 """The QA tasks' file layouts (XTREME download, TyDiQA release, unzipped MLQA) and the one-line
-errors for missing or malformed files (``tasks/qa_tasks.py``)."""
+errors for missing or malformed files (``tasks/catalog/{squad,squad_v2,xquad,mlqa,tydiqa}.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from span_qa_data import FIXTURES, MLQA, TYDIQA, XQUAD, qa_data_dir
 from xstilts.errors import DataError
-from xstilts.tasks import qa_tasks
+from xstilts.tasks.catalog import mlqa, xquad
 
 # --------------------------------------------------------------------------------------------
 # Task layouts
@@ -31,8 +31,8 @@ def test_task_layouts_and_languages_found(tmp_path: Path) -> None:
     assert len(MLQA.load(data / "mlqa", "train", "en")) == 16
     assert XQUAD.load(data / "xquad", "dev", "en")[0].id == "sq-d-01"
     assert [e.id for e in TYDIQA.load(data / "tydiqa", "test", "sw")] == ["swahili-3001-0"]
-    assert set(qa_tasks.XQUAD_LANGUAGES) >= {"en", "ar", "zh", "hi", "ro"}
-    assert qa_tasks.MLQA_LANGUAGES == ("en", "es", "de", "ar", "hi", "vi", "zh")
+    assert set(xquad.XQUAD_LANGUAGES) >= {"en", "ar", "zh", "hi", "ro"}
+    assert mlqa.MLQA_LANGUAGES == ("en", "es", "de", "ar", "hi", "vi", "zh")
 
 
 def test_tydiqa_release_layout_splits_english_out_of_the_multilingual_train_file() -> None:

@@ -45,6 +45,7 @@ from xstilts.analysis.statistics.bootstrap import (
 )
 from xstilts.analysis.statistics.multiplicity import EXPLORATORY, adjust
 from xstilts.experiments.store import ResultStore
+from xstilts.tasks.synthetic import CLASSIFICATION_TARGET, INTERMEDIATE_TASK, RETRIEVAL_TARGET
 
 SOURCE = "en"
 BASELINE = "none"
@@ -205,7 +206,7 @@ def _t_estimate(values: np.ndarray) -> Estimate:
     return Estimate(mean, mean - half, mean + half, se, n - 1, p, n, 0, 0)
 
 
-def dose_response(output: Path, config: str = "synth_nli") -> pd.DataFrame:
+def dose_response(output: Path, config: str = INTERMEDIATE_TASK) -> pd.DataFrame:
     """Every slope and contrast of a controlled study, with BH-adjusted p-values and a verdict."""
     design = load_design(output)
     with ResultStore(output / "results.duckdb", read_only=True) as store:
@@ -214,8 +215,8 @@ def dose_response(output: Path, config: str = "synth_nli") -> pd.DataFrame:
     items = items.merge(
         rows[["run_id", "intermediate_task", "seed"]].drop_duplicates(), on="run_id"
     )
-    records = item_dose_response(items, design, "synth_xnli", config)
-    records += retrieval_dose_response(items, rows, design, "synth_tatoeba", config)
+    records = item_dose_response(items, design, CLASSIFICATION_TARGET, config)
+    records += retrieval_dose_response(items, rows, design, RETRIEVAL_TARGET, config)
     table = pd.DataFrame(records)
     table["p_adjusted"] = adjust(table["p_value"].tolist(), EXPLORATORY)
     table["verdict"] = [verdict(row) for _, row in table.iterrows()]

@@ -5,7 +5,7 @@ As read by jiant's CCG task (``nyu-mll/jiant`` ``jiant/tasks/lib/ccg.py``): file
 categories``, plus ``tags_to_id.json``. jiant v1 built them from CCGbank's ``AUTO`` files
 (``scripts/ccg/ccg_proc.py``: leaves ``(<L category pos pos word pred-arg-category>)``);
 :func:`read_ccgbank_auto` reads those directly for users holding the LDC release. Readers only;
-the task folder layout is :mod:`xstilts.tasks.tagging_tasks`' (task ``ccg``).
+the task folder layout is :mod:`xstilts.tasks.catalog.ccg`'s.
 """
 
 from __future__ import annotations

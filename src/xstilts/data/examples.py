@@ -141,6 +141,33 @@ class AnswerPool:
     gold: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class RankingSet:
+    """Queries of one language ranked against a shared candidate pool (LAReQA, Mewsli-X).
+
+    ``relevant[i]`` holds the ids of the candidates that answer query ``i``; it is empty where the
+    release hides the gold (Mewsli-X test), and such queries are predicted but not scored. The
+    texts are already in the form the encoder sees (the task's loader applies the reference
+    preprocessing).
+    """
+
+    language: str
+    query_ids: tuple[str, ...]
+    queries: tuple[str, ...]
+    relevant: tuple[tuple[str, ...], ...]
+    candidate_ids: tuple[str, ...]
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TextExample:
+    """One line of raw text for masked-LM (``id`` = ``file:line``, relative to the task folder)."""
+
+    id: str
+    language: str
+    text: str
+
+
 def first_unlabelled(examples: Sequence[object]) -> str | None:
     """The id of the first example without gold, or None when every example has it.
 

@@ -28,8 +28,8 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from xstilts.data.examples import TextExample
 from xstilts.errors import XstiltsError
-from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.spec import TaskSpec
 
 SHUFFLED = "shuffled"

@@ -13,6 +13,7 @@ from torch import nn
 from transformers import PreTrainedTokenizerBase
 
 from xstilts.config import EncoderConfig, RetrievalConfig
+from xstilts.errors import XstiltsError
 from xstilts.evaluate.distributed import sharded
 from xstilts.evaluate.predict import model_device
 from xstilts.models.encoder import precision_autocast
@@ -22,31 +23,54 @@ Tokenizer = PreTrainedTokenizerBase
 Key = TypeVar("Key", bound=Hashable)
 
 
+def input_length(feature: Any) -> int:
+    """Tokens of a feature with one ``input_ids`` row: what length-grouped batching sorts by."""
+    return len(feature.input_ids)
+
+
 @dataclass(frozen=True)
 class Family:
-    """A trainable family (classification, multiple choice, span QA, tagging).
+    """A trainable family (classification, multiple choice, span QA, tagging, masked LM).
 
     - ``featurize(examples, tokenizer, spec, max_length)`` -> training features (one example may
       give several, e.g. QA doc-stride windows or long tagging sentences split into windows);
-    - ``feature_length(feature)`` -> tokens, for length-grouped batching;
     - ``collate(features, pad_id)`` -> a batch dict of tensors (plus non-tensor extras);
     - ``new_head(hidden_size, spec, encoder_config)`` -> a fresh head module;
     - ``loss(model, task, batch)`` -> scalar loss (``model`` is an ``EncoderWithHeads``);
     - ``predict(model, task, examples, tokenizer, spec, max_length, batch_size)`` -> one
       prediction per example, in order (labels, tag lists, answer strings, choice indices);
     - ``score(predictions, examples, spec, language)`` -> ``{official metric key: value x100}``;
-    - ``format_predictions(examples, predictions)`` -> text of the per-example predictions file.
+    - ``format_predictions(examples, predictions)`` -> text of the per-example predictions file;
+    - ``feature_length(feature)`` -> tokens, for length-grouped batching (default: the length of
+      ``input_ids``; multiple choice, with one row per choice, has its own).
+
+    A family module ends with its record, the functions in this order:
+    ``FAMILY = Family("tagging", featurize, collate, new_head, loss, predict, score,
+    format_predictions)`` (each field has its own signature, so mypy checks the order).
     """
 
     name: str
     featurize: Callable[[Sequence[Any], Tokenizer, TaskSpec, int], list[Any]]
-    feature_length: Callable[[Any], int]
     collate: Callable[[Sequence[Any], int], dict[str, Any]]
     new_head: Callable[[int, TaskSpec, EncoderConfig], nn.Module]
     loss: Callable[[nn.Module, str, dict[str, Any]], torch.Tensor]
     predict: Callable[[nn.Module, str, Sequence[Any], Tokenizer, TaskSpec, int, int], list[Any]]
     score: Callable[[Sequence[Any], Sequence[Any], TaskSpec, str], dict[str, float]]
     format_predictions: Callable[[Sequence[Any], Sequence[Any]], str]
+    feature_length: Callable[[Any], int] = input_length
+
+
+def all_or_none(has_gold: list[bool], spec: TaskSpec, language: str, missing: str) -> bool:
+    """Whether a set is scored: True when every example has gold, False when none has (XTREME's
+    download strips test gold: such a split is predicted for submission, not scored); a set with
+    gold on some examples only is an error (``missing`` says what they lack)."""
+    if not any(has_gold):
+        return False
+    if not all(has_gold):
+        raise XstiltsError(
+            f"task {spec.name} ({language}): {has_gold.count(False)} of {len(has_gold)} {missing}"
+        )
+    return True
 
 
 @dataclass(frozen=True)
@@ -111,12 +135,10 @@ def predict_sets_timed(
     model: nn.Module,
     spec: TaskSpec,
     sets: Mapping[Key, Sequence[Any]],
-    tokenizer: Tokenizer,
-    max_length: int,
-    batch_size: int = 64,
-    precision: str = "fp32",
+    *options: Any,
 ) -> tuple[dict[Key, list[Any]], dict[Key, float]]:
-    """Predictions for every set as :func:`predict_sets` gives them, and each set's wall seconds.
+    """Predictions for every set as :func:`predict_sets` gives them (``options``: its
+    ``tokenizer, max_length, batch_size, precision``, passed on), and each set's wall seconds.
 
     Why not one pooled call here: a row's ``eval_seconds`` must be what *its* language cost, and
     translations of the same sentences differ in how many sub-word tokens they take (script,
@@ -129,8 +151,6 @@ def predict_sets_timed(
     seconds: dict[Key, float] = {}
     for key, examples in sets.items():
         clock = time.perf_counter()
-        predictions[key] = predict_sets(
-            family, model, spec, {key: examples}, tokenizer, max_length, batch_size, precision
-        )[key]
+        predictions[key] = predict_sets(family, model, spec, {key: examples}, *options)[key]
         seconds[key] = time.perf_counter() - clock
     return predictions, seconds

@@ -15,10 +15,9 @@ from torch import nn
 from xstilts.config import EncoderConfig
 from xstilts.data.examples import ClassificationExample
 from xstilts.data.featurize import Feature, collate, featurize_classification
-from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import accuracy
 from xstilts.evaluate.predict import predict_classification
-from xstilts.families.base import Family, Tokenizer
+from xstilts.families.base import Family, Tokenizer, all_or_none
 from xstilts.models.heads import ClassificationHead
 from xstilts.models.packing import PackedInputs
 from xstilts.tasks.spec import TaskSpec
@@ -63,13 +62,8 @@ def score(
     """Accuracy, or ``{}`` for a set without labels (XTREME's download strips test labels:
     such a split is predicted for submission, not scored); partly labelled sets are errors."""
     labelled = [example.label is not None for example in examples]
-    if not any(labelled):
+    if not all_or_none(labelled, spec, language, "examples have no label"):
         return {}
-    if not all(labelled):
-        raise XstiltsError(
-            f"task {spec.name} ({language}): {labelled.count(False)} of {len(examples)} "
-            "examples have no label"
-        )
     return {"accuracy": accuracy(list(predictions), [e.label for e in examples])}
 
 
@@ -81,13 +75,5 @@ def format_predictions(
 
 
 FAMILY = Family(
-    name="classification",
-    featurize=featurize,
-    feature_length=lambda feature: len(feature.input_ids),
-    collate=collate,
-    new_head=new_head,
-    loss=loss,
-    predict=predict,
-    score=score,
-    format_predictions=format_predictions,
+    "classification", featurize, collate, new_head, loss, predict, score, format_predictions
 )

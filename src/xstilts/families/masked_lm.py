@@ -3,7 +3,7 @@
 Phang et al. 2020 (arXiv 2005.13013) add multilingual masked-LM to English intermediate training
 (intermediate task ``mnli+mlm``); the multi-task ``experiments.training.train_phase`` already
 mixes tasks with one head each, so MLM only needs this family and the ``mlm`` task
-(``tasks/mlm_tasks.py``).
+(``tasks/catalog/mlm.py``).
 
 - **Masking** is BERT's (Devlin et al. 2019, §3.1; the same procedure as jiant's
   ``jiant/tasks/lib/templates/mlm.py`` ``mlm_mask_tokens``, which took it from transformers'
@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from xstilts.config import EncoderConfig
+from xstilts.data.examples import TextExample
 from xstilts.data.featurize import evaluation_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import accuracy
@@ -49,7 +50,6 @@ from xstilts.evaluate.predict import model_device
 from xstilts.families.base import Family, Tokenizer
 from xstilts.families.masked_lm_head import MaskedLMHead, encoder_location, pretrained_head_state
 from xstilts.models.encoder import word_embeddings
-from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.spec import TaskSpec
 
 log = logging.getLogger("xstilts")
@@ -344,14 +344,4 @@ def format_predictions(
     )
 
 
-FAMILY = Family(
-    name="masked_lm",
-    featurize=featurize,
-    feature_length=lambda feature: len(feature.input_ids),
-    collate=collate,
-    new_head=new_head,
-    loss=loss,
-    predict=predict,
-    score=score,
-    format_predictions=format_predictions,
-)
+FAMILY = Family("masked_lm", featurize, collate, new_head, loss, predict, score, format_predictions)

@@ -242,13 +242,13 @@ def format_predictions(
 
 
 FAMILY = Family(
-    name="multiple_choice",
-    featurize=featurize,
-    feature_length=feature_length,
-    collate=collate,
-    new_head=new_head,
-    loss=loss,
-    predict=predict,
-    score=score,
-    format_predictions=format_predictions,
+    "multiple_choice",
+    featurize,
+    collate,
+    new_head,
+    loss,
+    predict,
+    score,
+    format_predictions,
+    feature_length,
 )

@@ -3,8 +3,9 @@
 A task's spec names its protocol (``TaskSpec.protocol``): ``tatoeba`` (nearest neighbour, XTREME
 direction; :mod:`.retrieval_tatoeba`), ``bucc`` (margin-based bitext mining;
 :mod:`.retrieval_bucc`), ``ranking`` (mAP@20 over a shared pool; :mod:`.retrieval_ranking`).
-All embed sentences with the one function of :mod:`.retrieval_embed` and search neighbours with
-:mod:`.knn` (Tatoeba's top-1 uses ``evaluate.predict.nearest_neighbours``).
+Each protocol is a function of one :class:`~.retrieval_embed.RetrievalCall` and the splits of one
+language; all embed sentences with the one function of :mod:`.retrieval_embed` and search
+neighbours with :mod:`.knn` (Tatoeba's top-1 uses ``evaluate.predict.nearest_neighbours``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ from xstilts.config import RetrievalConfig
 from xstilts.errors import XstiltsError
 from xstilts.families.base import RetrievalFamily, Tokenizer
 from xstilts.families.retrieval_bucc import evaluate_bucc
+from xstilts.families.retrieval_embed import RetrievalCall, RetrievalProtocol, RetrievalScores
 from xstilts.families.retrieval_ranking import evaluate_ranking
 from xstilts.families.retrieval_tatoeba import evaluate_tatoeba
 from xstilts.tasks.spec import TaskSpec
 
-PROTOCOLS = {"tatoeba": evaluate_tatoeba, "bucc": evaluate_bucc, "ranking": evaluate_ranking}
+PROTOCOLS: dict[str, RetrievalProtocol] = {
+    "tatoeba": evaluate_tatoeba,
+    "bucc": evaluate_bucc,
+    "ranking": evaluate_ranking,
+}
 
 
 def evaluate(
@@ -34,7 +40,7 @@ def evaluate(
     settings: RetrievalConfig,
     language: str,
     work_dir: Path,
-) -> dict[tuple[str, str], float]:
+) -> RetrievalScores:
     """Dispatch on the task's declared protocol."""
     try:
         protocol = PROTOCOLS[spec.protocol]
@@ -42,7 +48,7 @@ def evaluate(
         raise XstiltsError(
             f"task {spec.name!r}: unknown retrieval protocol {spec.protocol!r}"
         ) from None
-    return protocol(encoder, tokenizer, sets, spec, settings, language, work_dir)
+    return protocol(RetrievalCall(encoder, tokenizer, spec, settings, language, work_dir), sets)
 
 
 FAMILY = RetrievalFamily(name="retrieval", evaluate=evaluate)

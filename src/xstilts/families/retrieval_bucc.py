@@ -57,7 +57,7 @@ from xstilts.evaluate.metrics import (
 )
 from xstilts.families.base import Tokenizer
 from xstilts.families.knn import knn_search, normalize_rows
-from xstilts.families.retrieval_embed import device_of, embed
+from xstilts.families.retrieval_embed import RetrievalCall, RetrievalScores, device_of, embed
 from xstilts.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -222,15 +222,7 @@ def _dev_threshold(
     return threshold
 
 
-def evaluate_bucc(
-    encoder: nn.Module,
-    tokenizer: Tokenizer,
-    sets: dict[str, Sequence[Any]],
-    spec: TaskSpec,
-    settings: RetrievalConfig,
-    language: str,
-    work_dir: Path,
-) -> dict[tuple[str, str], float]:
+def evaluate_bucc(call: RetrievalCall, sets: dict[str, Sequence[Any]]) -> RetrievalScores:
     """Mine every split; tune the threshold on the dev split, apply it to the others.
 
     Writes ``{split}-{language}.tsv`` with ``src_id<TAB>trg_id`` lines (the XTREME submission
@@ -238,6 +230,7 @@ def evaluate_bucc(
     test gold) gets the file and no scores. Without a dev split, a split with gold is scored with
     its oracle threshold only (and gets no prediction file, since no honest threshold exists).
     """
+    spec, language = call.spec, call.language
     neighbourhood = int(spec.defaults.get("neighbourhood", NEIGHBOURHOOD))
     duplicates = str(spec.defaults.get("duplicates", "drop"))
     mined: dict[str, list[Candidate]] = {}
@@ -246,18 +239,17 @@ def evaluate_bucc(
         if len(examples) != 1:
             raise XstiltsError(f"{spec.name} {split}-{language}: expected one sentence-pair set")
         mined[split] = mine_bucc(
-            encoder, tokenizer, examples[0], settings, neighbourhood, duplicates
+            call.encoder, call.tokenizer, examples[0], call.settings, neighbourhood, duplicates
         )
         gold[split] = examples[0].gold
 
-    scores: dict[tuple[str, str], float] = {}
+    scores: RetrievalScores = {}
     dev = spec.dev_split
     threshold = _dev_threshold(spec, language, mined, gold)
     for split, candidates in mined.items():
         split_gold = gold[split]
         if threshold is not None:
-            path = work_dir / f"{split}-{language}.{spec.prediction_suffix}"
-            _write_pairs(path, _extracted_pairs(candidates, threshold))
+            _write_pairs(call.prediction_file(split), _extracted_pairs(candidates, threshold))
             if split_gold:
                 for metric, value in _prf(candidates, split_gold, threshold, "").items():
                     scores[(split, metric)] = value

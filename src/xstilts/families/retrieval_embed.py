@@ -1,4 +1,5 @@
-"""The one sentence-embedding function of the retrieval protocols, and where their k-NN runs.
+"""What every retrieval protocol is given (:class:`RetrievalCall`), the one sentence-embedding
+function they share, and where their k-NN runs.
 
 Every protocol (Tatoeba, BUCC mining, ranking) embeds sentences the XTREME way: mean-pooled
 ``hidden_states[layer]`` over all non-pad tokens (``evaluate.predict.embed_sentences``), at the
@@ -8,7 +9,10 @@ side from the task's recipe).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,6 +21,32 @@ from torch import nn
 from xstilts.config import RetrievalConfig
 from xstilts.evaluate.predict import embed_sentences
 from xstilts.families.base import Tokenizer
+from xstilts.tasks.spec import TaskSpec
+
+#: ``{(split, metric): value x100}``: what a protocol returns for one language.
+RetrievalScores = dict[tuple[str, str], float]
+
+
+@dataclass(frozen=True)
+class RetrievalCall:
+    """One language of one retrieval task to score: the encoder and tokenizer, the task, the
+    run's retrieval settings (layer resolved), the language, and ``work_dir``, which receives the
+    prediction files in the submission format."""
+
+    encoder: nn.Module
+    tokenizer: Tokenizer
+    spec: TaskSpec
+    settings: RetrievalConfig
+    language: str
+    work_dir: Path
+
+    def prediction_file(self, split: str) -> Path:
+        """``{split}-{language}.{suffix}``: the submission file of one split."""
+        return self.work_dir / f"{split}-{self.language}.{self.spec.prediction_suffix}"
+
+
+#: A protocol: every split of one language (``{split: examples}``) -> its scores.
+RetrievalProtocol = Callable[[RetrievalCall, dict[str, Sequence[Any]]], RetrievalScores]
 
 
 def embed(

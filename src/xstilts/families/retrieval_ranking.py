@@ -16,7 +16,6 @@ import json
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,12 +23,12 @@ import torch
 from torch import nn
 
 from xstilts.config import RetrievalConfig
+from xstilts.data.examples import RankingSet
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import map_at_k
 from xstilts.families.base import Tokenizer
 from xstilts.families.knn import knn_search, normalize_rows
-from xstilts.families.retrieval_embed import device_of, embed
-from xstilts.tasks.more_retrieval_tasks import RankingSet
+from xstilts.families.retrieval_embed import RetrievalCall, RetrievalScores, device_of, embed
 from xstilts.tasks.spec import TaskSpec
 
 TOP_K = 20  # mAP@20 and the length of a ranking in the prediction files
@@ -102,27 +101,20 @@ def rank_pool(
     return indices
 
 
-def evaluate_ranking(
-    encoder: nn.Module,
-    tokenizer: Tokenizer,
-    sets: dict[str, Sequence[Any]],
-    spec: TaskSpec,
-    settings: RetrievalConfig,
-    language: str,
-    work_dir: Path,
-) -> dict[tuple[str, str], float]:
+def evaluate_ranking(call: RetrievalCall, sets: dict[str, Sequence[Any]]) -> RetrievalScores:
     """Rank the pool for every query; write ``{split}-{language}.json``; score mAP@20.
 
     Queries are truncated at ``defaults["query_max_length"]`` and candidates at
     ``defaults["candidate_max_length"]`` (the reference lengths), both capped by the study's
     ``retrieval.max_length``. A split without any gold (Mewsli-X test) is predicted, not scored.
     """
+    encoder, tokenizer, spec, settings = call.encoder, call.tokenizer, call.spec, call.settings
     query_length = _side_length(spec, settings, "query_max_length")
     candidate_length = _side_length(spec, settings, "candidate_max_length")
-    scores: dict[tuple[str, str], float] = {}
+    scores: RetrievalScores = {}
     for split, examples in sets.items():
         if len(examples) != 1 or not isinstance(examples[0], RankingSet):
-            raise XstiltsError(f"{spec.name} {split}-{language}: expected one ranking set")
+            raise XstiltsError(f"{spec.name} {split}-{call.language}: expected one ranking set")
         ranking: RankingSet = examples[0]
         pool = _pool_vectors(encoder, tokenizer, ranking.candidates, candidate_length, settings)
         queries = embed(encoder, tokenizer, ranking.queries, query_length, settings)
@@ -131,7 +123,7 @@ def evaluate_ranking(
             query_id: [ranking.candidate_ids[i] for i in row]
             for query_id, row in zip(ranking.query_ids, top.tolist(), strict=True)
         }
-        (work_dir / f"{split}-{language}.{spec.prediction_suffix}").write_text(
+        call.prediction_file(split).write_text(
             json.dumps(ranked, ensure_ascii=False), encoding="utf-8"
         )
         relevant = {

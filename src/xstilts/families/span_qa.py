@@ -279,14 +279,4 @@ def format_predictions(examples: Sequence[SpanQAExample], predictions: Sequence[
     return json.dumps(answers, ensure_ascii=False, indent=1) + "\n"
 
 
-FAMILY = Family(
-    name="span_qa",
-    featurize=featurize,
-    feature_length=lambda feature: len(feature.input_ids),
-    collate=collate,
-    new_head=new_head,
-    loss=loss,
-    predict=predict,
-    score=score,
-    format_predictions=format_predictions,
-)
+FAMILY = Family("span_qa", featurize, collate, new_head, loss, predict, score, format_predictions)

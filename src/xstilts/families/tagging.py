@@ -41,7 +41,7 @@ from xstilts.data.featurize import evaluation_batches
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import tagging_f1
 from xstilts.evaluate.predict import model_device
-from xstilts.families.base import Family, Tokenizer
+from xstilts.families.base import Family, Tokenizer, all_or_none
 from xstilts.tasks.spec import TaskSpec
 
 IGNORE_INDEX = -100  # positions without a tag: special tokens, non-first sub-words, padding
@@ -278,13 +278,8 @@ def score(
     predicted and submitted. A set with tags on some sentences only is an error.
     """
     tagged = [example.tags is not None for example in examples]
-    if not any(tagged):
+    if not all_or_none(tagged, spec, language, "sentences have no tags"):
         return {}
-    if not all(tagged):
-        raise XstiltsError(
-            f"task {spec.name} ({language}): {tagged.count(False)} of {len(examples)} sentences "
-            "have no tags"
-        )
     return tagging_f1(predictions, [example.tags or () for example in examples])
 
 
@@ -301,14 +296,4 @@ def format_predictions(
     return "".join("".join(f"{tag}\n" for tag in tags) + "\n" for tags in predictions)
 
 
-FAMILY = Family(
-    name="tagging",
-    featurize=featurize,
-    feature_length=lambda feature: len(feature.input_ids),
-    collate=collate,
-    new_head=new_head,
-    loss=loss,
-    predict=predict,
-    score=score,
-    format_predictions=format_predictions,
-)
+FAMILY = Family("tagging", featurize, collate, new_head, loss, predict, score, format_predictions)

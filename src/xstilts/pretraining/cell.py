@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from xstilts.config import TrainConfig
+from xstilts.data.examples import TextExample
 from xstilts.evaluate.predict import model_device
 from xstilts.experiments.hashing import content_key
 from xstilts.experiments.plan import TaskData
@@ -39,7 +40,6 @@ from xstilts.pretraining import grammar
 from xstilts.pretraining.corpus import ENGLISH, Corpus, budgeted_corpus, held_out_lines
 from xstilts.pretraining.design import ControlledDesign
 from xstilts.pretraining.tiny_encoder import build_encoder, build_tokenizer, save_encoder_folder
-from xstilts.tasks.mlm_tasks import TextExample
 from xstilts.tasks.registry import get_task
 
 HELD_OUT_MASKING_SEED = 20231115  # fixed: the check must not depend on the training RNG

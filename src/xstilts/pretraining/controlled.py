@@ -32,6 +32,7 @@ from xstilts.pretraining.corpus import ENGLISH
 from xstilts.pretraining.design import ControlledDesign
 from xstilts.pretraining.synthetic import measured_distance
 from xstilts.pretraining.task_data import TaskSizes, write_task_data
+from xstilts.tasks.synthetic import CLASSIFICATION_TARGET, INTERMEDIATE_TASK, RETRIEVAL_TARGET
 
 STUDY_NAME = "controlled"
 DESIGN_TABLE = "design.csv"
@@ -44,7 +45,7 @@ class ControlledStudy:
     design: ControlledDesign = field(default_factory=ControlledDesign)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     sizes: TaskSizes = field(default_factory=TaskSizes)
-    intermediate_tasks: tuple[str, ...] = ("none", "synth_nli")
+    intermediate_tasks: tuple[str, ...] = ("none", INTERMEDIATE_TASK)
     intermediate: dict[str, Any] = field(
         default_factory=lambda: {"learning_rate": 5e-4, "epochs": 3, "batch_size": 32}
     )
@@ -61,7 +62,7 @@ def study_dict(controlled: ControlledStudy, encoder: Path, seed: int) -> dict[st
         "name": STUDY_NAME,
         "encoder": {"name": str(encoder), "pooling": "mean"},
         "intermediate_tasks": list(controlled.intermediate_tasks),
-        "target_tasks": ["synth_xnli", "synth_tatoeba"],
+        "target_tasks": [CLASSIFICATION_TARGET, RETRIEVAL_TARGET],
         "seeds": [seed],
         "data_dir": "../data",
         "output_dir": "..",

@@ -16,6 +16,7 @@ from pathlib import Path
 from xstilts.pretraining import grammar
 from xstilts.pretraining.corpus import ENGLISH, language_seed
 from xstilts.pretraining.synthetic import SyntheticLanguage
+from xstilts.tasks.synthetic import CLASSIFICATION_TARGET, INTERMEDIATE_TASK, RETRIEVAL_TARGET
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,12 @@ def write_task_data(
     Deterministic: the same design always writes the same bytes (the data digest of every run id
     depends on them).
     """
-    nli = data_dir / "synth_nli"
+    nli = data_dir / INTERMEDIATE_TASK
     nli.mkdir(parents=True, exist_ok=True)
     _write_pairs(nli / "train-en.tsv", _pairs(sizes.intermediate_train, "intermediate-train"))
     _write_pairs(nli / "dev-en.tsv", _pairs(sizes.intermediate_dev, "intermediate-dev"))
 
-    xnli = data_dir / "synth_xnli"
+    xnli = data_dir / CLASSIFICATION_TARGET
     xnli.mkdir(parents=True, exist_ok=True)
     _write_pairs(xnli / "train-en.tsv", _pairs(sizes.target_train, "target-train"))
     dev, test = _pairs(sizes.target_dev, "target-dev"), _pairs(sizes.target_test, "target-test")
@@ -65,7 +66,7 @@ def write_task_data(
         _write_pairs(xnli / f"dev-{language.code}.tsv", _translate(language, dev))
         _write_pairs(xnli / f"test-{language.code}.tsv", _translate(language, test))
 
-    bitext = data_dir / "synth_tatoeba"
+    bitext = data_dir / RETRIEVAL_TARGET
     bitext.mkdir(parents=True, exist_ok=True)
     english = grammar.sentences(sizes.bitext, language_seed(ENGLISH, 0, "bitext"))
     for language in languages:

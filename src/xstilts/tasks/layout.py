@@ -16,7 +16,7 @@ predicted (the files for ``xstilts export``) but not scored; dev sets are scored
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from xstilts.errors import DataError
@@ -53,3 +53,26 @@ def missing(task_dir: Path, candidates: Sequence[str], what: str, get: str = "")
 def any_file(task_dir: Path, candidates: Sequence[str]) -> bool:
     """Whether any candidate exists (a language counts as present for ``languages_found``)."""
     return any((task_dir / candidate).is_file() for candidate in candidates)
+
+
+def check_split(task_dir: Path, split: str, splits: Sequence[str]) -> None:
+    """A split the task does not have is a user error naming the ones it has."""
+    if split not in splits:
+        raise DataError(task_dir, None, f"no split {split!r}; this task has {', '.join(splits)}")
+
+
+def split_file(task_dir: Path, split: str, files: Mapping[str, str]) -> str:
+    """The file name of ``split`` in a release with one file per split."""
+    check_split(task_dir, split, sorted(files))
+    return files[split]
+
+
+def english_if_present(task_dir: Path, split: str) -> list[str]:
+    """``languages_found`` of an English-only task: English, once its folder exists."""
+    return ["en"] if task_dir.is_dir() else []
+
+
+def file_key(path: Path) -> tuple[str, int, int]:
+    """Cache key of a file: its path and what changes when its content does."""
+    stat = path.stat()
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size

@@ -118,15 +118,22 @@ class Recipe:
         return out
 
 
-def xtreme_classification(script: str, learning_rate: float) -> Recipe:
-    """``run_classify.py`` tasks (XNLI, PAWS-X, XCOPA), XLM-R Large branch of ``script``."""
+def _xtreme_fine_tuned(
+    script: str,
+    runner: str,
+    learning_rate: Setting[float],
+    epochs: Setting[float],
+    max_length: Setting[int],
+) -> Recipe:
+    """What XTREME's fine-tuning scripts share: batch 2 x 16, the runner's optimiser defaults
+    (warm-up 0 steps, weight decay 0), and the best checkpoint on English dev."""
     where = f"{XTREME} scripts/{script}"
-    defaults = f"{XTREME} third_party/run_classify.py defaults"
+    defaults = f"{XTREME} third_party/{runner} defaults"
     return Recipe(
-        learning_rate=Setting(learning_rate, f"{where} (xlm-roberta-large)"),
-        epochs=Setting(5.0, f"{where} EPOCH=5"),
+        learning_rate=learning_rate,
+        epochs=epochs,
         batch_size=Setting(32, f"{where} BATCH_SIZE=2 x GRAD_ACC=16"),
-        max_length=Setting(128, f"{where} MAXL=128"),
+        max_length=max_length,
         warmup_steps=Setting(0, defaults),
         weight_decay=Setting(0.0, defaults),
         selection=Setting("en_dev", f"{where} --save_only_best_checkpoint (English dev)"),
@@ -134,19 +141,27 @@ def xtreme_classification(script: str, learning_rate: float) -> Recipe:
     )
 
 
+def xtreme_classification(script: str, learning_rate: float) -> Recipe:
+    """``run_classify.py`` tasks (XNLI, PAWS-X, XCOPA), XLM-R Large branch of ``script``."""
+    where = f"{XTREME} scripts/{script}"
+    return _xtreme_fine_tuned(
+        script,
+        "run_classify.py",
+        learning_rate=Setting(learning_rate, f"{where} (xlm-roberta-large)"),
+        epochs=Setting(5.0, f"{where} EPOCH=5"),
+        max_length=Setting(128, f"{where} MAXL=128"),
+    )
+
+
 def xtreme_tagging(script: str) -> Recipe:
     """``run_tag.py`` tasks (UD-POS, PAN-X): same settings for every model in ``script``."""
     where = f"{XTREME} scripts/{script}"
-    defaults = f"{XTREME} third_party/run_tag.py defaults"
-    return Recipe(
+    return _xtreme_fine_tuned(
+        script,
+        "run_tag.py",
         learning_rate=Setting(2e-5, f"{where} LR=2e-5"),
         epochs=Setting(10.0, f"{where} NUM_EPOCHS=10"),
-        batch_size=Setting(32, f"{where} BATCH_SIZE=2 x GRAD_ACC=16"),
         max_length=Setting(128, f"{where} MAX_LENGTH=128"),
-        warmup_steps=Setting(0, defaults),
-        weight_decay=Setting(0.0, defaults),
-        selection=Setting("en_dev", f"{where} --save_only_best_checkpoint (English dev)"),
-        citation="Hu et al. 2020, XTREME (arXiv 2003.11080)",
     )
 
 

@@ -1,39 +1,44 @@
-"""The one explicit task registry: ``TASKS[name] -> TaskSpec``.
+"""The task registry: ``TASKS[name] -> TaskSpec``, read from the modules of ``tasks/catalog/``.
 
-Filled by plain code below, never by import-time decorators scattered over files, so a reader sees
-every task of the study on one page.
+One rule instead of a hand-kept list: every module in the catalog folder is one task and
+defines ``SPEC`` (see ``catalog/__init__.py``), so adding a task is adding one file, and nothing
+else in the package spells a task's name. No import-time decorators and no entry points: the
+registry imports the folder's modules itself, in sorted order, and checks each one's ``SPEC``;
+a reader still sees every task of the study as one folder listing (and as ``docs/tasks.md``).
 """
 
 from __future__ import annotations
 
-from xstilts.tasks import (
-    glue_xnli,
-    mewslix,
-    mlm_tasks,
-    more_classification_tasks,
-    more_retrieval_tasks,
-    multiple_choice_tasks,
-    qa_tasks,
-    retrieval_tasks,
-    synthetic_tasks,
-    tagging_tasks,
-)
-from xstilts.tasks.spec import TaskSpec
+import importlib
+import pkgutil
+from types import ModuleType
 
-_SPECS: list[TaskSpec] = [
-    *glue_xnli.SPECS,
-    *more_classification_tasks.SPECS,
-    *multiple_choice_tasks.SPECS,
-    *qa_tasks.SPECS,
-    *mlm_tasks.SPECS,
-    *tagging_tasks.SPECS,
-    *retrieval_tasks.SPECS,
-    *more_retrieval_tasks.SPECS,
-    *mewslix.SPECS,
-    *synthetic_tasks.SPECS,
-]
+from xstilts.tasks import catalog
+from xstilts.tasks.spec import FAMILIES, TaskSpec
 
-TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in _SPECS}
+
+def task_of(module: ModuleType) -> TaskSpec:
+    """The ``SPEC`` of one catalog module; a module without one, or whose spec carries another
+    name than the file, is a packaging error (raised, not skipped, so no task goes missing)."""
+    name = module.__name__.rpartition(".")[2]
+    spec = getattr(module, "SPEC", None)
+    if not isinstance(spec, TaskSpec) or spec.name != name:
+        raise TypeError(f"{module.__file__}: a task module defines SPEC = TaskSpec(name={name!r})")
+    return spec
+
+
+def discover(package: ModuleType = catalog) -> dict[str, TaskSpec]:
+    """Every task of ``package``'s folder(s), ordered by family (``FAMILIES``), then by name.
+
+    The order is the docs table's and ``xstilts tasks``'s: tasks of one family side by side.
+    """
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    specs = [task_of(importlib.import_module(f"{package.__name__}.{name}")) for name in names]
+    specs.sort(key=lambda spec: (FAMILIES.index(spec.family), spec.name))
+    return {spec.name: spec for spec in specs}
+
+
+TASKS: dict[str, TaskSpec] = discover()
 
 
 # Variants of an intermediate task, written ``task@variant`` in a study:

@@ -1,8 +1,8 @@
 """What a task *is*: a small declarative spec. Families (code) live beside it.
 
 A task is data — name, family, languages, how to load each split, labels, metric, reference
-recipe — so adding a language or a dataset of an existing family is a few lines in
-``registry.py``, never a new class (as lm-eval's task config and mteb's ``TaskMetadata`` do).
+recipe — so adding a language or a dataset of an existing family is one module in
+``tasks/catalog/``, never a new class (as lm-eval's task config and mteb's ``TaskMetadata`` do).
 """
 
 from __future__ import annotations

@@ -16,9 +16,10 @@ from xstilts.tasks.spec import TaskSpec
 
 HEADER = """# Tasks
 
-Generated from the task specs (`src/xstilts/tasks/`) by `python -m xstilts.tasks.table
-docs/tasks.md`; do not edit by hand. A task's spec is the one place that holds these facts:
-`xstilts score`, the robustness analysis, `xstilts fetch` and this table read them from it.
+Generated from the task specs (`src/xstilts/tasks/catalog/`, one file per task) by
+`python -m xstilts.tasks.table docs/tasks.md`; do not edit by hand. A task's spec is the one
+place that holds these facts: `xstilts score`, the robustness analysis, `xstilts fetch` and this
+table read them from it. Tasks are grouped by family.
 
 - **metric**: the headline metric (model selection, oracle, robustness).
 - **scorer**: the official file format `xstilts score` reads (`TaskSpec.scorer`) and the file
@@ -52,7 +53,7 @@ def task_row(spec: TaskSpec) -> list[str]:
 
 
 def task_table(specs: Iterable[TaskSpec]) -> str:
-    """``docs/tasks.md``: the header and one row per task, in registry order."""
+    """``docs/tasks.md``: the header and one row per task, in registry order (by family)."""
     lines = [HEADER, "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(task_row(spec)) + " |" for spec in specs]
     return "\n".join(lines) + "\n"

@@ -12,10 +12,10 @@ from xstilts.data.hub.configs import config_language
 from xstilts.data.tagging_format import PANX_LABELS
 from xstilts.errors import XstiltsError
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME
-from xstilts.tasks.qa_tasks import TYDIQA_NAMES
+from xstilts.tasks.catalog.tatoeba import TATOEBA_CODES
+from xstilts.tasks.catalog.tydiqa import TYDIQA_NAMES
+from xstilts.tasks.catalog.udpos import UPOS_LABELS
 from xstilts.tasks.registry import get_task
-from xstilts.tasks.retrieval_tasks import TATOEBA_CODES
-from xstilts.tasks.tagging_tasks import UPOS_LABELS
 
 
 @pytest.mark.parametrize(

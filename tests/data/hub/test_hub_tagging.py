@@ -10,7 +10,7 @@ from hub_helpers import FIXTURES, found, hub_source, load
 from xstilts.data.hub import convert_rows
 from xstilts.data.tagging_format import PANX_LABELS, read_tagging_tsv
 from xstilts.errors import XstiltsError
-from xstilts.tasks.tagging_tasks import UPOS_LABELS
+from xstilts.tasks.catalog.udpos import UPOS_LABELS
 
 
 def test_panx_round_trip_of_the_raw_wikiann_fixture(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
-"""Bitext retrieval targets evaluated straight from an encoder: Tatoeba (BUCC joins in issue 3).
+"""Tatoeba bitext retrieval (XTREME direction: English queries the other side), a target scored
+straight from an encoder.
 
-Tatoeba files follow the LASER release: ``tatoeba.{xxx}-eng.{xxx}`` and ``tatoeba.{xxx}-eng.eng``
-(at the top of ``tatoeba/`` or in LASER's ``v1/`` folder; also what ``xstilts fetch`` writes), one
+Files follow the LASER release: ``tatoeba.{xxx}-eng.{xxx}`` and ``tatoeba.{xxx}-eng.eng`` (at
+the top of ``tatoeba/`` or in LASER's ``v1/`` folder; also what ``xstilts fetch`` writes), one
 sentence per line, line i of both files translations of each other; ``xxx`` is the ISO 639-3 code
-the release uses (``swh`` for Swahili, ``cmn`` for Mandarin). XTREME's ``download_data.sh`` instead
-leaves ``{l}-en.{l}`` and ``{l}-en.en`` with the English lines sorted (the gold is hidden): those
-are read too, predicted and not scored.
+the release uses (``swh`` for Swahili, ``cmn`` for Mandarin). XTREME's ``download_data.sh``
+instead leaves ``{l}-en.{l}`` and ``{l}-en.en`` with the English lines sorted (the gold is
+hidden): those are read too, predicted and not scored.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from xstilts.data.examples import RetrievalPair
 from xstilts.data.hub.configs import TATOEBA_HUB_CODES
 from xstilts.data.hub.retrieval import write_tatoeba
 from xstilts.data.hub.source import HubSource
-from xstilts.data.readers import open_text
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
+from xstilts.tasks.bitext import (
+    line_pair,
+    match_trailing_blanks,
+    sentence_lines,
+    tatoeba_protocol_spec,
+)
 from xstilts.tasks.layout import missing, xtreme_download
 from xstilts.tasks.recipe import xtreme_retrieval
-from xstilts.tasks.spec import TaskSpec
 
 # ISO 639-1 (our language key) -> the 639-3 code in the Tatoeba file names: XTREME's 36 and
 # XTREME-R's 5 more, then languages the LASER release holds beyond them (Amharic:
@@ -81,27 +86,6 @@ def _layout(task_dir: Path, language: str) -> tuple[Path, Path, bool] | None:
     return None
 
 
-def sentence_lines(path: Path) -> list[str]:
-    """Sentences as ``evaluate_retrieval.py`` reads them: ``[l.strip() for l in open(f)]``:
-    every line is a sentence, a blank one included (embedded like any other)."""
-    lines = [line.strip() for line in open_text(path)]
-    if not any(lines):
-        raise DataError(path, None, "empty file; expected one sentence per line")
-    return lines
-
-
-def match_trailing_blanks(first: list[str], second: list[str]) -> None:
-    """Drop trailing blank lines of the longer list while the lengths differ (in place).
-
-    The official script would embed files of different lengths and score against a gold file
-    that cannot match both; the only difference we repair is trailing blank lines (an editor
-    artefact), so that it scores what the files hold (docs/official-reading.md).
-    """
-    for longer, shorter in ((first, second), (second, first)):
-        while len(longer) > len(shorter) and not longer[-1]:
-            longer.pop()
-
-
 def load_tatoeba(task_dir: Path, split: str, language: str) -> list[RetrievalPair]:
     """One sentence set for ``language``; gold pairs are (line i, line i) in the LASER layout,
     none in XTREME's (whose English side is sorted): its predictions are not scored."""
@@ -119,17 +103,7 @@ def load_tatoeba(task_dir: Path, split: str, language: str) -> list[RetrievalPai
         raise DataError(
             target_path, None, f"{len(target)} lines but {source_path.name} has {len(source)}"
         )
-    source_ids = tuple(str(i) for i in range(len(source)))
-    return [
-        RetrievalPair(
-            language=language,
-            source_ids=source_ids,
-            source=tuple(source),
-            target_ids=tuple(str(i) for i in range(len(target))),
-            target=tuple(target),
-            gold=tuple((i, i) for i in source_ids) if aligned else (),
-        )
-    ]
+    return [line_pair(language, source, target, aligned)]
 
 
 def tatoeba_languages_found(task_dir: Path, split: str) -> list[str]:
@@ -137,34 +111,25 @@ def tatoeba_languages_found(task_dir: Path, split: str) -> list[str]:
     return [lang for lang in TATOEBA_CODES if _layout(task_dir, lang) is not None]
 
 
-SPECS = [
-    TaskSpec(
-        name="tatoeba",
-        family="retrieval",
-        languages=tuple(TATOEBA_CODES),
-        load=load_tatoeba,
-        languages_found=tatoeba_languages_found,
-        metric="accuracy",
-        scorer="tatoeba",
-        protocol="tatoeba",
-        train_split=None,
-        dev_split=None,
-        test_split="test",
-        hub=HubSource(
-            task="tatoeba",
-            languages=tuple(TATOEBA_HUB_CODES),
-            config={iso: f"tatoeba.{code}" for iso, code in TATOEBA_HUB_CODES.items()},
-            families=("tatoeba",),
-            write=write_tatoeba,
-            description="tatoeba.{xxx} for the 36 XTREME languages (validation) -> "
-            "tatoeba.{xxx}-eng.{xxx}, tatoeba.{xxx}-eng.eng",
-        ),
-        description="Tatoeba bitext retrieval; English queries the other side (XTREME direction)",
-        recipe=xtreme_retrieval("run_tatoeba.sh"),
-        citation=(
-            "Artetxe & Schwenk 2019. Massively Multilingual Sentence Embeddings for "
-            "Zero-Shot Cross-Lingual Transfer and Beyond. TACL"
-        ),
-        source="LASER Tatoeba test sets (Artetxe & Schwenk 2019), XTREME layout",
+SPEC = tatoeba_protocol_spec(
+    name="tatoeba",
+    languages=tuple(TATOEBA_CODES),
+    load=load_tatoeba,
+    languages_found=tatoeba_languages_found,
+    hub=HubSource(
+        task="tatoeba",
+        languages=tuple(TATOEBA_HUB_CODES),
+        config={iso: f"tatoeba.{code}" for iso, code in TATOEBA_HUB_CODES.items()},
+        families=("tatoeba",),
+        write=write_tatoeba,
+        description="tatoeba.{xxx} for the 36 XTREME languages (validation) -> "
+        "tatoeba.{xxx}-eng.{xxx}, tatoeba.{xxx}-eng.eng",
     ),
-]
+    description="Tatoeba bitext retrieval; English queries the other side (XTREME direction)",
+    recipe=xtreme_retrieval("run_tatoeba.sh"),
+    citation=(
+        "Artetxe & Schwenk 2019. Massively Multilingual Sentence Embeddings for "
+        "Zero-Shot Cross-Lingual Transfer and Beyond. TACL"
+    ),
+    source="LASER Tatoeba test sets (Artetxe & Schwenk 2019), XTREME layout",
+)

@@ -1,8 +1,8 @@
-"""Mewsli-X (XTREME-R): WikiNews entity mentions ranked against ~1M entity descriptions.
+"""Mewsli-X (XTREME-R): WikiNews entity mentions ranked against ~1M entity descriptions
+(protocol ``ranking``), a target scored straight from an encoder.
 
-One task, one file: the readers' glue, the query and entity texts of XTREME-R's recipe, the
-language detection and the spec. Shared retrieval types (``RankingSet``) live in
-:mod:`xstilts.tasks.more_retrieval_tasks`.
+The readers' glue, the query and entity texts of XTREME-R's recipe, the language detection and
+the spec; the readers live in :mod:`xstilts.data.retrieval_format`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from xstilts.data.examples import EntityDescription, EntityMention
+from xstilts.data.examples import EntityDescription, EntityMention, RankingSet
 from xstilts.data.retrieval_format import (
     read_mewslix_entities,
     read_mewslix_mentions,
 )
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
-from xstilts.tasks.layout import first_file
-from xstilts.tasks.more_retrieval_tasks import RankingSet, file_key
+from xstilts.tasks.layout import file_key, first_file
 from xstilts.tasks.spec import TaskSpec
 
 MEWSLIX_CANDIDATES = "candidate_set_entities.jsonl"
@@ -150,26 +149,24 @@ def mewslix_languages_found(task_dir: Path, split: str) -> list[str]:
     ]
 
 
-SPECS = [
-    TaskSpec(
-        name="mewslix",
-        family="retrieval",
-        languages=TASK_LANGUAGES[XTREME_R]["mewslix"],
-        load=load_mewslix,
-        languages_found=mewslix_languages_found,
-        metric="map@20",
-        scorer="ranking_one_gold",
-        prediction_suffix="json",
-        protocol="ranking",
-        train_split=None,  # XTREME-R trains a dual encoder on wikipedia_pairs-train (not here)
-        dev_split="dev",
-        test_split="test",
-        description="Mewsli-X WikiNews entity linking as retrieval from ~1M entity descriptions",
-        defaults={"query_max_length": 64, "candidate_max_length": 64},  # run_eval_mewslix.sh
-        citation=(
-            "Botha, Shan & Gillick 2020. Entity Linking in 100 Languages. EMNLP; Mewsli-X "
-            "as in Ruder et al. 2021 (XTREME-R, EMNLP)"
-        ),
-        source="google-research dense_representations_for_entity_retrieval/mel (Botha et al. 2020)",
+SPEC = TaskSpec(
+    name="mewslix",
+    family="retrieval",
+    languages=TASK_LANGUAGES[XTREME_R]["mewslix"],
+    load=load_mewslix,
+    languages_found=mewslix_languages_found,
+    metric="map@20",
+    scorer="ranking_one_gold",
+    prediction_suffix="json",
+    protocol="ranking",
+    train_split=None,  # XTREME-R trains a dual encoder on wikipedia_pairs-train (not here)
+    dev_split="dev",
+    test_split="test",
+    description="Mewsli-X WikiNews entity linking as retrieval from ~1M entity descriptions",
+    defaults={"query_max_length": 64, "candidate_max_length": 64},  # run_eval_mewslix.sh
+    citation=(
+        "Botha, Shan & Gillick 2020. Entity Linking in 100 Languages. EMNLP; Mewsli-X "
+        "as in Ruder et al. 2021 (XTREME-R, EMNLP)"
     ),
-]
+    source="google-research dense_representations_for_entity_retrieval/mel (Botha et al. 2020)",
+)

@@ -1,4 +1,5 @@
-"""Multilingual masked-LM text: the "continued multilingual MLM" baseline of Phang et al. 2020.
+"""Masked-LM on multilingual plain text: the "continued multilingual MLM" baseline of Phang et al.
+2020 (an intermediate task).
 
 Phang et al. (arXiv 2005.13013) compare English intermediate training with the same training
 *plus* masked-LM on multilingual text, mixed by the multi-task sampler (intermediate task
@@ -24,24 +25,15 @@ Layout of the task folder ``mlm/``::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from xstilts.data.examples import TextExample
 from xstilts.errors import DataError
 from xstilts.tasks.recipe import jiant_intermediate
 from xstilts.tasks.spec import TaskSpec
 
 DEV_FOLDER = "dev"
 LANGUAGE_NAME = re.compile(r"[a-z]{2,3}([_-][A-Za-z0-9]+)*")
-
-
-@dataclass(frozen=True)
-class TextExample:
-    """One line of raw text for masked-LM (``id`` = ``file:line``, relative to the task folder)."""
-
-    id: str
-    language: str
-    text: str
 
 
 def _files_by_language(folder: Path) -> dict[str, list[Path]]:
@@ -112,22 +104,20 @@ def mlm_languages_found(task_dir: Path, split: str) -> list[str]:
     return list(_files_by_language(folder))
 
 
-SPECS = [
-    TaskSpec(
-        name="mlm",
-        family="masked_lm",
-        languages=(),  # whatever text is found; an intermediate task only, never a target
-        load=load_mlm,
-        languages_found=mlm_languages_found,
-        metric="accuracy",  # masked-token accuracy x100 on the fixed-seed masked dev text
-        test_split=None,
-        description="masked-LM on multilingual plain text (continued MLM, Phang et al. 2020)",
-        defaults={"mask_probability": 0.15},  # BERT's masking rate (Devlin et al. 2019)
-        recipe=jiant_intermediate(),
-        citation=(
-            "Phang et al. 2020. English Intermediate-Task Training Improves Zero-Shot "
-            "Cross-Lingual Transfer Too. AACL"
-        ),
-        source="any sentence-per-line UTF-8 text per language (e.g. CC-100 or Wikipedia samples)",
+SPEC = TaskSpec(
+    name="mlm",
+    family="masked_lm",
+    languages=(),  # whatever text is found; an intermediate task only, never a target
+    load=load_mlm,
+    languages_found=mlm_languages_found,
+    metric="accuracy",  # masked-token accuracy x100 on the fixed-seed masked dev text
+    test_split=None,
+    description="masked-LM on multilingual plain text (continued MLM, Phang et al. 2020)",
+    defaults={"mask_probability": 0.15},  # BERT's masking rate (Devlin et al. 2019)
+    recipe=jiant_intermediate(),
+    citation=(
+        "Phang et al. 2020. English Intermediate-Task Training Improves Zero-Shot "
+        "Cross-Lingual Transfer Too. AACL"
     ),
-]
+    source="any sentence-per-line UTF-8 text per language (e.g. CC-100 or Wikipedia samples)",
+)
