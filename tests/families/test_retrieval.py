@@ -37,8 +37,8 @@ def test_specs_follow_the_reference() -> None:
 def test_runner_scores_all_three_tasks(
     retrieval_encoder_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(retrieval.PROTOCOLS, "bucc", retrieval_bucc.evaluate_bucc)
-    monkeypatch.setitem(retrieval.PROTOCOLS, "ranking", retrieval_ranking.evaluate_ranking)
+    monkeypatch.setitem(retrieval.PROTOCOLS, "bucc", retrieval_bucc.PROTOCOL)
+    monkeypatch.setitem(retrieval.PROTOCOLS, "ranking", retrieval_ranking.PROTOCOL)
     data = tmp_path / "data"
     for task in ("bucc2018", "lareqa", "mewslix"):
         shutil.copytree(FIXTURES / task, data / task)

@@ -14,7 +14,8 @@ from xstilts.data.examples import RetrievalPair
 from xstilts.evaluate import metrics
 from xstilts.families.items import item_scores, linearised_ratio, tagging_items
 from xstilts.families.registry import FAMILY_OPS
-from xstilts.families.retrieval_items import bucc_items, retrieval_item_records
+from xstilts.families.retrieval_bucc import bucc_items
+from xstilts.families.retrieval_items import retrieval_item_records
 from xstilts.tasks.registry import get_task
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures"

@@ -18,18 +18,26 @@ from torch import nn
 
 from xstilts.config import RetrievalConfig
 from xstilts.errors import XstiltsError
+from xstilts.families import retrieval_bucc, retrieval_ranking, retrieval_tatoeba
 from xstilts.families.base import RetrievalFamily, Tokenizer
-from xstilts.families.retrieval_bucc import evaluate_bucc
 from xstilts.families.retrieval_embed import RetrievalCall, RetrievalProtocol, RetrievalScores
-from xstilts.families.retrieval_ranking import evaluate_ranking
-from xstilts.families.retrieval_tatoeba import evaluate_tatoeba
 from xstilts.tasks.spec import TaskSpec
 
 PROTOCOLS: dict[str, RetrievalProtocol] = {
-    "tatoeba": evaluate_tatoeba,
-    "bucc": evaluate_bucc,
-    "ranking": evaluate_ranking,
+    "tatoeba": retrieval_tatoeba.PROTOCOL,
+    "bucc": retrieval_bucc.PROTOCOL,
+    "ranking": retrieval_ranking.PROTOCOL,
 }
+
+
+def protocol_of(spec: TaskSpec) -> RetrievalProtocol:
+    """The protocol a retrieval task's spec names; an unknown one is a one-line error."""
+    try:
+        return PROTOCOLS[spec.protocol]
+    except KeyError:
+        raise XstiltsError(
+            f"task {spec.name!r}: unknown retrieval protocol {spec.protocol!r}"
+        ) from None
 
 
 def evaluate(
@@ -42,13 +50,8 @@ def evaluate(
     work_dir: Path,
 ) -> RetrievalScores:
     """Dispatch on the task's declared protocol."""
-    try:
-        protocol = PROTOCOLS[spec.protocol]
-    except KeyError:
-        raise XstiltsError(
-            f"task {spec.name!r}: unknown retrieval protocol {spec.protocol!r}"
-        ) from None
-    return protocol(RetrievalCall(encoder, tokenizer, spec, settings, language, work_dir), sets)
+    call = RetrievalCall(encoder, tokenizer, spec, settings, language, work_dir)
+    return protocol_of(spec).evaluate(call, sets)
 
 
 FAMILY = RetrievalFamily(name="retrieval", evaluate=evaluate)

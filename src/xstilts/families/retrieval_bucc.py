@@ -36,6 +36,7 @@ accepted forward before backward, each in index order (a stable sort; the refere
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +56,18 @@ from xstilts.evaluate.metrics import (
     bucc_optimize_threshold,
     bucc_prf,
 )
+from xstilts.evaluate.submission_files import read_pairs
 from xstilts.families.base import Tokenizer
+from xstilts.families.items import linearised_ratio
 from xstilts.families.knn import knn_search, normalize_rows
-from xstilts.families.retrieval_embed import RetrievalCall, RetrievalScores, device_of, embed
+from xstilts.families.retrieval_embed import (
+    Items,
+    RetrievalCall,
+    RetrievalProtocol,
+    RetrievalScores,
+    device_of,
+    embed,
+)
 from xstilts.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -268,3 +278,27 @@ def evaluate_bucc(call: RetrievalCall, sets: dict[str, Sequence[Any]]) -> Retrie
             for metric, value in _prf(candidates, split_gold, oracle, "_oracle").items():
                 scores[(split, metric)] = value
     return scores
+
+
+def bucc_items(
+    pair: RetrievalPair, extracted: Sequence[tuple[str, ...]]
+) -> list[tuple[str, float]]:
+    """(source sentence id, linearised F1 contribution) per source sentence; [] without gold."""
+    if not pair.gold:
+        return []
+    gold = set(pair.gold)
+    predicted = {tuple(p) for p in extracted if len(p) == 2}
+    correct = Counter(source for source, _ in predicted & gold)
+    counts = Counter(source for source, _ in predicted) + Counter(source for source, _ in gold)
+    sources = list(dict.fromkeys(pair.source_ids))
+    numerators = [200.0 * correct[s] for s in sources]
+    values = linearised_ratio(numerators, [float(counts[s]) for s in sources])
+    return list(zip(sources, values, strict=True))
+
+
+def _file_items(pair: RetrievalPair, path: Path) -> Items:
+    """The items of one prediction file: the extracted ``src_id<TAB>trg_id`` pairs."""
+    return bucc_items(pair, read_pairs(path))
+
+
+PROTOCOL = RetrievalProtocol(evaluate_bucc, _file_items)

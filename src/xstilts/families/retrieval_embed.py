@@ -45,8 +45,19 @@ class RetrievalCall:
         return self.work_dir / f"{split}-{self.language}.{self.spec.prediction_suffix}"
 
 
-#: A protocol: every split of one language (``{split: examples}``) -> its scores.
-RetrievalProtocol = Callable[[RetrievalCall, dict[str, Sequence[Any]]], RetrievalScores]
+#: One set's items, ``[(item id, score x100)]``, from its one example and its prediction file.
+Items = list[tuple[str, float]]
+
+
+@dataclass(frozen=True)
+class RetrievalProtocol:
+    """A retrieval protocol, complete: ``evaluate`` scores every split of one language
+    (``{split: examples}``) and writes the prediction files; ``items`` reads one of those files
+    back into per-query item scores (:mod:`.retrieval_items`), so both sides of a protocol's
+    submission format live in its own module."""
+
+    evaluate: Callable[[RetrievalCall, dict[str, Sequence[Any]]], RetrievalScores]
+    items: Callable[[Any, Path], Items]
 
 
 def embed(

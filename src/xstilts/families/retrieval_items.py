@@ -1,4 +1,5 @@
-"""Per-query item scores of the retrieval targets, read back from their prediction files.
+"""Per-query item scores of the retrieval targets, read back from their prediction files by each
+protocol's own ``items`` (``retrieval_tatoeba``, ``retrieval_bucc``, ``retrieval_ranking``).
 
 The analysis pairs configurations by item (:mod:`xstilts.analysis.statistics.bootstrap`); for
 retrieval the item is the query. The protocols (:mod:`.retrieval`) write their predictions in the
@@ -26,73 +27,19 @@ file was not written (BUCC without a dev split) gives no items.
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xstilts.data.examples import RetrievalPair
-from xstilts.evaluate.metrics import average_precision_at_k
-from xstilts.evaluate.submission_files import read_pairs
-from xstilts.families.items import linearised_ratio
+from xstilts.families.retrieval import protocol_of
 from xstilts.tasks.spec import TaskSpec
-
-RANKING_K = 20  # mAP@20 (retrieval_ranking.TOP_K)
-
-
-def tatoeba_items(pair: RetrievalPair, predicted: Sequence[int]) -> list[tuple[str, float]]:
-    """(English query id, 100 or 0) per query; [] without gold."""
-    if not pair.gold:
-        return []
-    source_position = {sid: i for i, sid in enumerate(pair.source_ids)}
-    gold = {target: source_position[source] for source, target in pair.gold}
-    return [
-        (str(target_id), 100.0 if gold.get(target_id, -1) == int(index) else 0.0)
-        for target_id, index in zip(pair.target_ids, predicted, strict=True)
-    ]
-
-
-def bucc_items(
-    pair: RetrievalPair, extracted: Sequence[tuple[str, ...]]
-) -> list[tuple[str, float]]:
-    """(source sentence id, linearised F1 contribution) per source sentence; [] without gold."""
-    if not pair.gold:
-        return []
-    gold = set(pair.gold)
-    predicted = {tuple(p) for p in extracted if len(p) == 2}
-    correct = Counter(source for source, _ in predicted & gold)
-    counts = Counter(source for source, _ in predicted) + Counter(source for source, _ in gold)
-    sources = list(dict.fromkeys(pair.source_ids))
-    numerators = [200.0 * correct[s] for s in sources]
-    values = linearised_ratio(numerators, [float(counts[s]) for s in sources])
-    return list(zip(sources, values, strict=True))
-
-
-def ranking_items(ranking: Any, ranked: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
-    """(query id, 100 · AP@20) per query that has gold (``RankingSet``)."""
-    return [
-        (
-            str(query_id),
-            100.0 * average_precision_at_k(ranked.get(query_id, []), set(items), RANKING_K),
-        )
-        for query_id, items in zip(ranking.query_ids, ranking.relevant, strict=True)
-        if items
-    ]
 
 
 def _set_items(spec: TaskSpec, examples: Sequence[Any], path: Path) -> list[tuple[str, float]]:
-    """One set's items from its prediction file (protocol-specific); [] if it has none."""
+    """One set's items from its prediction file (read by its protocol); [] if it has none."""
     if len(examples) != 1 or not path.is_file():
         return []
-    if spec.protocol == "tatoeba":
-        lines = path.read_text(encoding="utf-8").split()
-        return tatoeba_items(examples[0], [int(line) for line in lines])
-    if spec.protocol == "bucc":
-        return bucc_items(examples[0], read_pairs(path))
-    if spec.protocol == "ranking":
-        return ranking_items(examples[0], json.loads(path.read_text(encoding="utf-8")))
-    return []
+    return protocol_of(spec).items(examples[0], path)
 
 
 def retrieval_item_records(

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,10 +26,17 @@ from torch import nn
 from xstilts.config import RetrievalConfig
 from xstilts.data.examples import RankingSet
 from xstilts.errors import XstiltsError
-from xstilts.evaluate.metrics import map_at_k
+from xstilts.evaluate.metrics import average_precision_at_k, map_at_k
 from xstilts.families.base import Tokenizer
 from xstilts.families.knn import knn_search, normalize_rows
-from xstilts.families.retrieval_embed import RetrievalCall, RetrievalScores, device_of, embed
+from xstilts.families.retrieval_embed import (
+    Items,
+    RetrievalCall,
+    RetrievalProtocol,
+    RetrievalScores,
+    device_of,
+    embed,
+)
 from xstilts.tasks.spec import TaskSpec
 
 TOP_K = 20  # mAP@20 and the length of a ranking in the prediction files
@@ -134,3 +142,23 @@ def evaluate_ranking(call: RetrievalCall, sets: dict[str, Sequence[Any]]) -> Ret
         if relevant:
             scores[(split, "map@20")] = map_at_k(ranked, relevant, k=TOP_K)
     return scores
+
+
+def ranking_items(ranking: Any, ranked: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
+    """(query id, 100 · AP@20) per query that has gold (``RankingSet``)."""
+    return [
+        (
+            str(query_id),
+            100.0 * average_precision_at_k(ranked.get(query_id, []), set(items), TOP_K),
+        )
+        for query_id, items in zip(ranking.query_ids, ranking.relevant, strict=True)
+        if items
+    ]
+
+
+def _file_items(ranking: RankingSet, path: Path) -> Items:
+    """The items of one prediction file: ``{query id: [candidate ids, best first]}``."""
+    return ranking_items(ranking, json.loads(path.read_text(encoding="utf-8")))
+
+
+PROTOCOL = RetrievalProtocol(evaluate_ranking, _file_items)

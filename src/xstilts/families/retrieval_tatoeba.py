@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from xstilts.data.examples import RetrievalPair
 from xstilts.evaluate.metrics import tatoeba_accuracy
 from xstilts.evaluate.predict import nearest_neighbours
-from xstilts.families.retrieval_embed import RetrievalCall, RetrievalScores, embed
+from xstilts.families.retrieval_embed import (
+    Items,
+    RetrievalCall,
+    RetrievalProtocol,
+    RetrievalScores,
+    embed,
+)
 
 
 def evaluate_tatoeba(call: RetrievalCall, sets: dict[str, Sequence[Any]]) -> RetrievalScores:
@@ -35,3 +42,23 @@ def evaluate_tatoeba(call: RetrievalCall, sets: dict[str, Sequence[Any]]) -> Ret
             "".join(f"{index}\n" for index in predicted), encoding="utf-8"
         )
     return scores
+
+
+def tatoeba_items(pair: RetrievalPair, predicted: Sequence[int]) -> list[tuple[str, float]]:
+    """(English query id, 100 or 0) per query; [] without gold."""
+    if not pair.gold:
+        return []
+    source_position = {sid: i for i, sid in enumerate(pair.source_ids)}
+    gold = {target: source_position[source] for source, target in pair.gold}
+    return [
+        (str(target_id), 100.0 if gold.get(target_id, -1) == int(index) else 0.0)
+        for target_id, index in zip(pair.target_ids, predicted, strict=True)
+    ]
+
+
+def _file_items(pair: RetrievalPair, path: Path) -> Items:
+    """The items of one prediction file: one source-line index per English line."""
+    return tatoeba_items(pair, [int(line) for line in path.read_text(encoding="utf-8").split()])
+
+
+PROTOCOL = RetrievalProtocol(evaluate_tatoeba, _file_items)
