@@ -99,7 +99,7 @@ def length_summary(tokenizer: Any, examples: Sequence[Any], max_length: int) -> 
 def xnli_task_data(examples: Sequence[Any], tag: str) -> Any:
     """A ``TaskData`` for ``train_phase`` holding ``examples`` as the English training set (no dev:
     no model selection inside the timed section, as the reference trains without evaluation)."""
-    from xstilts.experiments.plan import TaskData
+    from xstilts.experiments.task_data import TaskData
     from xstilts.tasks.registry import get_task
 
     return TaskData(

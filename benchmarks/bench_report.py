@@ -96,8 +96,8 @@ METHOD = """\
 - **Scaling** (`bench_scaling.py`): evaluation over 1/4/16 languages (main model), one training
   phase on 1/4/16× examples and whole grids of 1/4/16 runs through `StudyRunner.run` (small
   random-init encoder), peak RSS above the start; then the finished grid is re-planned
-  (`StudyPlan.plan`), resumed (`StudyRunner.run`, nothing to do) and re-planned by `xstilts plan`
-  in a fresh process.
+  (`make_plan` + `run_status`), resumed (`StudyRunner.run`, nothing to do) and re-planned by
+  `xstilts plan` in a fresh process.
 """
 
 

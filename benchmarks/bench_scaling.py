@@ -10,8 +10,9 @@
 - **grid runs**: a whole study run through ``StudyRunner.run`` (store, run folders, intermediate
   checkpoints, English-dev selection, every language) with 1, 4 and 16 target runs (seeds), the
   small encoder saved as a local model folder; then the *finished* grid is re-planned in process
-  (``StudyPlan.plan``), resumed in process (``StudyRunner.run``: nothing to do) and re-planned by
-  the CLI in a fresh process (``xstilts plan``: interpreter start and imports included).
+  (``make_plan`` + ``run_status``), resumed in process (``StudyRunner.run``: nothing to do) and
+  re-planned by the CLI in a fresh process (``xstilts plan``: interpreter start and imports
+  included).
 
 Memory: ``peak_mib`` is the peak RSS *above* the RSS at the start of the measurement (what the
 step needed beyond what the process already held; the allocator reuses pages freed by earlier
@@ -126,7 +127,7 @@ def _grid(
     small_encoder: Any, tokenizer: Any, train_examples: int, factors: tuple[int, ...]
 ) -> dict:
     from xstilts.config import load_study
-    from xstilts.experiments.plan import StudyPlan
+    from xstilts.experiments.plan import make_plan, run_status
     from xstilts.experiments.runner import StudyRunner
 
     out: dict[int, dict[str, float]] = {}
@@ -144,9 +145,9 @@ def _grid(
                 seconds = time.perf_counter() - start
             assert summary.runs_done == factor, summary
             start = time.perf_counter()
-            items = StudyPlan(study).plan()
+            statuses = run_status(make_plan(study))
             plan_seconds = time.perf_counter() - start
-            assert all(item["status"] == "done" for item in items)
+            assert all(status.done for status in statuses)
             start = time.perf_counter()
             resumed = StudyRunner(study, progress=False).run()
             resume_seconds = time.perf_counter() - start

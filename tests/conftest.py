@@ -8,16 +8,41 @@ intermediate -> target -> zero-shot chain takes seconds on 2 cores.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tiny_models import DEMO_DATA, build_tiny_encoder, corpus
+from xstilts.files import file_digest
+
+
+def demo_fingerprint() -> dict[str, str]:
+    """``{path relative to the demo data: sha256}`` of every file of the packaged demo data."""
+    return {
+        path.relative_to(DEMO_DATA).as_posix(): file_digest(path)
+        for path in sorted(DEMO_DATA.rglob("*"))
+        if path.is_file()
+    }
 
 
 @pytest.fixture(scope="session")
-def demo_data() -> Path:
-    return DEMO_DATA
+def demo_data() -> Iterator[Path]:
+    """The packaged demo data, read in place (tests that change files take ``demo_copy``).
+
+    Many tests and ``xstilts demo`` read these files, and the README's record is computed from
+    them: a test that wrote into them would change what every later test and the next demo see.
+    So the fixture fingerprints every file when the session first asks for it and, at the end,
+    fails naming each file a test added, changed or removed.
+    """
+    before = demo_fingerprint()
+    assert before, f"{DEMO_DATA}: no demo data"
+    yield DEMO_DATA
+    after = demo_fingerprint()
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    assert not changed, f"a test changed the packaged demo data: {', '.join(changed)}"
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,10 @@ def test_a_study_without_the_section_keeps_its_json():
         ({"cells": [{"de": 0, "fr": 0}]}, r"pretraining.cells\[0\]: cell 0 trains on 0 tokens"),
         ({"cells": [{"en": 5}]}, r"pretraining.cells\[0\].en: 'en' is the source language"),
         ({"cells": [{"../x": 5}]}, r"pretraining.cells\[0\].../x: '../x' is not a language"),
-        ({"languages": ["de", "de"], "budgets": [1]}, r"pretraining.languages\[1\]: 'de' appears"),
+        (
+            {"languages": ["de", "de"], "budgets": [1]},
+            r"pretraining.languages\[1\]: 'de' is listed twice",
+        ),
         ({"cells": [{"de": 1}], "english_replay": 1.0}, r"pretraining.english_replay: expected"),
         (
             {"cells": [{"de": 1}], "train": {"learnig_rate": 1}},

@@ -12,7 +12,7 @@ import pytest
 from xstilts.cli import main
 from xstilts.config import load_study, study_from_dict
 from xstilts.errors import ConfigError, XstiltsError
-from xstilts.experiments.plan import StudyPlan
+from xstilts.experiments.plan import StudyPlan, make_plan
 from xstilts.experiments.store import ResultStore
 from xstilts.models.encoder_config import check_local_encoder, is_path_like
 
@@ -128,13 +128,13 @@ def test_retrieval_layer_is_checked_against_the_encoder_depth(
             "retrieval": {"layer": layer}, "data_dir": str(demo_data),
             "output_dir": str(tmp_path / "out"),
         })  # fmt: skip
-        return StudyPlan(study)
+        return make_plan(study)
 
-    for layer in (-3, 0, 2):
-        plan(layer).plan()
+    for layer in (-3, 0, 2):  # a negative layer counts from the last hidden state (of 3)
+        assert plan(layer).target_settings["tatoeba"].values.layer == layer % 3
     for layer in (99, 3, -4):
         with pytest.raises(ConfigError, match=rf"retrieval.layer: layer {layer} is out of range"):
-            plan(layer).plan()
+            plan(layer)
 
 
 def test_offline_mode_names_itself(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

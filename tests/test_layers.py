@@ -17,10 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "xstilts"
 
 
-def layers() -> dict[str, int]:
+def layers(block_name: str = "layers") -> dict[str, int]:
+    """``{name: line}`` of a block of ``docs/architecture.md`` (``layers``: the packages;
+    ``experiments-layers``: the modules of ``experiments``)."""
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    block = re.search(r"```layers\n(.*?)```", text, re.S)
-    assert block, "docs/architecture.md has no ```layers block"
+    block = re.search(rf"```{block_name}\n(.*?)```", text, re.S)
+    assert block, f"docs/architecture.md has no ```{block_name} block"
     table: dict[str, int] = {}
     for line in block.group(1).splitlines():
         level, *names = line.split()
@@ -112,8 +114,43 @@ def violations(table: dict[str, int]) -> list[str]:
     return problems
 
 
+def module_violations(package: str, table: dict[str, int]) -> list[str]:
+    """The same rule between the modules of one package."""
+    problems = []
+    for path in sorted((PACKAGE / package).glob("*.py")):
+        own, where = path.stem, f"{package}/{path.name}"
+        if own == "__init__":
+            continue
+        if own not in table:
+            problems.append(f"{where}: module {own!r} has no line in the block")
+            continue
+        for line, module in imports_of(path):
+            parts = module.split(".")
+            if parts[1] != package or len(parts) < 3:
+                continue
+            if parts[2] not in table:
+                problems.append(f"{where}:{line}: imports {module}, which has no line")
+            elif table[parts[2]] >= table[own]:
+                problems.append(
+                    f"{where}:{line}: {own} (line {table[own]}) imports {module} "
+                    f"(line {table[parts[2]]})"
+                )
+    return problems
+
+
 def test_every_import_goes_down_a_layer() -> None:
     assert violations(layers()) == []
+
+
+def test_inside_experiments_every_import_goes_down_a_line() -> None:
+    assert module_violations("experiments", layers("experiments-layers")) == []
+
+
+def test_the_module_check_sees_an_upward_import() -> None:
+    """With the executors below the plan, their import of ``plan.Unit`` goes up."""
+    table = {**layers("experiments-layers"), "executors": 3}
+    problems = module_violations("experiments", table)
+    assert any(p.startswith("experiments/executors.py:") and "plan" in p for p in problems)
 
 
 def test_the_check_sees_an_upward_import() -> None:

@@ -36,9 +36,9 @@ def check_ranges(study: StudyConfig) -> None:
         _in_range("threads", study.threads, 1, MAX_THREADS)
     for index, seed in enumerate(study.seeds):
         _in_range(f"seeds[{index}]", seed, 0, MAX_SEED)
-    _unique("seeds", study.seeds)
-    _unique("intermediate_tasks", study.intermediate_tasks)
-    _unique("target_tasks", study.target_tasks)
+    unique("seeds", study.seeds)
+    unique("intermediate_tasks", study.intermediate_tasks)
+    unique("target_tasks", study.target_tasks)
     if not study.encoder.name.strip():
         raise ConfigError("encoder.name: must not be empty")
     for where, value in (
@@ -122,7 +122,8 @@ def _fraction(where: str, value: float) -> None:
         raise ConfigError(f"{where}: expected a value in [0, 1], got {_short(value)}")
 
 
-def _unique(where: str, values: list[Any]) -> None:
+def unique(where: str, values: list[Any]) -> None:
+    """No value listed twice (seeds, tasks, pretraining languages and budgets)."""
     seen: set[Any] = set()
     for index, value in enumerate(values):
         if value in seen:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from xstilts.config_checks import unique
 from xstilts.errors import ConfigError
 
 MAX_TOKENS = 10**13  # more than any corpus; keeps sums far from float rounding
@@ -90,8 +91,8 @@ def check_pretraining(section: PretrainingConfig, path: str = "pretraining") -> 
         if not section.languages or not section.budgets:
             missing = "budgets" if section.languages else "languages"
             raise ConfigError(f"{path}.{missing}: a rotation design needs languages and budgets")
-        _unique(f"{path}.languages", section.languages)
-        _unique(f"{path}.budgets", [str(b) for b in section.budgets])
+        unique(f"{path}.languages", section.languages)
+        unique(f"{path}.budgets", section.budgets)
         for i, budget in enumerate(section.budgets):
             _tokens(f"{path}.budgets[{i}]", budget)
         for i, language in enumerate(section.languages):
@@ -156,11 +157,3 @@ def _language(path: str, code: str, english: str) -> None:
         raise ConfigError(
             f"{path}: {code!r} is the source language; its tokens come from english_replay"
         )
-
-
-def _unique(path: str, values: list[str]) -> None:
-    seen: set[str] = set()
-    for i, value in enumerate(values):
-        if value in seen:
-            raise ConfigError(f"{path}[{i}]: {value!r} appears twice")
-        seen.add(value)

@@ -136,15 +136,23 @@ def atomic_write_with(path: Path, write: Callable[[Path], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(path)
     temporary = temporary_name(path)
-    try:
+    with _removed_on_failure(temporary, path):
         write(temporary)
         _fsync_path(temporary)
         os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(temporary: Path, target: Path) -> Iterator[None]:
+    """On any failure remove ``temporary`` and raise again; an OS error is named by ``target``,
+    what the user asked to write, not by a temporary name they never chose."""
+    try:
+        yield
     except BaseException as error:
         _remove(temporary)
-        wrapped = as_os_error(error, path)
-        if wrapped is not None and wrapped.errno is not None:  # named by what was written
-            raise OSError(wrapped.errno, wrapped.strerror, str(path)) from None
+        wrapped = as_os_error(error, target)
+        if wrapped is not None and wrapped.errno is not None:
+            raise OSError(wrapped.errno, wrapped.strerror, str(target)) from None
         raise
 
 
@@ -256,15 +264,9 @@ def atomic_folder(folder: Path, *, keep_existing: bool = False) -> Iterator[Path
         sweep_temporaries(folder)
     tmp = temporary_name(folder)
     tmp.mkdir()
-    try:
+    with _removed_on_failure(tmp, folder):
         yield tmp
         write_manifest(tmp)
-    except BaseException as error:
-        _remove(tmp)
-        wrapped = as_os_error(error, folder)
-        if wrapped is not None and wrapped.errno is not None:  # named by what was written
-            raise OSError(wrapped.errno, wrapped.strerror, str(folder)) from None
-        raise
     if keep_existing:
         try:
             os.replace(tmp, folder)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xstilts.analysis.tables import config_groups, language_table
+from xstilts.analysis.tables import config_groups, language_table, result_tables
 from xstilts.cli import main
 from xstilts.experiments.store import ResultStore
 
@@ -29,19 +29,21 @@ def legacy_config(layer: int) -> str:
     return json.dumps({"study": {"retrieval": {"layer": layer, "max_length": 64}}, "seed": 0})
 
 
-def test_a_folder_with_two_configurations_prints_two_groups_and_no_blended_mean(
+def test_a_folder_with_two_configurations_gets_two_tables_and_no_blended_mean(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with ResultStore(tmp_path / "results.duckdb") as store:
         store.add_run([row("a", 80.0, legacy_config(12))])
         store.add_run([row("b", 40.0, legacy_config(3), started_at=datetime(2026, 1, 2))])
-    assert main(["results", str(tmp_path)]) == 0
-    printed = capsys.readouterr().out
-    assert "these rows come from 2 configurations" in printed
-    assert printed.count("== configuration") == 2
-    assert printed.count("tatoeba (test, accuracy, no model selection, mean of 1 seed;") == 2
-    assert "80.0" in printed and "40.0" in printed
-    assert "60.0" not in printed  # the blended mean of the two layers
+        rows = store.frame()
+    tables = result_tables(rows, ["tatoeba"])
+    assert [(t.target_task, t.metric, t.seeds) for t in tables] == [("tatoeba", "accuracy", 1)] * 2
+    assert len({t.config_id for t in tables}) == 2
+    assert {t.label for t in tables} == {", no model selection"}
+    means = [t.table.loc["de", "none"] for t in tables]
+    assert means == [80.0, 40.0]  # in the order the configurations were run; never 60, the blend
+    assert main(["results", str(tmp_path)]) == 0  # the command says why there are two
+    assert "these rows come from 2 configurations" in capsys.readouterr().out
 
 
 def test_stored_config_ids_group_rows_and_seeds_of_one_configuration_average() -> None:

@@ -17,7 +17,7 @@ from xstilts.data.json_records import read_json_document
 from xstilts.data.multiple_choice_format import read_copa_jsonl, read_cosmosqa
 from xstilts.data.squad_format import read_squad
 from xstilts.errors import DataError
-from xstilts.experiments.plan import StudyPlan, load_examples
+from xstilts.experiments.task_data import describe_tasks, load_examples, task_data
 from xstilts.tasks.catalog.xnli import XNLI_LANGUAGES, xnli_languages_found
 
 XNLI_HEADER = "language\tgold_label\tsentence1\tsentence2\tpairID\n"
@@ -158,10 +158,9 @@ def test_train_file_without_label_column_stops_before_training(
         "intermediate_tasks": ["mnli"], "target_tasks": ["xnli"],
         "data_dir": str(demo_copy), "output_dir": str(tmp_path / "out"),
     })  # fmt: skip
-    plan = StudyPlan(study)
-    plan.describe()
+    mnli = task_data(describe_tasks(study)["mnli"])
     with pytest.raises(DataError, match=r"mnli train \(en\): example .* has no gold label"):
-        load_examples(plan.tasks["mnli"], study.intermediate)
+        load_examples(mnli, study.intermediate)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from xstilts.analysis.demo_summary import collect, demo_summary, summary_text
 from xstilts.cli.study_commands import _run_and_report
 from xstilts.config import study_from_dict
 from xstilts.experiments.phases import study_phases
-from xstilts.experiments.plan import STORE_NAME, StudyPlan
+from xstilts.experiments.plan import STORE_NAME, make_plan
 from xstilts.experiments.runner import run_study
 from xstilts.experiments.store import ResultStore
 
@@ -47,13 +47,12 @@ def tampered(finished, tmp_path: Path):
     out = tmp_path / "out"
     shutil.copytree(finished.output_dir, out)
     study = tiny_demo(Path(finished.encoder.name), Path(finished.data_dir), out)
-    plan = StudyPlan(study)
-    plan.describe()
+    plan = make_plan(study)
     meta_file = plan.intermediate_folder("sst2", 0) / "meta.json"
     meta = json.loads(meta_file.read_text())
     meta["result"].update(best_dev=87.25, dev_history=[[1, 61.5], [2, 87.25]], steps=2)
     meta_file.write_text(json.dumps(meta))
-    baseline_run = plan.units()[0].run_id
+    baseline_run = plan.units[0].run_id
     train_file = out / "runs" / baseline_run / "train.json"
     info = json.loads(train_file.read_text())
     info.update(best_dev=56.75, dev_history=[[1, 41.0], [2, 56.75]], steps=2)

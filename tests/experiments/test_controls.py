@@ -13,8 +13,9 @@ from xstilts.config import study_from_dict
 from xstilts.data.examples import ClassificationExample, SpanQAExample, TaggingExample
 from xstilts.errors import XstiltsError
 from xstilts.experiments import controls
-from xstilts.experiments.plan import StudyPlan, load_examples
+from xstilts.experiments.plan import make_plan
 from xstilts.experiments.runner import run_study
+from xstilts.experiments.task_data import load_examples, task_data
 from xstilts.tasks.registry import get_task
 
 
@@ -63,17 +64,16 @@ def control_study(encoder: Path, data: Path, out: Path) -> object:
 
 def test_controls_are_distinct_grid_entries(tiny_encoder: Path, demo_data: Path, tmp_path: Path):
     study = control_study(tiny_encoder, demo_data, tmp_path)
-    plan = StudyPlan(study)
-    plan.describe()
+    plan = make_plan(study)
     keys = {plan.intermediate_key(c, 0) for c in study.intermediate_tasks}
     assert len(keys) == 3
-    control = plan.tasks["mnli@mlm-control"]
+    control = task_data(plan.tasks["mnli@mlm-control"])
     load_examples(control, study.intermediate)
-    original = plan.tasks["mnli"]
+    original = task_data(plan.tasks["mnli"])
     load_examples(original, study.intermediate)
     assert len(control.train) == len(original.train)  # one line per example: equal steps
     assert control.train[0].text == f"{original.train[0].text_a} {original.train[0].text_b}"
-    shuffled = plan.tasks["mnli@shuffled"]
+    shuffled = task_data(plan.tasks["mnli@shuffled"])
     load_examples(shuffled, study.intermediate)
     assert [e.label for e in shuffled.train] != [e.label for e in original.train]
     assert [e.label for e in shuffled.dev_en] == [e.label for e in original.dev_en]

@@ -14,7 +14,9 @@ from helpers import result_rows
 from xstilts.config import study_from_dict
 from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments import encoders, target, training
-from xstilts.experiments.runner import STORE_NAME, StudyRunner, run_study
+from xstilts.experiments.plan import make_plan
+from xstilts.experiments.runner import STORE_NAME, run_study
+from xstilts.experiments.task_data import load_examples, task_data
 from xstilts.tasks.registry import get_task
 
 XNLI_DEMO_LANGUAGES = {"en", "de", "fr", "es", "ru", "tr", "sw"}
@@ -126,14 +128,15 @@ def test_same_config_and_seed_give_identical_metrics(
 def test_changing_max_length_invalidates_the_intermediate_checkpoint(
     tiny_encoder: Path, demo_data: Path, tmp_path: Path
 ) -> None:
-    a = StudyRunner(tiny_study(tiny_encoder, demo_data, tmp_path))
-    a.prepare()
+    a = make_plan(tiny_study(tiny_encoder, demo_data, tmp_path))
     changed = tiny_study(tiny_encoder, demo_data, tmp_path)
     changed.intermediate.max_length = 64
-    b = StudyRunner(changed)
-    b.prepare()
-    assert a.plan.intermediate_key("mnli", 0) != b.plan.intermediate_key("mnli", 0)
-    assert a.plan.target_key("none", "xnli", 0) == b.plan.target_key("none", "xnli", 0)
+    b = make_plan(changed)
+    assert a.intermediate_key("mnli", 0) != b.intermediate_key("mnli", 0)
+    baseline = {u.run_id for p in (a, b) for u in p.units if u.intermediate_task == "none"}
+    after_mnli = {u.run_id for p in (a, b) for u in p.units if u.intermediate_task == "mnli"}
+    assert len(baseline) == len(a.units) // 2  # the baseline runs keep their ids
+    assert len(after_mnli) == len(a.units)  # every run after mnli gets a new one
 
 
 def test_malformed_row_fails_before_training_and_store_stays_empty(
@@ -170,8 +173,6 @@ def test_translate_train_variant_adds_translated_copies(
     tiny_encoder: Path, demo_copy: Path, tmp_path: Path
 ) -> None:
     """``mnli@translate-train``: English plus user-supplied translations in the same format."""
-    from xstilts.experiments.plan import load_examples
-
     german = demo_copy / "mnli" / "translate-train" / "de"
     german.mkdir(parents=True)
     lines = (demo_copy / "mnli" / "train.tsv").read_text(encoding="utf-8").splitlines()
@@ -179,11 +180,11 @@ def test_translate_train_variant_adds_translated_copies(
     study = tiny_study(
         tiny_encoder, demo_copy, tmp_path, intermediate_tasks=["mnli", "mnli@translate-train"]
     )
-    plan = StudyRunner(study).plan
-    plan.describe()
+    plan = make_plan(study)
     assert plan.intermediate_key("mnli", 0) != plan.intermediate_key("mnli@translate-train", 0)
-    load_examples(plan.tasks["mnli@translate-train"], study.intermediate)
-    assert len(plan.tasks["mnli@translate-train"].train) == 96 + 10
+    translated = task_data(plan.tasks["mnli@translate-train"])
+    load_examples(translated, study.intermediate)
+    assert len(translated.train) == 96 + 10
     summary = run_study(study, progress=False)
     assert summary.runs_done == 4
     assert set(result_rows(tmp_path).intermediate_task) == {"mnli", "mnli@translate-train"}

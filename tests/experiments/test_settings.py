@@ -12,7 +12,7 @@ from xstilts.config import ConfigError, study_from_dict
 from xstilts.experiments import intermediate as intermediate_phase
 from xstilts.experiments import provenance
 from xstilts.experiments import target as target_phase
-from xstilts.experiments.plan import StudyPlan
+from xstilts.experiments.plan import make_plan
 from xstilts.experiments.runner import run_study
 from xstilts.experiments.settings import effective_retrieval, effective_train, with_settings
 from xstilts.models.identity import encoder_identity
@@ -125,7 +125,7 @@ def test_out_of_range_layer_fails_before_any_training(
     )  # fmt: skip
     message = r"retrieval\.layer: layer 3 is out of range for encoder .* \(2 layers: 0 = emb"
     with pytest.raises(ConfigError, match=message):
-        StudyPlan(config).plan()
+        make_plan(config)
     with pytest.raises(ConfigError, match=message):
         run_study(config, progress=False)
     assert not (tmp_path / "results.duckdb").exists()
@@ -163,7 +163,7 @@ def test_runner_trains_tydiqa_at_384_128_and_xnli_at_its_recipe(
 
 
 def run_ids(config: Any) -> set[str]:
-    return {item["run_id"] for item in StudyPlan(config).plan()}
+    return {unit.run_id for unit in make_plan(config).units}
 
 
 def test_run_ids_differ_with_any_setting_the_weights_or_the_world_size(

@@ -22,8 +22,8 @@ from helpers import result_rows
 from tiny_models import DEMO_DATA, build_tiny_encoder, corpus
 from xstilts.config import EncoderConfig, TrainConfig, study_from_dict
 from xstilts.errors import DataError, XstiltsError
-from xstilts.experiments.plan import TaskData
 from xstilts.experiments.runner import run_study
+from xstilts.experiments.task_data import TaskData
 from xstilts.experiments.training import train_phase
 from xstilts.families import classification, masked_lm
 from xstilts.families import registry as family_registry

@@ -26,9 +26,9 @@ from xstilts.errors import DataError, XstiltsError
 from xstilts.evaluate.metrics import tagging_f1
 from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME, XTREME_R
 from xstilts.experiments.hashing import directory_digest
-from xstilts.experiments.plan import TaskData
 from xstilts.experiments.runner import STORE_NAME, run_study
 from xstilts.experiments.store import ResultStore
+from xstilts.experiments.task_data import TaskData
 from xstilts.experiments.training import train_phase
 from xstilts.families import registry as family_registry
 from xstilts.families import tagging

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from xstilts.config import load_study
 from xstilts.evaluate.score import score_file
-from xstilts.experiments.plan import StudyPlan, load_examples
+from xstilts.experiments.plan import make_plan
+from xstilts.experiments.task_data import describe_tasks, load_examples, task_data
 
 STUDY_CASES = 8  # the study target gets this many times the per-reader budget
 BASE_STUDY = f"""name: fuzz
@@ -91,7 +92,7 @@ def study_case(draw: st.DrawFn, folder: Path) -> tuple[Case, Callable[[], Any]]:
     (folder / "runs").mkdir()
 
     def call() -> Any:
-        return StudyPlan(load_study(path)).plan()
+        return make_plan(load_study(path))
 
     return Case("study", name, must_reject), call
 
@@ -161,9 +162,8 @@ def plan_case(draw: st.DrawFn, folder: Path) -> tuple[Case, Callable[[], Any]]:
     )
 
     def call() -> Any:
-        plan = StudyPlan(load_study(study))
-        plan.describe()
-        for data_ in plan.tasks.values():
-            load_examples(data_, plan.study.target)
+        loaded = load_study(study)
+        for planned in describe_tasks(loaded).values():
+            load_examples(task_data(planned), loaded.target)
 
     return Case("plan:unlabelled", f"{task} {name} without {column}", True), call

@@ -22,7 +22,7 @@ from xstilts import cli
 from xstilts.analysis.robustness import headline_metric
 from xstilts.analysis.tables import language_table
 from xstilts.config import study_from_dict
-from xstilts.experiments.plan import StudyPlan
+from xstilts.experiments.plan import make_plan, run_status
 from xstilts.experiments.runner import run_study
 from xstilts.tasks import catalog, registry
 from xstilts.tasks.spec import TaskSpec
@@ -112,8 +112,8 @@ def test_a_task_in_its_own_file_runs_plan_train_score_results(
         "output_dir": str(tmp_path / "out"), "threads": 1, "target": train,
     })  # fmt: skip
 
-    planned = StudyPlan(study).plan()
-    assert [(item["target_task"], item["status"]) for item in planned] == [(toy.name, "pending")]
+    planned = run_status(make_plan(study))
+    assert [(item.unit.target_task, item.done) for item in planned] == [(toy.name, False)]
 
     assert run_study(study, progress=False).runs_done == 1
     rows = result_rows(tmp_path / "out")

@@ -15,7 +15,7 @@ import pytest
 
 from xstilts.config import StudyConfig
 from xstilts.errors import DataError, XstiltsError
-from xstilts.experiments.plan import describe_task
+from xstilts.experiments.task_data import describe_task
 from xstilts.families import classification, span_qa
 from xstilts.tasks.registry import TASKS
 

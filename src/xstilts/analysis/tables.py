@@ -12,6 +12,7 @@ per configuration.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -108,49 +109,72 @@ def seeds_per_cell(rows: pd.DataFrame, target_task: str, split: str = "test") ->
     )
 
 
+@dataclass(frozen=True)
+class ResultTable:
+    """One table ``xstilts results`` prints: a target's per-language means for one metric and
+    one configuration."""
+
+    config_id: str
+    target_task: str
+    split: str
+    metric: str
+    label: str  # how the checkpoints were chosen (:func:`selection_label`)
+    seeds: int  # seeds behind each mean (the fewest over cells)
+    table: pd.DataFrame  # :func:`language_table`
+
+
+def result_tables(
+    rows: pd.DataFrame, targets: Sequence[str], split: str = "test", selection: str = "en_dev"
+) -> list[ResultTable]:
+    """Every target's language tables, one per metric and configuration (rows of different
+    configurations are never averaged into one table), in configuration then target order."""
+    found = []
+    for config, group in config_groups(rows):
+        for target in targets:
+            for metric in sorted(group.loc[group["target_task"] == target, "metric"].unique()):
+                table = language_table(group, target, split, metric, selection)
+                if not table.empty:
+                    seeds = seeds_per_cell(group, target, split)
+                    label = selection_label(group, target, selection)
+                    found.append(ResultTable(config, target, split, metric, label, seeds, table))
+    return found
+
+
 def tables_text(
     rows: pd.DataFrame, targets: Sequence[str], split: str = "test", selection: str = "en_dev"
 ) -> str:
-    """Every target's language tables (one per metric and configuration), as ``xstilts results``
-    and ``xstilts demo`` print them; rows of different configurations get separate tables."""
-    groups = config_groups(rows)
+    """:func:`result_tables` as ``xstilts results`` and ``xstilts demo`` print them, with a
+    warning when the rows come from several configurations or a mean from fewer than 3 seeds."""
+    tables = result_tables(rows, targets, split, selection)
+    configs = list(dict.fromkeys(config for config, _ in config_groups(rows)))
     printed: list[str] = []
-    if len(groups) > 1:
+    if len(configs) > 1:
         printed.append(
-            f"xstilts: these rows come from {len(groups)} configurations (settings, encoder "
+            f"xstilts: these rows come from {len(configs)} configurations (settings, encoder "
             "weights, world size or versions differ); each gets its own tables, never one mean"
         )
     with pd.option_context("display.width", 160, "display.max_columns", 30):
-        for number, (config, group) in enumerate(groups, 1):
-            if len(groups) > 1:
-                printed.append(f"\n== configuration {number} of {len(groups)}: {config} ==")
-            printed.extend(_group_tables(group, targets, split, selection))
+        for number, config in enumerate(configs, 1):
+            if len(configs) > 1:
+                printed.append(f"\n== configuration {number} of {len(configs)}: {config} ==")
+            printed.extend(_table_text(t) for t in tables if t.config_id == config)
     return "\n".join(printed)
 
 
-def _group_tables(
-    rows: pd.DataFrame, targets: Sequence[str], split: str, selection: str
-) -> list[str]:
-    """The per-language tables of one configuration's rows, each after a blank line."""
-    printed = []
-    for target in targets:
-        for metric in sorted(rows.loc[rows["target_task"] == target, "metric"].unique()):
-            table = language_table(rows, target, split, metric, selection)
-            if table.empty:
-                continue
-            seeds = seeds_per_cell(rows, target, split)
-            plural = "seed" if seeds == 1 else "seeds"
-            printed.append(
-                f"\n{target} ({split}, {metric}{selection_label(rows, target, selection)}, "
-                f"mean of {seeds} {plural}; Δ = gain over none)"
-            )
-            printed.append(table.round(1).to_string(na_rep="-"))
-            if seeds < 3:
-                printed.append(
-                    f"WARNING: {seeds} {plural} — fewer than 3; differences between "
-                    "intermediate tasks cannot be told from seed noise (use >= 5 seeds)"
-                )
-    return printed
+def _table_text(result: ResultTable) -> str:
+    """One table after a blank line: title, the rounded means, a warning below 3 seeds."""
+    plural = "seed" if result.seeds == 1 else "seeds"
+    lines = [
+        f"\n{result.target_task} ({result.split}, {result.metric}{result.label}, "
+        f"mean of {result.seeds} {plural}; Δ = gain over none)",
+        result.table.round(1).to_string(na_rep="-"),
+    ]
+    if result.seeds < 3:
+        lines.append(
+            f"WARNING: {result.seeds} {plural} — fewer than 3; differences between "
+            "intermediate tasks cannot be told from seed noise (use >= 5 seeds)"
+        )
+    return "\n".join(lines)
 
 
 def selection_label(rows: pd.DataFrame, target: str, selection: str) -> str:

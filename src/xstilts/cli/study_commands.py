@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def cmd_rebuild_store(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from xstilts.config import load_study
-    from xstilts.experiments.plan import StudyPlan
+    from xstilts.experiments.plan import make_plan, run_status, summarize
 
     study = load_study(args.config)
     if study.pretraining is not None:
@@ -71,30 +72,33 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         print(describe_cells(study))
         return 0
-    items = StudyPlan(study).plan()
-    pending = [item for item in items if item["status"] == "pending"]
-    to_train = {
-        (i["intermediate_task"], i["seed"]) for i in pending if i["intermediate"] != "trained"
-    }
-    to_train = {t for t in to_train if t[0] != "none"}
+    plan = make_plan(study)
+    if args.json:
+        print(json.dumps(plan.to_dict(), indent=2, sort_keys=True))
+        return 0
+    statuses = run_status(plan)
     if not args.quiet:
         print(
             f"{'seed':>4}  {'intermediate':16s} {'target':10s} {'run id':16s}  checkpoint  status"
         )
-        shown: set[str] = set()
-        for item in items:
+        shown: set[str] = set()  # a combination's settings are the same for every seed
+        for status in statuses:
+            unit = status.unit
             print(
-                f"{item['seed']:>4}  {item['intermediate_task']:16s} {item['target_task']:10s} "
-                f"{item['run_id']:16s}  {item['intermediate']:10s}  {item['status']}"
+                f"{unit.seed:>4}  {unit.intermediate_task:16s} {unit.target_task:10s} "
+                f"{unit.run_id:16s}  {status.checkpoint:10s}  "
+                f"{'done' if status.done else 'pending'}"
             )
-            combo = item["intermediate_task"]
-            if item["intermediate_settings"] is not None and combo not in shown:
+            combo = unit.intermediate_task
+            if combo != "none" and combo not in shown:
                 shown.add(combo)
-                _print_settings(f"intermediate {combo}", item["intermediate_settings"])
-            _print_settings(f"target {item['target_task']}", item["settings"])
+                shared = plan.intermediate(combo, unit.seed).settings
+                _print_settings(f"intermediate {combo}", shared)
+            _print_settings(f"target {unit.target_task}", plan.target_settings[unit.target_task])
+    summary = summarize(statuses)
     print(
-        f"xstilts: {count(len(items), 'run')}: {len(items) - len(pending)} done, "
-        f"{len(pending)} to run; {count(len(to_train), 'intermediate checkpoint')} to train"
+        f"xstilts: {count(summary.runs, 'run')}: {summary.done} done, {summary.to_run} to run; "
+        f"{count(summary.checkpoints_to_train, 'intermediate checkpoint')} to train"
     )
     return 0
 
@@ -234,6 +238,7 @@ def add_plan(sub: Subparsers) -> None:
     plan = sub.add_parser("plan", help="show what `run` would do and what is already done")
     plan.add_argument("config", help="study YAML file")
     plan.add_argument("--quiet", action="store_true", help="only the summary line")
+    plan.add_argument("--json", action="store_true", help="the plan (tasks, phases, runs) as JSON")
     plan.set_defaults(func=cmd_plan)
 
 

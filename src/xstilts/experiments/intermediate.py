@@ -1,6 +1,6 @@
 """The intermediate phase: the encoder as a target run receives it.
 
-An intermediate checkpoint is addressed by content hash (``StudyPlan.intermediate_key``) and
+An intermediate checkpoint is addressed by content hash (``IntermediatePhase.key`` of the plan) and
 trained once for every target task and run that uses it; a later run loads it. Only the encoder
 is kept: every target phase gets a new head.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from xstilts.experiments.encoders import (
 )
 from xstilts.experiments.plan import StudyPlan
 from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.task_data import TaskData
 from xstilts.experiments.training import train_phase
 from xstilts.files import CorruptFileError, discard_folder
 from xstilts.models.heads import EncoderWithHeads
@@ -34,16 +36,17 @@ log = logging.getLogger("xstilts")
 
 
 def encoder_after_intermediate(
-    plan: StudyPlan, combo: str, seed: int, processes: Processes
+    plan: StudyPlan, data: Mapping[str, TaskData], combo: str, seed: int, processes: Processes
 ) -> tuple[nn.Module, Any]:
-    """The encoder after intermediate phase (combo, seed): trained and stored on first use."""
+    """The encoder after intermediate phase (combo, seed): trained on ``data`` (the tasks'
+    examples by name) and stored on first use."""
     encoder, tokenizer = build_encoder(plan.study)
     if combo == BASELINE:
         return encoder, tokenizer
     folder = plan.intermediate_folder(combo, seed)
     processes.barrier()  # all processes see the same checkpoint state
     if not _load_stored(encoder, folder, processes):
-        train_intermediate(plan, encoder, tokenizer, combo, seed, processes)
+        train_intermediate(plan, data, encoder, tokenizer, combo, seed, processes)
     return encoder, tokenizer
 
 
@@ -67,6 +70,7 @@ def _load_stored(encoder: nn.Module, folder: Path, processes: Processes) -> bool
 
 def train_intermediate(
     plan: StudyPlan,
+    data: Mapping[str, TaskData],
     encoder: nn.Module,
     tokenizer: Any,
     combo: str,
@@ -77,17 +81,17 @@ def train_intermediate(
     kept is the English-dev choice (a checkpoint average is not stored)."""
     study, folder = plan.study, plan.intermediate_folder(combo, seed)
     names = combo.split("+")
-    shared, own = plan.intermediate_settings(combo)
+    phase = plan.intermediate(combo, seed)
     torch.manual_seed(seed)
-    heads = {plan.tasks[n].spec.name: new_head(study, encoder, plan.tasks[n].spec) for n in names}
+    heads = {data[n].spec.name: new_head(study, encoder, data[n].spec) for n in names}
     model = EncoderWithHeads(encoder, heads)
     log.info("intermediate training %s (seed %d) -> %s", combo, seed, folder)
     partial = folder.with_name(folder.name + ".training")
     result = train_phase(
         model,
-        [plan.tasks[n] for n in names],
+        [data[n] for n in names],
         tokenizer,
-        shared.values,
+        phase.settings.values,
         seed,
         f"intermediate {combo}",
         partial,
@@ -95,7 +99,7 @@ def train_intermediate(
         log_dir=folder.with_name(folder.name + ".logs"),
         trackers=study.trackers,
         feature_cache=plan.output / "features",
-        task_configs={plan.tasks[n].spec.name: own[n].values for n in names},
+        task_configs={data[n].spec.name: phase.task_settings[n].values for n in names},
     )
     result.pop("average_state", None)
     log.info("intermediate %s done: %s", combo, json.dumps(result))

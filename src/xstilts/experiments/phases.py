@@ -24,8 +24,8 @@ from typing import Any
 
 from xstilts.config import StudyConfig
 from xstilts.experiments.controls import CONTROL_VARIANTS, control_spec
-from xstilts.experiments.plan import StudyPlan, load_examples
 from xstilts.experiments.schema import BASELINE
+from xstilts.experiments.task_data import TaskData, describe_tasks, load_examples, task_data
 from xstilts.tasks.registry import get_task, parse_task_name
 
 
@@ -140,16 +140,17 @@ def prediction_items(study: StudyConfig, rows: Any) -> list[dict[str, Any]]:
 
     For stores without an ``items`` table: the paired item bootstrap needs them.
     """
-    plan = StudyPlan(study)
-    plan.describe()
+    tasks = describe_tasks(study)
+    loaded: dict[str, TaskData] = {}
     items: list[dict[str, Any]] = []
     for _, _, target, run_id in latest_runs(rows).itertuples(index=False):
-        data = plan.tasks[target]
-        if data.spec.family != "classification":
+        if tasks[target].spec.family != "classification":
             continue
-        if not data.eval_sets:
-            load_examples(data, study.target)
-        folder = plan.output / "runs" / run_id / "predictions"
+        if target not in loaded:
+            loaded[target] = task_data(tasks[target])
+            load_examples(loaded[target], study.target)
+        data = loaded[target]
+        folder = Path(study.output_dir) / "runs" / run_id / "predictions"
         for (split, language), examples in sorted(data.eval_sets.items()):
             path = folder / f"{split}-{language}.{data.spec.prediction_suffix}"
             if split != "test" or not path.is_file():

@@ -19,8 +19,8 @@ from tqdm.auto import tqdm
 from xstilts.config import RetrievalConfig
 from xstilts.experiments.context import PhaseScores, Processes
 from xstilts.experiments.oracle import oracle_layers
-from xstilts.experiments.plan import TaskData
 from xstilts.experiments.settings import Effective
+from xstilts.experiments.task_data import TaskData
 from xstilts.families.base import RetrievalFamily
 from xstilts.families.registry import FAMILY_OPS
 from xstilts.families.retrieval_items import retrieval_item_records

@@ -4,7 +4,8 @@
         │              (skipped for "none")      retrieval targets: no training, scored directly
         └── only the encoder carries over between phases; every phase gets a new head
 
-The runner composes: the plan (``plan.StudyPlan``, data) says which units there are; the phases
+The runner composes: the plan (``plan.StudyPlan``, frozen data) says which units there are and
+with which settings; the runner reads the tasks' examples (``task_data``); the phases
 (``intermediate``, ``target``, ``retrieval_phase``) are functions; an executor (``executors``)
 runs a function over the pending units. An intermediate checkpoint is addressed by content hash
 and trained once for all target tasks; a target run whose rows are already in the store is
@@ -32,13 +33,14 @@ from xstilts.experiments import executors
 from xstilts.experiments.context import PhaseScores, Processes
 from xstilts.experiments.intermediate import encoder_after_intermediate, intermediate_seconds
 from xstilts.experiments.oracle import ORACLE_STATES
-from xstilts.experiments.plan import STORE_NAME, StudyPlan, Unit, load_examples
+from xstilts.experiments.plan import STORE_NAME, StudyPlan, Unit, make_plan, stored_run_ids
 from xstilts.experiments.retrieval_phase import retrieval_scores
 from xstilts.experiments.run_rows import commit_kept_runs, write_run_rows
 from xstilts.experiments.schema import BASELINE, RunRecords
-from xstilts.experiments.settings import per_task, with_layer
+from xstilts.experiments.settings import with_layer
 from xstilts.experiments.store import ResultStore
 from xstilts.experiments.target import fine_tune_and_predict
+from xstilts.experiments.task_data import TaskData, load_examples, task_data
 from xstilts.experiments.timing import peak_memory_mib, reset_peak_memory
 from xstilts.files import atomic_write_text, discard_folder
 from xstilts.locking import output_lock
@@ -85,19 +87,19 @@ def run_config(plan: StudyPlan, combo: str, target: str, seed: int) -> dict[str,
     ``effective`` holds each phase's values *and the origin of each value* (recipe, study,
     per-task override or default), so a row is traceable to its settings.
     """
-    effective: dict[str, Any] = {"target": plan.target_settings(target).describe()}
+    effective: dict[str, Any] = {"target": plan.target_settings[target].describe()}
     if combo != BASELINE:
-        shared, own = plan.intermediate_settings(combo)
-        effective["intermediate"] = shared.describe()
-        effective["intermediate_tasks"] = {name: e.describe() for name, e in own.items()}
+        phase = plan.intermediate(combo, seed)
+        effective["intermediate"] = phase.settings.describe()
+        effective["intermediate_tasks"] = {n: e.describe() for n, e in phase.task_settings.items()}
     return {
         "study": json.loads(plan.study.to_json()),
         "intermediate_task": combo,
         "target_task": target,
         "seed": seed,
         "effective": effective,
-        "provenance": plan.provenance(),
-        "config_id": plan.config_id(),
+        "provenance": plan.provenance,
+        "config_id": plan.config_id,
     }
 
 
@@ -129,30 +131,32 @@ def run_base(
 
 class StudyRunner:
     """Runs every unit of a study's plan; each target run's rows are committed to the store at
-    once. It has a plan (``self.plan``) and the processes that run it (``self.processes``)."""
+    once. It has a plan (``self.plan``, frozen), the tasks' examples (``self.data``, read by
+    :meth:`prepare`) and the processes that run it (``self.processes``)."""
 
     def __init__(self, study: StudyConfig, progress: bool = True) -> None:
         if study.deterministic:  # before anything touches CUDA (cuBLAS reads its env once)
             enable_determinism()
-        self.plan = StudyPlan(study)
+        self.plan = make_plan(study)
+        self.data: dict[str, TaskData] = {}
         # Under `accelerate launch`/torchrun every process runs the same units in lockstep (the
         # training loop shards batches and averages gradients); only the main process writes.
         self.processes = Processes.current(progress)
 
     def prepare(self) -> None:
         """Read every task's data now, so a bad file fails before any training or store write."""
-        plan, study = self.plan, self.plan.study
-        if not plan.tasks:
-            plan.describe()
-        for name, data in plan.tasks.items():
-            is_intermediate = any(name in combo.split("+") for combo in study.intermediate_tasks)
-            if is_intermediate:
-                config = per_task(study, "intermediate", [name])[name].values
+        plan = self.plan
+        intermediate = {n: e for p in plan.intermediates for n, e in p.task_settings.items()}
+        for name, planned in plan.tasks.items():
+            data = task_data(planned)
+            if name in intermediate:
+                config = intermediate[name].values
             elif data.spec.family == "retrieval":
-                config = study.target  # nothing is trained: only the evaluation sets load
+                config = plan.study.target  # nothing is trained: only the evaluation sets load
             else:
-                config = plan.target_settings(name).values
+                config = plan.target_settings[name].values
             load_examples(data, config)
+            self.data[name] = data
 
     # -- execution --------------------------------------------------------------------------
     def run(self, executor: str = "local", **executor_options: Any) -> StudySummary:
@@ -165,7 +169,6 @@ class StudyRunner:
         }
         if executor not in launchers:
             raise XstiltsError(f"unknown executor {executor!r}; expected local, ray or slurm")
-        self.plan.describe()
         output = self.plan.output
         output.mkdir(parents=True, exist_ok=True)
         # One study process per output folder; torchrun's other ranks follow the main one.
@@ -178,14 +181,15 @@ class StudyRunner:
         plan, processes = self.plan, self.processes
         start = time.perf_counter()
         done = rows = 0
-        units = plan.units()
+        units = plan.units
         if processes.is_main:
             log.info("study %r: %s", plan.study.name, _study_line(plan.study))
-            stored = plan.stored_run_ids()  # runs that finished, but a kill beat their commit:
+            # runs that finished, but a kill beat their commit:
+            stored = stored_run_ids(plan.store_path)
             kept = [plan.output / "runs" / u.run_id for u in units if u.run_id not in stored]
             commit_kept_runs(plan.store_path, kept)
         processes.barrier()
-        stored = plan.stored_run_ids()
+        stored = stored_run_ids(plan.store_path)
         pending = [u for u in units if u.run_id not in stored]
         if pending:
             self.prepare()  # every file is parsed before the store is opened for writing
@@ -215,7 +219,7 @@ class StudyRunner:
 
     def ensure_intermediate(self, combo: str, seed: int) -> None:
         """Train and store the intermediate checkpoint (combo, seed) unless it exists."""
-        encoder_after_intermediate(self.plan, combo, seed, self.processes)
+        encoder_after_intermediate(self.plan, self.data, combo, seed, self.processes)
 
     def run_unit(self, unit: Unit) -> RunRecords:
         """One target run after its intermediate phase (trained on first use): its rows and
@@ -226,7 +230,7 @@ class StudyRunner:
         clock = time.perf_counter()
         reset_peak_memory()
         combo, seed = unit.intermediate_task, unit.seed
-        encoder, tokenizer = encoder_after_intermediate(plan, combo, seed, processes)
+        encoder, tokenizer = encoder_after_intermediate(plan, self.data, combo, seed, processes)
         run_dir = plan.output / "runs" / unit.run_id
         run_dir.mkdir(parents=True, exist_ok=True)
         config = run_config(plan, combo, unit.target_task, seed)
@@ -242,7 +246,7 @@ class StudyRunner:
             counted(len(result.scores), "score"), seconds, base["train_seconds"],
             sum(result.eval_seconds.values()), base["peak_memory_mib"],
         )  # fmt: skip
-        if unscored := _unscored(result.scores, plan.tasks[unit.target_task].eval_sets):
+        if unscored := _unscored(result.scores, self.data[unit.target_task].eval_sets):
             log.info(
                 "run %s: predicted, not scored (no gold in the data): %s", unit.run_id, unscored
             )
@@ -261,7 +265,7 @@ class StudyRunner:
     ) -> PhaseScores:
         """The unit's last phase: scoring a retrieval task, or fine-tuning a trained one."""
         plan = self.plan
-        data, settings = plan.tasks[unit.target_task], plan.target_settings(unit.target_task)
+        data, settings = self.data[unit.target_task], plan.target_settings[unit.target_task]
         if data.spec.family == "retrieval":
             return retrieval_scores(
                 encoder, tokenizer, data, run_dir, settings, plan.encoder.depth, self.processes
@@ -278,7 +282,6 @@ def worker_runner(study: StudyConfig) -> StudyRunner:
     if study.threads:
         torch.set_num_threads(study.threads)
     runner = StudyRunner(study, progress=False)
-    runner.plan.describe()
     runner.prepare()
     return runner
 

@@ -54,6 +54,17 @@ class Effective:
             "sources": dict(sorted(self.sources.items())),
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (a plan's serialised form): ``section`` names the values' dataclass."""
+        section = "retrieval" if isinstance(self.values, RetrievalConfig) else "train"
+        return {"section": section, **self.describe()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Effective:
+        """The inverse of :meth:`to_dict`."""
+        section = RetrievalConfig if data["section"] == "retrieval" else TrainConfig
+        return cls(section(**data["values"]), dict(data["sources"]))
+
     def lines(self) -> list[tuple[str, Any, str]]:
         """``(key, value, source)`` for every key, recipe/study/override ones first."""
         items = [(k, getattr(self.values, k), s) for k, s in self.sources.items()]

@@ -21,8 +21,8 @@ from xstilts.config import StudyConfig, TrainConfig
 from xstilts.experiments.context import PhaseScores, Processes
 from xstilts.experiments.encoders import new_head
 from xstilts.experiments.oracle import OracleTracker
-from xstilts.experiments.plan import TaskData
 from xstilts.experiments.settings import Effective, with_settings
+from xstilts.experiments.task_data import TaskData
 from xstilts.experiments.training import train_phase
 from xstilts.families.base import Family, predict_sets, predict_sets_timed
 from xstilts.families.items import item_records

@@ -18,8 +18,8 @@ from torch import nn
 from xstilts.config import TrainConfig
 from xstilts.data.cache import cached, tokenizer_digest
 from xstilts.data.featurize import training_batches
-from xstilts.experiments.plan import TaskData
 from xstilts.experiments.settings import with_settings
+from xstilts.experiments.task_data import TaskData
 from xstilts.families.base import Family, predict_sets
 from xstilts.families.registry import trainable_family
 from xstilts.models.heads import EncoderWithHeads

@@ -30,7 +30,7 @@ from xstilts.config import TrainConfig
 from xstilts.data.examples import TextExample
 from xstilts.evaluate.predict import model_device
 from xstilts.experiments.hashing import content_key
-from xstilts.experiments.plan import TaskData
+from xstilts.experiments.task_data import TaskData
 from xstilts.experiments.training import train_phase
 from xstilts.families import masked_lm
 from xstilts.files import atomic_folder

@@ -14,7 +14,7 @@ J. R. Statist. Soc. B 57(1) 289-300 — written as adjusted p-values, as ``stats
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,35 +24,41 @@ EXPLORATORY = "exploratory"
 METHODS = {CONFIRMATORY: "holm", EXPLORATORY: "bh"}
 
 
+def _adjusted(
+    p_values: Sequence[float], step: Callable[[np.ndarray, int], np.ndarray]
+) -> np.ndarray:
+    """``step(sorted valid p-values, m)`` written back in input order; NaN p-values stay NaN
+    and do not count towards m (the number of tests in the family)."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    valid = np.flatnonzero(~np.isnan(p))
+    if valid.size == 0:
+        return out
+    order = valid[np.argsort(p[valid], kind="stable")]
+    out[order] = step(p[order], valid.size)
+    return out
+
+
 def holm(p_values: Sequence[float]) -> np.ndarray:
     """Holm step-down adjusted p-values: sorted p_(k) times (m - k + 1), running max, cap 1.
 
     NaN p-values are left NaN and do not count towards m.
     """
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    valid = np.flatnonzero(~np.isnan(p))
-    m = valid.size
-    if m == 0:
-        return out
-    order = valid[np.argsort(p[valid], kind="stable")]
-    scaled = p[order] * (m - np.arange(m))
-    out[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    return out
+
+    def step(ordered: np.ndarray, m: int) -> np.ndarray:
+        return np.minimum(np.maximum.accumulate(ordered * (m - np.arange(m))), 1.0)
+
+    return _adjusted(p_values, step)
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values: p_(k) · m / k, running min from the top, cap 1."""
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    valid = np.flatnonzero(~np.isnan(p))
-    m = valid.size
-    if m == 0:
-        return out
-    order = valid[np.argsort(p[valid], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    return out
+
+    def step(ordered: np.ndarray, m: int) -> np.ndarray:
+        scaled = ordered * m / np.arange(1, m + 1)
+        return np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+
+    return _adjusted(p_values, step)
 
 
 def adjust(p_values: Sequence[float], kind: str) -> np.ndarray:
