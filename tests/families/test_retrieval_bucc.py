@@ -19,7 +19,7 @@ from xstilts.families.retrieval_bucc import (
     pairs_to_ids,
     unique_sentences,
 )
-from xstilts.families.retrieval_embed import RetrievalCall
+from xstilts.families.retrieval_call import RetrievalCall
 from xstilts.tasks.catalog.bucc2018 import bucc2018_languages_found, load_bucc2018
 
 

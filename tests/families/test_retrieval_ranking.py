@@ -16,7 +16,7 @@ from xstilts.errors import DataError
 from xstilts.evaluate import metrics
 from xstilts.families import retrieval_ranking
 from xstilts.families.knn import normalize_rows
-from xstilts.families.retrieval_embed import RetrievalCall
+from xstilts.families.retrieval_call import RetrievalCall
 from xstilts.families.retrieval_ranking import evaluate_ranking, rank_pool
 from xstilts.tasks.catalog.lareqa import lareqa_candidate_text, load_lareqa
 from xstilts.tasks.catalog.mewslix import load_mewslix, mewslix_entity_text, mewslix_query_text

@@ -3,7 +3,7 @@
 A task's spec names its protocol (``TaskSpec.protocol``): ``tatoeba`` (nearest neighbour, XTREME
 direction; :mod:`.retrieval_tatoeba`), ``bucc`` (margin-based bitext mining;
 :mod:`.retrieval_bucc`), ``ranking`` (mAP@20 over a shared pool; :mod:`.retrieval_ranking`).
-Each protocol is a function of one :class:`~.retrieval_embed.RetrievalCall` and the splits of one
+Each protocol is a function of one :class:`~.retrieval_call.RetrievalCall` and the splits of one
 language; all embed sentences with the one function of :mod:`.retrieval_embed` and search
 neighbours with :mod:`.knn` (Tatoeba's top-1 uses ``evaluate.predict.nearest_neighbours``).
 """
@@ -20,7 +20,7 @@ from xstilts.config import RetrievalConfig
 from xstilts.errors import XstiltsError
 from xstilts.families import retrieval_bucc, retrieval_ranking, retrieval_tatoeba
 from xstilts.families.base import RetrievalFamily, Tokenizer
-from xstilts.families.retrieval_embed import RetrievalCall, RetrievalProtocol, RetrievalScores
+from xstilts.families.retrieval_call import RetrievalCall, RetrievalProtocol, RetrievalScores
 from xstilts.tasks.spec import TaskSpec
 
 PROTOCOLS: dict[str, RetrievalProtocol] = {

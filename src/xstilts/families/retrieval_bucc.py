@@ -60,14 +60,8 @@ from xstilts.evaluate.submission_files import read_pairs
 from xstilts.families.base import Tokenizer
 from xstilts.families.items import linearised_ratio
 from xstilts.families.knn import knn_search, normalize_rows
-from xstilts.families.retrieval_embed import (
-    Items,
-    RetrievalCall,
-    RetrievalProtocol,
-    RetrievalScores,
-    device_of,
-    embed,
-)
+from xstilts.families.retrieval_call import Items, RetrievalCall, RetrievalProtocol, RetrievalScores
+from xstilts.families.retrieval_embed import device_of, embed
 from xstilts.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)

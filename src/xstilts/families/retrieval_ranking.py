@@ -29,14 +29,8 @@ from xstilts.errors import XstiltsError
 from xstilts.evaluate.metrics import average_precision_at_k, map_at_k
 from xstilts.families.base import Tokenizer
 from xstilts.families.knn import knn_search, normalize_rows
-from xstilts.families.retrieval_embed import (
-    Items,
-    RetrievalCall,
-    RetrievalProtocol,
-    RetrievalScores,
-    device_of,
-    embed,
-)
+from xstilts.families.retrieval_call import Items, RetrievalCall, RetrievalProtocol, RetrievalScores
+from xstilts.families.retrieval_embed import device_of, embed
 from xstilts.tasks.spec import TaskSpec
 
 TOP_K = 20  # mAP@20 and the length of a ranking in the prediction files

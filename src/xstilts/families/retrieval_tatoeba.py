@@ -9,13 +9,8 @@ from typing import Any
 from xstilts.data.examples import RetrievalPair
 from xstilts.evaluate.metrics import tatoeba_accuracy
 from xstilts.evaluate.predict import nearest_neighbours
-from xstilts.families.retrieval_embed import (
-    Items,
-    RetrievalCall,
-    RetrievalProtocol,
-    RetrievalScores,
-    embed,
-)
+from xstilts.families.retrieval_call import Items, RetrievalCall, RetrievalProtocol, RetrievalScores
+from xstilts.families.retrieval_embed import embed
 
 
 def evaluate_tatoeba(call: RetrievalCall, sets: dict[str, Sequence[Any]]) -> RetrievalScores:
