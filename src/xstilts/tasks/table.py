@@ -24,7 +24,8 @@ table read them from it. Tasks are grouped by family.
 - **metric**: the headline metric (model selection, oracle, robustness).
 - **scorer**: the official file format `xstilts score` reads (`TaskSpec.scorer`) and the file
   suffix of `test-{lang}.{suffix}`; "-" for tasks with no submission format (intermediate only).
-- **Hub**: fetchable with `xstilts fetch TASK` from that Hugging Face dataset.
+- **Hub**: fetchable with `xstilts fetch TASK` from that Hugging Face dataset; "-" when not
+  (`xstilts fetch TASK` then says where the release is).
 """
 
 COLUMNS = ("task", "family", "splits", "languages", "metric", "scorer", "Hub", "reference")
@@ -44,7 +45,9 @@ def _languages(spec: TaskSpec) -> str:
 def task_row(spec: TaskSpec) -> list[str]:
     """One table row: the spec's facts as text (``|`` escaped for Markdown)."""
     scorer = f"{spec.scorer} (.{spec.prediction_suffix})" if spec.scorer else "-"
-    hub = f"`{spec.hub.repo}`" if spec.hub is not None else "-"
+    hub = "-" if spec.hub is None else f"`{spec.hub.repo}`"
+    if spec.hub is not None and spec.hub.script_only:
+        hub = f"- (`{spec.hub.repo}` is a loading script)"
     cells = [
         f"`{spec.name}`", spec.family, _splits(spec), _languages(spec), spec.metric, scorer, hub,
         spec.citation,

@@ -24,7 +24,7 @@ def test_config_task_and_split_mismatches_are_user_errors(tmp_path: Path) -> Non
         convert_rows(hub_source("panx"), "PAWS-X.de", "train", [], tmp_path)
     with pytest.raises(XstiltsError, match="has no split 'train'"):
         convert_rows(hub_source("xnli"), "XNLI", "train", [], tmp_path)
-    assert get_task("xcopa").hub is None  # not on google/xtreme: `xstilts fetch` refuses it
+    assert get_task("ccg").hub is None  # CCGbank is LDC data: `xstilts fetch` refuses it
 
 
 class FakeHub:

@@ -15,7 +15,6 @@ from xstilts.evaluate.xtreme_score import TASK_LANGUAGES, XTREME
 from xstilts.tasks.catalog.tatoeba import TATOEBA_CODES
 from xstilts.tasks.catalog.tydiqa import TYDIQA_NAMES
 from xstilts.tasks.catalog.udpos import UPOS_LABELS
-from xstilts.tasks.registry import get_task
 
 
 @pytest.mark.parametrize(
@@ -74,7 +73,8 @@ def test_plan_adds_english_and_squad_where_training_needs_them() -> None:
 def test_plan_refuses_languages_and_tasks_not_on_the_hub() -> None:
     with pytest.raises(XstiltsError, match="xquad on google/xtreme has no language"):
         hub_plan(hub_source("xquad"), ["ro"])  # an XTREME-R addition
-    assert get_task("xcopa").hub is None  # not on google/xtreme
+    with pytest.raises(XstiltsError, match=r"xcopa on cambridgeltl/xcopa has no language\(s\) en"):
+        hub_plan(hub_source("xcopa"), ["en"])  # English COPA comes with every xcopa fetch
 
 
 @pytest.mark.parametrize("task", ["pawsx", "panx", "udpos", "xquad", "mlqa", "bucc2018", "tatoeba"])

@@ -69,6 +69,11 @@ Text fields that hold a tab or a line break (impossible to write in a tsv row) h
 by a space, with a warning counting them. Every file is written atomically (temporary file +
 rename) and only when its content changes, so converting the same rows twice is a no-op.
 
+Tasks from other repos: the GLUE intermediate tasks (:mod:`.glue`), ANLI+ from three repos
+(:mod:`.nli`), CommonsenseQA and XCOPA/COPA (:mod:`.multiple_choice`, which also says which repos
+are only loading scripts), SQuAD 2.0 (:mod:`.span_qa`). A task reading several repos names them
+in its source's ``companions``; :mod:`.fetching` pins each one.
+
 The package: this module holds the two entry points; :mod:`.configs` what the Hub holds;
 :mod:`.source` the :class:`HubSource` a task spec fills in (which configs, languages, notes and
 writer the task has) and the plan of configs and splits; :mod:`.rows` row access, warnings and
@@ -80,15 +85,8 @@ one module).
 
 from __future__ import annotations
 
-import json
-import warnings
-from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import Any
-
-from tqdm.auto import tqdm
 
 from xstilts.data.hub.configs import (
     BUCC_HUB_LANGUAGES,
@@ -105,12 +103,12 @@ from xstilts.data.hub.configs import (
     XQUAD_HUB_LANGUAGES,
     hub_splits,
 )
-from xstilts.data.hub.resume import ResolveRevision, fetched_before, hub_commit, pin
-from xstilts.data.hub.rows import Conversion, HubConversionWarning, Row, write_text
+from xstilts.data.hub.fetching import SOURCE_FILE, FetchResult, LoadDataset, fetch_task
+from xstilts.data.hub.resume import ResolveRevision
+from xstilts.data.hub.rows import Conversion, HubConversionWarning, Row
 from xstilts.data.hub.source import HubSource, hub_plan, select_languages
 from xstilts.data.hub.span_qa import MAX_OFFSET_SHIFT
 from xstilts.errors import XstiltsError
-from xstilts.files import file_digest
 
 __all__ = [
     "BUCC_HUB_LANGUAGES",
@@ -185,22 +183,8 @@ def _expect_family(config: str, task: str, families: tuple[str, ...]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Fetching (network; only when the user asks)
+# Fetching (network; only when the user asks): :mod:`.fetching`
 # --------------------------------------------------------------------------------------------
-
-SOURCE_FILE = "hub-source.json"
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """What :func:`fetch` wrote, and what the user should know about it."""
-
-    task_dir: Path
-    files: tuple[Path, ...]
-    notes: tuple[str, ...]
-
-
-LoadDataset = Callable[..., Iterable[Row]]
 
 
 def fetch(
@@ -219,131 +203,23 @@ def fetch(
     official layout under ``out_dir``.
 
     ``languages`` are ISO 639-1 codes (all the Hub has when empty; English is added to tasks
-    trained on English). ``repo`` and ``revision`` replace the source's own. ``load_dataset``
-    replaces ``datasets.load_dataset`` (tests pass a fake one). Every file is listed with its
-    config, split, commit and sha256 in ``{out_dir}/{task}/hub-source.json``.
-    Without ``revision``, all splits load at the commit ``resolve_revision`` returns (the Hub's
-    current one); splits fetched before at it and unchanged are skipped (:mod:`.resume`).
+    trained on English). ``repo`` and ``revision`` replace the source's own (not its
+    companions'). ``load_dataset`` replaces ``datasets.load_dataset`` (tests pass a fake one).
+    Every file is listed with its repo, config, split, commit and sha256 in
+    ``{out_dir}/{task}/hub-source.json``. Without ``revision``, all splits of a repo load at the
+    commit ``resolve_revision`` returns (the Hub's current one); splits fetched before at it and
+    unchanged are skipped (:mod:`.resume`). A source whose Hub copy is only a loading script
+    (``script_only``) is refused with where its release is.
     """
-    plan = hub_plan(source, languages)
+    if source.script_only:
+        raise XstiltsError(source.script_only)
+    hub_plan(source, languages)  # an unknown language is refused before anything else
     if source.gold_only and not allow_bucc_gold_only:
         raise XstiltsError(
             source.note + "; pass allow_bucc_gold_only (--allow-bucc-gold-only) to "
             "write these files anyway"
         )
-    loader = load_dataset or _datasets_loader()
-    chosen = select_languages(source, languages)
-    repo = repo or source.repo
-    notes: list[str] = []
-    if load_dataset is None:  # the real Hub: pin its current commit unless one is given
-        resolve_revision = resolve_revision or hub_commit
-    revision = revision or source.revision
-    if revision is None and resolve_revision is not None:
-        revision = pin(repo, resolve_revision, notes)
-    task_dir = Path(out_dir) / source.task
-    record = _read_record(task_dir)
-    files: list[Path] = []
-    sources: dict[str, dict[str, Any]] = {}
-    for config, split in tqdm(
-        plan, desc=f"fetch {source.task}", unit="split", disable=not progress
-    ):
-        done = fetched_before(record, task_dir, (repo, config, split, revision), chosen, notes)
-        if done is not None:  # resumed: this split is on disk as recorded
-            files.extend(task_dir / name for name in done)
-            continue
-        rows = _load(loader, repo, config, split, revision)
-        with _warnings_as_notes(notes):
-            written = convert_rows(source, config, split, rows, out_dir, languages=chosen)
-        for path in written:
-            files.append(path)
-            sources[path.relative_to(task_dir).as_posix()] = {
-                "config": config, "split": split, "languages": sorted(chosen),
-                "sha256": file_digest(path),
-            }  # fmt: skip
-    _record_sources(task_dir, repo, revision, sources)
-    notes.extend(_task_notes(source, task_dir))
-    return FetchResult(task_dir=task_dir, files=tuple(files), notes=tuple(notes))
-
-
-@contextmanager
-def _warnings_as_notes(notes: list[str]) -> Iterator[None]:
-    """:class:`HubConversionWarning` messages of the block appended to ``notes``: :func:`fetch`
-    reports them to the user with its other notes instead of the warnings machinery."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", HubConversionWarning)
-        yield
-    notes.extend(str(w.message) for w in caught if issubclass(w.category, HubConversionWarning))
-
-
-def _task_notes(source: HubSource, task_dir: Path) -> list[str]:
-    """The task's note on where the Hub differs, unless the user has already done what the
-    note asks (XNLI's training file in place)."""
-    done = source.note_done_when and (task_dir / source.note_done_when).is_file()
-    if not source.note or done:
-        return []
-    return [source.note.format(task_dir=task_dir)]
-
-
-def _datasets_loader() -> LoadDataset:
-    """``datasets.load_dataset``, imported only here: the package is optional, needed by
-    :func:`fetch` alone."""
-    try:
-        import datasets
-    except ImportError:
-        raise XstiltsError(
-            "fetching from the Hugging Face Hub needs the 'datasets' package "
-            "(pip install datasets); the official releases need no extra package"
-        ) from None
-    return datasets.load_dataset
-
-
-def _load(
-    loader: LoadDataset, repo: str, config: str, split: str, revision: str | None
-) -> Iterable[Row]:
-    """``load_dataset`` with its many failure types turned into one user-facing line."""
-    kwargs: dict[str, Any] = {"split": split}
-    if revision is not None:
-        kwargs["revision"] = revision
-    try:
-        return loader(repo, config, **kwargs)
-    except (ConnectionError, OSError) as error:
-        raise XstiltsError(
-            f"could not download {repo} config {config!r} split {split!r} "
-            f"({type(error).__name__}: {_first_line(error)}); fetching needs access to "
-            "huggingface.co, or a filled Hugging Face cache with HF_DATASETS_OFFLINE=1"
-        ) from None
-    except Exception as error:
-        raise XstiltsError(
-            f"could not load {repo} config {config!r} split {split!r} "
-            f"({type(error).__name__}: {_first_line(error)})"
-        ) from None
-
-
-def _first_line(error: BaseException) -> str:
-    """Enough of a library error for a one-line message (their messages can run over many lines)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else "no message"
-
-
-def _record_sources(
-    task_dir: Path, repo: str, revision: str | None, sources: dict[str, dict[str, Any]]
-) -> None:
-    """Merge this fetch into ``hub-source.json`` (no timestamps: refetching changes nothing)."""
-    path = task_dir / SOURCE_FILE
-    files = _read_record(task_dir)
-    for name, source in sources.items():
-        files[name] = {"repo": repo, "revision": revision, **source}
-    record = {"files": dict(sorted(files.items()))}
-    write_text(path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def _read_record(task_dir: Path) -> dict[str, dict[str, Any]]:
-    """The ``files`` of ``hub-source.json`` (empty when absent or unreadable)."""
-    path = task_dir / SOURCE_FILE
-    if not path.is_file():
-        return {}
-    try:
-        files = json.loads(path.read_text(encoding="utf-8")).get("files", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return {name: entry for name, entry in files.items() if isinstance(entry, dict)}
+    return fetch_task(
+        source, languages, out_dir, convert_rows, repo=repo, revision=revision,
+        load_dataset=load_dataset, resolve_revision=resolve_revision, progress=progress,
+    )  # fmt: skip

@@ -25,10 +25,12 @@ ResolveRevision = Callable[[str], str]
 
 def hub_commit(repo: str) -> str:
     """The current commit of a dataset repo on the Hub (``huggingface_hub``, a dependency of
-    ``transformers``); raises when offline."""
+    ``transformers``), of its main branch or, for ``repo@branch``, of that branch (such as
+    ``refs/convert/parquet``); raises when offline."""
     from huggingface_hub import HfApi
 
-    sha = HfApi().dataset_info(repo).sha
+    name, _, branch = repo.partition("@")
+    sha = HfApi().dataset_info(name, revision=branch or None).sha
     if not sha:
         raise ValueError(f"the Hub reports no commit for {repo}")
     return str(sha)

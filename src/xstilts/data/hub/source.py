@@ -48,6 +48,17 @@ class HubSource:
     # The splits of every config, for a repo other than google/xtreme (whose splits vary by
     # config: :func:`hub_splits`); empty = ask :func:`hub_splits`.
     splits: tuple[str, ...] = ()
+    # Read each config/split from this parquet file of the repo (``{config}``, ``{split}`` filled
+    # in) rather than through the repo's dataset card: for a repo that still ships a loading
+    # script beside its parquet files, or a Hub branch such as ``refs/convert/parquet``.
+    file_pattern: str = ""
+    # Other repos whose rows the task's files also need, fetched into the same task folder
+    # (ANLI+ also trains on MNLI and SNLI; XCOPA's English train/dev is COPA). Each has its own
+    # repo, revision (None: resolved when the fetch starts) and writer.
+    companions: tuple[HubSource, ...] = ()
+    # Non-empty when the Hub copy is only a loading script (``datasets`` 4 runs none): the
+    # fetch refuses with this text, which names the original release the reader accepts.
+    script_only: str = ""
 
     def splits_of(self, config: str) -> tuple[str, ...]:
         """The Hub splits of ``config`` that the task's files come from."""
@@ -84,3 +95,24 @@ def hub_plan(source: HubSource, languages: Collection[str] = ()) -> list[tuple[s
     configs = source.configs(select_languages(source, languages))
     plan = [("SQuAD", split) for split in source.squad_splits]
     return plan + [(config, split) for config in configs for split in source.splits_of(config)]
+
+
+def script_only_source(task: str, *, repo: str, script: str, release: str, files: str) -> HubSource:
+    """A task whose Hub copy is only a loading script (``datasets`` 4 runs none): ``xstilts
+    fetch --list`` shows it as such, and the fetch refuses with where the release is and which
+    of its files the task's reader takes."""
+    message = (
+        f"fetch {task}: the Hub copy {repo} holds only a loading script ({script}), no data "
+        f"files, and datasets 4 runs no loading scripts; download the release from {release} "
+        f"and put {files} in DATA_DIR/{task}/ (docs/real-scale.md lists the layouts)"
+    )
+    return HubSource(
+        task=task, languages=("en",), config="default", families=("default",),
+        write=_script_only, description=f"not fetchable: {repo} is a loading script only "
+        f"({script}); release: {release}", repo=repo, splits=("train",), script_only=message,
+    )  # fmt: skip
+
+
+def _script_only(job: Conversion, rows: list[Row]) -> list[Path]:
+    """Never reached: :func:`~xstilts.data.hub.fetch` refuses a script-only source first."""
+    raise XstiltsError(f"{job.config}: this Hub repo holds only a loading script")

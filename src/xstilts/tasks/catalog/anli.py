@@ -24,6 +24,7 @@ from xstilts.data.classification_format import (
     read_snli_jsonl,
 )
 from xstilts.data.examples import ClassificationExample
+from xstilts.data.hub.nli import ANLI_HUB
 from xstilts.errors import DataError
 from xstilts.tasks.layout import check_split, english_if_present, first_file
 from xstilts.tasks.recipe import jiant_intermediate
@@ -80,4 +81,5 @@ SPEC = TaskSpec(
         "Understanding. ACL; ANLI+ as in Phang et al. 2020 (AACL)"
     ),
     source="ANLI v1.0 (Nie et al. 2020), GLUE MNLI, SNLI 1.0",
+    hub=ANLI_HUB,
 )

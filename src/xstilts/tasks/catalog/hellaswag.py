@@ -5,6 +5,7 @@ Files: ``hellaswag/hellaswag_{train,val}.jsonl`` (``rowanz/hellaswag`` ``data/``
 
 from __future__ import annotations
 
+from xstilts.data.hub.multiple_choice import HELLASWAG_HUB
 from xstilts.data.multiple_choice_format import read_hellaswag_jsonl
 from xstilts.tasks.choice_files import english_intermediate, single_file_loader
 from xstilts.tasks.recipe import jiant_intermediate
@@ -22,4 +23,5 @@ SPEC = english_intermediate(
     "rowanz/hellaswag data/ (Zellers et al. 2019)",
     jiant_intermediate(),
     citation="Zellers et al. 2019. HellaSwag: Can a Machine Really Finish Your Sentence? ACL",
+    hub=HELLASWAG_HUB,
 )

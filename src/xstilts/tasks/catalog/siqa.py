@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xstilts.data.examples import MultipleChoiceExample
+from xstilts.data.hub.multiple_choice import SIQA_HUB
 from xstilts.data.multiple_choice_format import read_siqa_jsonl
 from xstilts.errors import DataError
 from xstilts.tasks.choice_files import english_intermediate, require_labels
@@ -40,4 +41,5 @@ SPEC = english_intermediate(
     # xtreme:scripts/train_xcopa.sh: the same settings for the SIQA phase and the COPA phase.
     xtreme_classification("train_xcopa.sh", 3e-5),
     citation="Sap et al. 2019. Social IQa: Commonsense Reasoning about Social Interactions. EMNLP",
+    hub=SIQA_HUB,
 )

@@ -26,6 +26,7 @@ import dataclasses
 from pathlib import Path
 
 from xstilts.data.examples import MultipleChoiceExample
+from xstilts.data.hub.multiple_choice import XCOPA_HUB
 from xstilts.data.multiple_choice_format import read_copa_jsonl
 from xstilts.errors import DataError
 from xstilts.tasks.benchmarks import TASK_LANGUAGES, XTREME_R
@@ -98,4 +99,5 @@ SPEC = TaskSpec(
         "Ponti et al. 2020. XCOPA: A Multilingual Dataset for Causal Commonsense Reasoning. EMNLP"
     ),
     source="SuperGLUE COPA (Roemmele et al. 2011) and cambridgeltl/xcopa (Ponti et al. 2020)",
+    hub=XCOPA_HUB,
 )
