@@ -130,7 +130,7 @@ def add_fetch(sub: Subparsers) -> None:
     fetch = sub.add_parser(
         "fetch", help="download an XTREME task from the Hugging Face Hub into the official layout"
     )
-    fetch.add_argument("task", nargs="?", help="xnli, pawsx, panx, udpos, xquad, mlqa, ...")
+    fetch.add_argument("task", nargs="?", help="a task name (--list: the tasks the Hub provides)")
     fetch.add_argument("--lang", nargs="*", default=[], help="languages (default: all)")
     fetch.add_argument("--out", type=Path, metavar="DATA_DIR", help="the study's data_dir")
     fetch.add_argument("--repo", help="dataset repo (default: the task's own, google/xtreme)")

@@ -152,7 +152,7 @@ def add_score(sub: Subparsers) -> None:
         description="Folder mode: --pred DIR --gold DIR (one sub-folder per task, test-{lang}.*). "
         "Single-file mode: TASK --lang L --pred FILE --gold FILE. Prints JSON (scores x100).",
     )
-    score.add_argument("task", nargs="?", help="task name for single-file mode (e.g. xnli, mlqa)")
+    score.add_argument("task", nargs="?", help="single-file mode: the task (see xstilts tasks)")
     score.add_argument("--pred", help="predictions folder or file")
     score.add_argument("--gold", help="gold folder or file")
     score.add_argument("--lang", help="language of the single file")
