@@ -9,6 +9,8 @@
 - No test waits for a condition by sleeping in a loop (``time.sleep`` inside ``for``/``while``):
   slow when the condition comes early, flaky when it comes late. Wait on the event itself (a pipe,
   ``Popen.wait``, a hook in the code under test).
+- mypy is strict on ``experiments/``, ``train/`` and ``tasks/``: the ``pyproject.toml`` override
+  for them sets every flag ``mypy --strict`` sets (``make typecheck`` runs in CI's ``make lint``).
 
 Each rule is a function of a file's name and text, with a test that it can fail. The duplicate-code
 check needs the ``duplicates`` tool, which CI does not install: ``docs/architecture.md`` (Checks)
@@ -20,6 +22,8 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_FILE_LINES = 400
@@ -148,6 +152,25 @@ def test_every_test_checks_something() -> None:
         for function in checking_functions(text)
     )
     assert [p for name, text in tests.items() for p in unchecked_tests(name, text, helpers)] == []
+
+
+# The flags `mypy --strict` turns on, as config keys (mypy's docs, "--strict"); the global ones
+# (warn_unused_configs, warn_redundant_casts) are set in [tool.mypy] itself.
+STRICT_FLAGS = {
+    "disallow_any_generics", "disallow_subclassing_any", "disallow_untyped_calls",
+    "disallow_untyped_defs", "disallow_incomplete_defs", "check_untyped_defs",
+    "disallow_untyped_decorators", "warn_unused_ignores", "warn_return_any",
+    "no_implicit_reexport", "strict_equality", "extra_checks",
+}  # fmt: skip
+STRICT_PACKAGES = {"xstilts.experiments.*", "xstilts.train.*", "xstilts.tasks.*"}
+
+
+def test_mypy_is_strict_on_experiments_train_and_tasks() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert config["warn_unused_configs"] and config["warn_redundant_casts"]
+    strict = [o for o in config["overrides"] if set(o["module"]) >= STRICT_PACKAGES]
+    assert len(strict) == 1
+    assert {flag for flag in STRICT_FLAGS if strict[0].get(flag) is True} == STRICT_FLAGS
 
 
 def test_no_test_polls_with_sleep() -> None:

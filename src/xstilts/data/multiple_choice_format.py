@@ -31,7 +31,7 @@ from typing import Any
 
 from xstilts.data.examples import MultipleChoiceExample
 from xstilts.data.json_records import iter_jsonl_records, require
-from xstilts.data.readers import open_text, parse_ascii_int, shown
+from xstilts.data.readers import headed_rows, open_text, parse_ascii_int, shown
 from xstilts.errors import DataError
 
 COPA_QUESTIONS: dict[str, str] = {
@@ -178,24 +178,9 @@ def _iter_csv_records(path: Path) -> Any:
         if header is None:
             raise DataError(path, 1, "empty file; expected a csv header line")
         found = False
-        while True:
-            first_line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                raise DataError(path, first_line, f"malformed csv ({error})") from None
-            except UnicodeDecodeError as error:
-                raise DataError(path, first_line, f"not valid UTF-8 ({error.reason})") from None
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise DataError(
-                    path, first_line, f"expected {len(header)} csv fields, found {len(row)}"
-                )
+        for first_line, record in headed_rows(reader, header, path, "csv"):
             found = True
-            yield first_line, dict(zip(header, row, strict=True))
+            yield first_line, record
         if not found:
             raise DataError(path, None, "no records after the csv header")
 

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from xstilts.errors import DataError, counted, short_repr
 
@@ -96,19 +97,45 @@ def read_tsv_records(
     if len(set(header)) != len(header):
         raise DataError(path, 1, "header names a column twice")
     reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    offset = 1
+    yield from headed_rows(reader, header, path, "tsv", lines_before=1)
+
+
+class RowReader(Protocol):
+    """What :func:`headed_rows` needs of a ``csv.reader``: rows, and the source lines read."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+def headed_rows(
+    reader: RowReader,
+    header: Sequence[str],
+    path: str | Path,
+    kind: str,
+    lines_before: int = 0,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(first line, {column: value})`` of each non-empty row of a ``csv.reader`` (``kind``
+    "csv" or "tsv") whose header has been read; a malformed or undecodable row, or one with the
+    wrong number of fields, is a DataError naming its first line (a quoted csv field may span
+    lines). ``lines_before``: lines of the file the reader was not given (a header read apart).
+    """
+    fields = "tab-separated" if kind == "tsv" else kind
     while True:
-        offset += 1
+        first_line = reader.line_num + 1 + lines_before
         try:
-            fields = next(reader)
+            row = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            raise DataError(path, offset, f"malformed tsv ({error})") from None
-        if not fields or fields == [""]:
+            raise DataError(path, first_line, f"malformed {kind} ({error})") from None
+        except UnicodeDecodeError as error:
+            raise DataError(path, first_line, f"not valid UTF-8 ({error.reason})") from None
+        if not row:
             continue
-        if len(fields) != len(header):
+        if len(row) != len(header):
             raise DataError(
-                path, offset, f"expected {len(header)} tab-separated fields, found {len(fields)}"
+                path, first_line, f"expected {len(header)} {fields} fields, found {len(row)}"
             )
-        yield offset, dict(zip(header, fields, strict=True))
+        yield first_line, dict(zip(header, row, strict=True))
