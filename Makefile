@@ -49,8 +49,14 @@ typecheck: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python tests/fuzz/run.py --examples 100
 
+# The suite, ~9 min on an idle 2-core machine (estimated from its sections' measured times):
+# training (embeddings frozen and trained) vs Trainer, MFU, evaluation, mining, scaling; the
+# demo's minutes and peak memory are read from the folder a finished `make demo` wrote
+# (DEMO_OUT), not re-run. DEMO_TIME: optional GNU `time -v` output of that demo run.
+DEMO_OUT ?= xstilts-demo
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --out benchmarks
+	$(BIN)/python benchmarks/run.py --out benchmarks --demo-from $(DEMO_OUT) \
+	  $(if $(DEMO_TIME),--demo-time $(DEMO_TIME))
 
 # One GPU, < 8 min: xstilts vs transformers.Trainer, both bf16 + SDPA + fused AdamW + compiled,
 # XLM-R-base shapes at 128 and 384 tokens, MFU against the measured bf16 matmul peak.

@@ -93,6 +93,8 @@ def noise(xstilts: Sequence[dict[str, Any]], reference: Sequence[dict[str, Any]]
     return {
         "spread": max(max(x) / min(x), max(r) / min(r)),
         "ratio_of_best": min(r) / min(x),
+        # each ABBA pair's own ratio: the two runs of a pair shared the machine's state
+        "pair_ratios": [b / a for a, b in zip(x, r, strict=False)],
     }
 
 

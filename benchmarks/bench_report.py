@@ -88,8 +88,13 @@ METHOD = """\
   the 96M-parameter embedding matrix trainable; xstilts updates only the rows a batch uses (sparse
   gradients + `train.sparse_adamw.RowSparseAdamW`, its default), the Trainer runs its dense fused
   AdamW over the whole matrix, as any transformers script does.
-- **Demo** (`bench_demo.py`): `xstilts demo --quiet` in a fresh process, wall-clock minutes and the
-  process's peak RSS (`os.wait4`), as shipped and with `encoder.freeze_embeddings: false`.
+- **Demo** (`bench_demo.py`): `make bench` does not re-run the demo: it reads the folder a
+  finished `make demo` wrote (`--demo-from xstilts-demo`): minutes from the study's first log
+  line to the report's last file, peak RSS the largest the log's runs report, the demo's code
+  digest compared with the bench's (GNU `time -v` output of the demo, `DEMO_TIME=file`, gives the
+  exact process wall time and maximum RSS instead). `--demo-variants shipped,trainable` runs
+  `xstilts demo --quiet` here in a fresh process instead (wall clock and `os.wait4` peak RSS),
+  as shipped and with `encoder.freeze_embeddings: false`.
 - **GPU** (`bench_gpu.py`, `make bench-gpu`): xstilts' loop vs `Trainer`, both bf16 + SDPA + fused
   AdamW + compiled + pinned memory, XLM-R-base shapes at 128 and 384 tokens, batch 32, embeddings
   trained; MFU against the measured bf16 `torch.mm` peak (`gpu/results.md` says what to expect).
@@ -99,6 +104,40 @@ METHOD = """\
   (`make_plan` + `run_status`), resumed (`StudyRunner.run`, nothing to do) and re-planned by
   `xstilts plan` in a fresh process.
 """
+
+
+_SETTINGS = ("variant", "batch_size", "max_length", "epochs", "examples")
+
+
+def _sources(rows: list[Measurement], raw: dict[str, Any]) -> list[str]:
+    """Where each ratio comes from: its settings, the ABBA pairs, each pair's own ratio, the load
+    average when its section started (another process on the cores slows both sides of a pair)."""
+    lines = [
+        "",
+        "Where each ratio comes from (settings; pairs = ABBA repeats, median reported; the "
+        "ratio of each pair, lowest–highest; 1-min load average when the section started):",
+        "",
+        "| measurement | settings | pairs | pair ratios | load |",
+        "|---|---|---|---|---|",
+    ]
+    loads = raw.get("load", {})
+    for row in rows:
+        pairs = row.details.get("pair_ratios")
+        if not pairs:
+            continue
+        settings = ", ".join(f"{k} {row.details[k]}" for k in _SETTINGS if k in row.details)
+        load = loads.get(row.section)
+        lines.append(
+            f"| {row.name.split(' (')[0]} | {settings or '–'} | {len(pairs)} "
+            f"| {min(pairs):.2f}–{max(pairs):.2f}× | {f'{load[0]:.1f}' if load else '?'} |"
+        )
+    if len(lines) == 5:  # no row with pairs
+        lines = []
+    demo = raw.get("demo", {}).get("read")
+    if demo and "source" in demo:
+        lines += ["", f"Demo: {demo['source']}; study code {', '.join(demo['demo_code'])}, "
+                  f"bench code {demo['bench_code']}."]  # fmt: skip
+    return lines
 
 
 def _scaling_table(scaling: dict[str, Any] | None) -> list[str]:
@@ -152,7 +191,8 @@ def write_report(out: Path, meta: dict[str, Any], rows: list[Measurement], raw: 
     lines = [
         "# xstilts benchmark results",
         "",
-        f"`{meta['command']}` — {meta['date']}, {meta['seconds']:.0f} s in all.",
+        f"`{meta['command']}` — {meta['date']}, {meta['seconds']:.0f} s in all, at commit "
+        f"{meta.get('commit', '?')}.",
         "",
         f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
         f"{meta['machine']['torch_threads']} torch threads, torch {meta['machine']['torch']}, "
@@ -163,8 +203,9 @@ def write_report(out: Path, meta: dict[str, Any], rows: list[Measurement], raw: 
         "(other processes share the machine; ratios are alternated to cancel that).",
         "",
         f"Model: {meta.get('model', '?')}. Measured fp32 matmul peak: "
-        f"{meta.get('peak_gflops', float('nan')):.1f} GFLOP/s. Repeats: {meta['repeats']} "
-        f"(median){' — **quick smoke mode: not a measurement**' if meta['quick'] else ''}.",
+        f"{meta.get('peak_gflops', float('nan')):.1f} GFLOP/s. Repeats (ABBA pairs, median "
+        f"reported): {meta['repeats']}"
+        f"{' — **quick smoke mode: not a measurement**' if meta['quick'] else ''}.",
         "",
         "| measurement | xstilts | reference | ratio | target | met? |",
         "|---|---|---|---|---|---|",
@@ -176,6 +217,7 @@ def write_report(out: Path, meta: dict[str, Any], rows: list[Measurement], raw: 
             f"| {row.name} | {_format(row.xstilts, row.unit)} | {name} | {_ratio(row)} "
             f"| {row.target or '–'} | {_met(row)} |"
         )
+    lines += _sources(rows, raw)
     lines += _scaling_table(raw.get("scaling"))
     if any(row.details.get("spread", 1.0) > NOISY_SPREAD for row in rows):
         lines += [

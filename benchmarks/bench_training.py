@@ -105,6 +105,9 @@ class TrainingBench:
         c = self.counter
         return {
             "seconds": seconds,
+            # the process's CPU seconds (user + sys) in the timed section: on a loaded machine with
+            # one torch thread, the work done, whatever share of the cores the process got
+            "cpu_seconds": time.process_time() - self.cpu_start,
             "examples_per_s": examples / seconds,
             "tokens_per_s": c.tokens / seconds,
             "tokens": c.tokens,
@@ -122,6 +125,7 @@ class TrainingBench:
         options: dict[str, Any] = {}
         if "feature_cache" in inspect.signature(train_phase).parameters:
             options["feature_cache"] = self.cache
+        self.cpu_start = time.process_time()
         start = time.perf_counter()
         train_phase(
             self.model, [data], self.tokenizer, self.config, 0, "bench", progress=False, **options
@@ -140,6 +144,7 @@ class TrainingBench:
 
         self._reset()
         label_index = {label: i for i, label in enumerate(self.spec.labels)}
+        self.cpu_start = time.process_time()
         start = time.perf_counter()
         encoded = self.tokenizer(
             [e.text_a for e in examples],
@@ -199,22 +204,22 @@ class TrainingBench:
 
 
 def _compare(
-    bench: TrainingBench, fixed: list, realistic: list, settings: dict, repeats: int, log: Any
+    bench: TrainingBench, fixed: list, realistic: list, settings: dict, repeats: dict, log: Any
 ) -> tuple[dict, dict]:
-    """Both data sets, the two sides alternated (ABBA), after an untimed warm-up of each side."""
+    """Both data sets, the two sides alternated (ABBA), after an untimed warm-up of each side;
+    ``repeats``: ``{"fixed": n, "realistic": n}``."""
     warm = realistic[: settings["batch_size"]]
     bench.xstilts(warm, "warm")  # first-call costs (kernel selection, lazy imports)
     bench.trainer(warm, fixed=False)
-    log(f"training ({bench.label}): padded fixed-length data")
+    log(f"training ({bench.label}): padded fixed-length data, {repeats['fixed']} pairs")
     fixed_runs = alternate(
         {
             "xstilts": lambda: bench.xstilts(fixed, "fixed"),
             "trainer": lambda: bench.trainer(fixed, fixed=True),
         },
-        # two steps a side: more repeats, so the median is not one noisy run's
-        settings.get("fixed_repeats", repeats),
+        repeats["fixed"],
     )
-    log(f"training ({bench.label}): realistic length distribution")
+    log(f"training ({bench.label}): realistic length distribution, {repeats['realistic']} pairs")
     sides = {
         "xstilts": lambda: bench.xstilts(realistic, "realistic"),
         "trainer": lambda: bench.trainer(realistic, fixed=False),
@@ -223,7 +228,7 @@ def _compare(
         sides["trainer_grouped"] = lambda: bench.trainer(
             realistic, fixed=False, group_by_length=True
         )
-    return fixed_runs, alternate(sides, repeats)
+    return fixed_runs, alternate(sides, repeats["realistic"])
 
 
 # (label, requires_grad of the word embeddings, targets: fixed, realistic, MFU realistic)
@@ -239,7 +244,6 @@ def run(
     model_name: str,
     peak_gflops: float,
     settings: dict[str, Any],
-    repeats: int,
     log: Any,
 ) -> tuple[list[Measurement], dict[str, Any]]:
     """Both training comparisons and the FLOP/s fractions, with the word embeddings frozen (the
@@ -256,18 +260,19 @@ def run(
     frozen = not embeddings.requires_grad
     rows: list[Measurement] = []
     for label, trainable, targets in VARIANTS:
-        if not trainable and not frozen:
-            continue  # a model loaded with trainable embeddings has no frozen variant
+        key = "trainable" if trainable else "frozen"
+        if (not trainable and not frozen) or key not in settings.get("variants", (key,)):
+            continue  # (a model loaded with trainable embeddings has no frozen variant)
         embeddings.requires_grad_(trainable)
         bench = TrainingBench(encoder, tokenizer, settings)
         bench.label = label
         try:
+            repeats = settings["repeats"][key]
             fixed_runs, realistic_runs = _compare(bench, fixed, realistic, settings, repeats, log)
         finally:
             bench._reset()  # the starting weights again (the next section's model)
             bench.close()
             embeddings.requires_grad_(not frozen)
-        key = "trainable" if trainable else "frozen"
         raw[key] = {"fixed": fixed_runs, "realistic": realistic_runs}
         if not trainable:  # the keys earlier results.json files have
             raw["fixed"], raw["realistic"] = fixed_runs, realistic_runs
@@ -315,6 +320,10 @@ def _rows(
             },
             "real_tokens": runs["xstilts"][0]["tokens"],
             "seconds": {k: [r["seconds"] for r in v] for k, v in runs.items()},
+            "cpu_pair_ratios": [
+                r["cpu_seconds"] / x["cpu_seconds"]
+                for x, r in zip(runs["xstilts"], runs["trainer"], strict=False)
+            ],
         }
         if "trainer_grouped" in runs:
             details["trainer_group_by_length_examples_per_s"] = median_of(

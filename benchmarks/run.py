@@ -1,24 +1,30 @@
 """xstilts benchmark suite: xstilts against Hugging Face / numpy references, as ratios, in one run.
 
-    python benchmarks/run.py --out benchmarks            # the suite (make bench), ~20 min idle
+    make bench        # = python benchmarks/run.py --out benchmarks --demo-from xstilts-demo
     python benchmarks/run.py --out /tmp/bench --quick    # smoke mode: tiny model, ~1 minute
-    python benchmarks/run.py --out /tmp/b --only training,mining --repeats 5
+    python benchmarks/run.py --out /tmp/b --only training --variants trainable --repeats 2
 
-Writes ``results.md`` (one table: measurement, xstilts, reference named, ratio, target, met?, then
-how each side was run) and ``results.json`` (every row with its raw repeats and the machine).
-Every ratio is xstilts speed ÷ reference speed measured in this process, the two sides alternated
-(ABBA) over the repeats, median reported: > 1 means xstilts is faster. Sections:
+Writes ``results.md`` (one table: measurement, xstilts, reference named, ratio, target, met?;
+then, per ratio, its settings, number of ABBA pairs, the lowest and highest pair ratio and the
+load average; then how each side was run) and ``results.json`` (every row with its raw repeats,
+the machine, the commit). Every ratio is xstilts speed ÷ reference speed measured in this
+process, the two sides alternated (ABBA) over the repeats, median reported: > 1 means xstilts is
+faster. Sections:
 
 - ``peak``: the machine's fp32 matmul peak (``bench_peak``), the denominator of every MFU;
-- ``training``: ``training.train_phase`` vs ``transformers.Trainer`` (``bench_training``);
+- ``training``: ``training.train_phase`` vs ``transformers.Trainer`` (``bench_training``), with
+  the word embeddings frozen and trained (``--variants``), MFU of each;
 - ``evaluation``: zero-shot over every language vs a per-language HF loop (``bench_evaluation``);
 - ``mining``: BUCC margin mining vs naive numpy (``bench_mining``);
 - ``scaling``: cost growth with languages, examples, grid runs; re-plan time (``bench_scaling``);
-- ``demo``: ``xstilts demo`` end to end, minutes and peak memory, as shipped (and, with
-  ``--demo-variants shipped,trainable``, with the word embeddings trained; ``bench_demo``);
+- ``demo``: ``xstilts demo`` end to end, minutes and peak memory: read from the folder of a demo
+  that already ran (``--demo-from``; ``make bench`` reads ``xstilts-demo``, what ``make demo``
+  writes), or run here (``--demo-variants shipped,trainable``, ~8 min each; ``bench_demo``);
 - ``gpu``: xstilts vs ``Trainer`` on one GPU, both in bf16 + SDPA + fused AdamW + compile,
   XLM-R-base shapes at 128 and 384 tokens, with MFU (``bench_gpu``; ``make bench-gpu``), skipped
-  without CUDA;
+  without CUDA.
+
+Where training time goes (a ``torch.profiler`` breakdown): ``benchmarks/profile_training.py``.
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ from bench_report import write_report
 SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "demo", "gpu")
 DEFAULT_SECTIONS = ("peak", "training", "evaluation", "mining", "scaling", "demo", "gpu")
 
-# Sizes: FULL is `make bench`: about 12 min on an idle 2-core machine plus the demo (~7-8 min).
+# Sizes: FULL is `make bench` (the demo read from its folder, --demo-from): ~9 min on an idle
+# 2-core machine, estimated from the sections' measured times (frozen training ~2.7 min, trained
+# ~3 min, evaluation ~2 min, mining and scaling ~1 min); re-running the demo instead adds ~8 min.
 FULL: dict[str, Any] = {
     "model": "e5-small",
     "small_model": "tiny",
@@ -55,13 +63,19 @@ FULL: dict[str, Any] = {
         "batch_size": 16,
         "max_length": 96,
         "fixed_examples": 32,
-        "fixed_repeats": 7,  # both sides run the same model code: a ratio near 1, keep it steady
         "realistic_examples": 320,
+        # ABBA repeats per variant and data set. Frozen, fixed length: both sides run the same
+        # model code, a ratio near 1, so more (short) repeats keep it steady.
+        "repeats": {
+            "frozen": {"fixed": 7, "realistic": 3},
+            "trainable": {"fixed": 5, "realistic": 3},
+        },
     },
     # the whole demo test split (7 x 120 pairs; fewer leave one part-full batch per language)
     # at XNLI's max_seq_length in run_xnli.py and XTREME's scripts (128)
-    "evaluation": {"per_language": None, "max_length": 128, "split": "test"},
-    "mining": {"ratio_size": 10_000, "peak_sizes": [10_000]},
+    # 2 pairs: its ratios are far from their targets and steady (pairs within 6%, 2026-11-25)
+    "evaluation": {"per_language": None, "max_length": 128, "split": "test", "repeats": 2},
+    "mining": {"ratio_size": 10_000, "peak_sizes": [10_000], "repeats": 2},
     "scaling": {
         "per_language": 8,
         "base_examples": 128,
@@ -84,6 +98,10 @@ QUICK: dict[str, Any] = {
         "max_length": 32,
         "fixed_examples": 16,
         "realistic_examples": 16,
+        "repeats": {
+            "frozen": {"fixed": 1, "realistic": 1},
+            "trainable": {"fixed": 1, "realistic": 1},
+        },
     },
     "evaluation": {"per_language": 4, "max_length": 32, "split": "test"},
     "mining": {"ratio_size": 1_000, "peak_sizes": [1_000]},
@@ -102,6 +120,23 @@ QUICK: dict[str, Any] = {
 
 def _log(message: str, started: float = time.perf_counter()) -> None:
     print(f"[{time.perf_counter() - started:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _commit() -> str:
+    """The checkout's commit, with the files that differ from it (a number's exact source)."""
+    import subprocess
+
+    def git(*command: str) -> str:
+        done = subprocess.run(["git", *command], capture_output=True, text=True, cwd=REPO)
+        return done.stdout.rstrip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown (not a git checkout)"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks")
+    files = [line[3:] for line in changed.splitlines() if len(line) > 3]  # "XY path"
+    return commit + (f" + uncommitted changes in {', '.join(files)}" if files else "")
 
 
 def _machine() -> dict[str, Any]:
@@ -158,13 +193,164 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "(10^5 takes ~2 min on 2 cores)",
     )
     parser.add_argument(
+        "--demo-from",
+        type=Path,
+        help="read the demo's minutes and peak memory from this finished `xstilts demo` output "
+        "folder instead of re-running it (make bench: xstilts-demo)",
+    )
+    parser.add_argument(
+        "--demo-time",
+        type=Path,
+        help="with --demo-from: GNU `time -v` output of that demo run (exact wall time, max RSS)",
+    )
+    parser.add_argument(
         "--demo-variants",
         default="",
         help="demo runs timed end to end: shipped (default), trainable (every parameter trained)",
     )
+    parser.add_argument(
+        "--variants",
+        default="frozen,trainable",
+        help="training section: word embeddings frozen, trainable, or both (default)",
+    )
+    parser.add_argument(
+        "--training-examples",
+        default="",
+        help="training sizes FIXED,REALISTIC (default 32,320): smaller on a loaded machine",
+    )
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     parser.add_argument("--gpu-on-cpu", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+class Suite:
+    """One run of the suite: its settings, the model it loaded, and the rows and raw data so far.
+
+    Each section is one method; ``repeats(section)`` is the number of ABBA repeats a section
+    runs (``--repeats`` overrides every one of them)."""
+
+    def __init__(self, args: argparse.Namespace, sizes: dict[str, Any], meta: dict) -> None:
+        self.args, self.sizes, self.meta = args, sizes, meta
+        self.rows: list[Measurement] = []
+        self.raw: dict[str, Any] = {}
+        self.peak_gflops = float("nan")
+        self.encoder: Any = None
+        self.tokenizer: Any = None
+
+    def repeats(self, section: str) -> int:
+        return int(self.args.repeats or self.sizes[section].get("repeats", self.sizes["repeats"]))
+
+    def add(self, section: str, result: tuple[list[Measurement], dict[str, Any]]) -> None:
+        self.rows += result[0]
+        self.raw[section] = result[1]
+
+    def peak(self) -> None:
+        from bench_peak import measure_peak
+
+        _log("peak: fp32 matmul")
+        peak = measure_peak(seconds_per_shape=0.2 if self.args.quick else 0.6)
+        self.raw["peak"] = peak
+        self.peak_gflops = self.meta["peak_gflops"] = peak["peak_gflops"]
+
+    def training(self) -> None:
+        import bench_training
+
+        settings = dict(self.sizes["training"])
+        settings["variants"] = [v for v in self.args.variants.split(",") if v]
+        if self.args.training_examples:
+            fixed, realistic = (int(n) for n in self.args.training_examples.split(","))
+            settings["fixed_examples"], settings["realistic_examples"] = fixed, realistic
+        if self.args.repeats:
+            settings["repeats"] = {
+                variant: {"fixed": self.args.repeats, "realistic": self.args.repeats}
+                for variant in settings["repeats"]
+            }
+        self.add("training", bench_training.run(
+            self.encoder, self.tokenizer, self.meta["model"], self.peak_gflops, settings, _log
+        ))  # fmt: skip
+
+    def evaluation(self) -> None:
+        import bench_evaluation
+
+        settings = self.sizes["evaluation"]
+        full_sets = demo_xnli_eval(settings["split"])
+        sets = {lang: examples[: settings["per_language"]] for lang, examples in full_sets.items()}
+        self.add("evaluation", bench_evaluation.run(
+            self.encoder, self.tokenizer, self.meta["model"], self.peak_gflops, sets,
+            settings["max_length"], self.repeats("evaluation"), _log, full_sets=full_sets,
+        ))  # fmt: skip
+
+    def mining(self) -> None:
+        import bench_mining
+
+        settings = self.sizes["mining"]
+        sizes = [int(n) for n in self.args.mining_sizes.split(",") if n] or settings["peak_sizes"]
+        self.add("mining", bench_mining.run(
+            self.peak_gflops, settings["ratio_size"], sizes, self.repeats("mining"), _log
+        ))  # fmt: skip
+
+    def scaling(self) -> None:
+        import bench_scaling
+
+        small, _, self.meta["small_model"] = load_model(self.sizes["small_model"])
+        self.add("scaling", bench_scaling.run(
+            self.encoder, self.tokenizer, small, self.sizes["scaling"], _log
+        ))  # fmt: skip
+
+    def demo(self) -> None:
+        """Read a finished demo's timing (``--demo-from``) or run the demo (``--demo-variants``)."""
+        import bench_demo
+
+        variants = [v for v in self.args.demo_variants.split(",") if v]
+        if self.args.demo_from and not variants:
+            self.add("demo", bench_demo.read(self.args.demo_from, self.args.demo_time, _log))
+        elif variants := variants or self.sizes["demo"]["variants"]:
+            self.add("demo", bench_demo.run(variants, _log))
+
+    def gpu(self) -> None:
+        import bench_gpu
+
+        gpu = self.sizes["gpu"]
+        if self.args.gpu_on_cpu:  # a check of the module on the CPU, tiny model: not a measurement
+            result = bench_gpu.run(
+                _log, device="cpu", tiny=True, compile_model=False, steps={16: 3, 32: 3},
+                repeats=1, out=self.args.out,
+            )  # fmt: skip
+        else:
+            result = bench_gpu.run(
+                _log, compile_model=gpu["compile"], steps=gpu["steps"], repeats=gpu["repeats"],
+                out=self.args.out,
+            )  # fmt: skip
+        self.add("gpu", result)
+        if result[1].get("skipped"):
+            _log(f"gpu: skipped ({result[1]['skipped']})")
+
+
+def _repeats_text(args: argparse.Namespace, sizes: dict[str, Any]) -> str:
+    """How many ABBA pairs each section ran, for the report's header."""
+    if args.repeats:
+        return f"{args.repeats} pairs in every section"
+    training = sizes["training"]["repeats"]
+    parts = [
+        f"training with embeddings {variant}: {n['fixed']} fixed-length / {n['realistic']} "
+        "realistic-length pairs"
+        for variant, n in training.items()
+    ]
+    for section in ("evaluation", "mining"):
+        parts.append(f"{section}: {sizes[section].get('repeats', sizes['repeats'])} pairs")
+    return "; ".join(parts)
+
+
+def _sections(args: argparse.Namespace) -> list[str] | None:
+    """The sections to run, in the suite's order (the peak first: every MFU divides by it)."""
+    asked = {s for s in args.only.split(",") if s} if args.only else set(DEFAULT_SECTIONS)
+    unknown = sorted(asked - set(SECTIONS))
+    if unknown:
+        print(f"run.py: error: unknown section(s) {', '.join(unknown)}", file=sys.stderr)
+        return None
+    if asked & {"training", "evaluation", "mining"}:
+        asked.add("peak")
+    return [s for s in SECTIONS if s in asked]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -174,110 +360,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    sizes = QUICK if args.quick else FULL
-    repeats = args.repeats or sizes["repeats"]
-    if args.repeats:  # the fixed-length training comparison too
-        sizes["training"] = {**sizes["training"], "fixed_repeats": args.repeats}
-    sections = [s for s in args.only.split(",") if s] if args.only else list(DEFAULT_SECTIONS)
-    unknown = sorted(set(sections) - set(SECTIONS))
-    if unknown:
-        print(f"run.py: error: unknown section(s) {', '.join(unknown)}", file=sys.stderr)
+    sections = _sections(args)
+    if sections is None:
         return 2
-    if any(s in sections for s in ("training", "evaluation", "mining")) and "peak" not in sections:
-        sections.insert(0, "peak")
+    sizes = QUICK if args.quick else FULL
     started = time.perf_counter()
     machine = _machine()
-    rows: list[Measurement] = []
-    raw: dict[str, Any] = {}
     meta: dict[str, Any] = {
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "machine": machine,
+        "commit": _commit(),
         "quick": args.quick,
-        "repeats": repeats,
+        "repeats": _repeats_text(args, sizes),
         "sizes": sizes,
     }
-    peak_gflops = float("nan")
-    if "peak" in sections:
-        from bench_peak import measure_peak
-
-        _log("peak: fp32 matmul")
-        peak = measure_peak(seconds_per_shape=0.2 if args.quick else 0.6)
-        raw["peak"] = peak
-        peak_gflops = meta["peak_gflops"] = peak["peak_gflops"]
-    needs_model = {"training", "evaluation", "scaling"} & set(sections)
-    encoder = tokenizer = None
-    if needs_model:
-        _log(f"loading {sizes['model']}")
-        encoder, tokenizer, meta["model"] = load_model(sizes["model"])
-    if "training" in sections:
-        import bench_training
-
-        section_rows, raw["training"] = bench_training.run(
-            encoder, tokenizer, meta["model"], peak_gflops, sizes["training"], repeats, _log
-        )
-        rows += section_rows
-    if "evaluation" in sections:
-        import bench_evaluation
-
-        settings = sizes["evaluation"]
-        full_sets = demo_xnli_eval(settings["split"])
-        sets = {lang: examples[: settings["per_language"]] for lang, examples in full_sets.items()}
-        section_rows, raw["evaluation"] = bench_evaluation.run(
-            encoder,
-            tokenizer,
-            meta["model"],
-            peak_gflops,
-            sets,
-            settings["max_length"],
-            repeats,
-            _log,
-            full_sets=full_sets,
-        )
-        rows += section_rows
-    if "mining" in sections:
-        import bench_mining
-
-        settings = sizes["mining"]
-        peak_sizes = [int(n) for n in args.mining_sizes.split(",") if n] or settings["peak_sizes"]
-        section_rows, raw["mining"] = bench_mining.run(
-            peak_gflops, settings["ratio_size"], peak_sizes, repeats, _log
-        )
-        rows += section_rows
-    if "scaling" in sections:
-        import bench_scaling
-
-        small, _, meta["small_model"] = load_model(sizes["small_model"])
-        section_rows, raw["scaling"] = bench_scaling.run(
-            encoder, tokenizer, small, sizes["scaling"], _log
-        )
-        rows += section_rows
-    variants = [v for v in args.demo_variants.split(",") if v] or sizes["demo"]["variants"]
-    if "demo" in sections and variants:
-        import bench_demo
-
-        section_rows, raw["demo"] = bench_demo.run(variants, _log)
-        rows += section_rows
-    if "gpu" in sections:
-        import bench_gpu
-
-        gpu = sizes["gpu"]
-        if args.gpu_on_cpu:  # a check of the module on the CPU, tiny model: not a measurement
-            section_rows, raw["gpu"] = bench_gpu.run(
-                _log, device="cpu", tiny=True, compile_model=False, steps={16: 3, 32: 3},
-                repeats=1, out=args.out,
-            )  # fmt: skip
-        else:
-            section_rows, raw["gpu"] = bench_gpu.run(
-                _log, compile_model=gpu["compile"], steps=gpu["steps"], repeats=gpu["repeats"],
-                out=args.out,
-            )  # fmt: skip
-        if raw["gpu"].get("skipped"):
-            _log(f"gpu: skipped ({raw['gpu']['skipped']})")
-        rows += section_rows
+    suite = Suite(args, sizes, meta)
+    for section in sections:
+        if section in ("training", "evaluation", "scaling") and suite.encoder is None:
+            _log(f"loading {sizes['model']}")  # after the peak, as the suite always did
+            suite.encoder, suite.tokenizer, meta["model"] = load_model(sizes["model"])
+        suite.raw.setdefault("load", {})[section] = os.getloadavg()
+        getattr(suite, section)()
     machine["load_average_end"] = os.getloadavg()
     meta["seconds"] = time.perf_counter() - started
-    write_report(args.out, meta, rows, raw)
+    write_report(args.out, meta, suite.rows, suite.raw)
     _log(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
     print((args.out / "results.md").read_text(encoding="utf-8").split("\n## ")[0])
     return 0
