@@ -230,6 +230,34 @@ def test_no_evaluation_data_says_where_it_looked(tmp_path: Path) -> None:
     assert "download_data.sh" in message
 
 
+@pytest.mark.parametrize(
+    ("task", "hint"),
+    [("xcopa", "xstilts fetch xcopa --out {data}"), ("siqa", "the release, maartensap"),
+     ("bucc2018", "the release, BUCC 2018"), ("ccg", "the release, CCGbank")],
+)  # fmt: skip
+def test_a_missing_task_folder_says_how_to_get_the_data(
+    tmp_path: Path, task: str, hint: str
+) -> None:
+    """Fetchable tasks name the fetch command; a script-only Hub copy (SIQA), BUCC's gold-only
+    Hub copy and a task with no Hub copy (CCG) name their release instead."""
+    study = StudyConfig(name="s", data_dir=str(tmp_path))
+    with pytest.raises(XstiltsError) as info:
+        describe_task(TASKS[task], study, as_target=task in ("xcopa", "bucc2018"))
+    message = str(info.value)
+    assert f"data folder for task {task!r} not found; to get it: " in message
+    assert hint.format(data=tmp_path) in message
+
+
+def test_no_evaluation_data_adds_the_fetch_command_the_loader_lacks(tmp_path: Path) -> None:
+    (tmp_path / "xcopa").mkdir()
+    study = StudyConfig(name="s", data_dir=str(tmp_path), languages=["et"])
+    with pytest.raises(XstiltsError) as info:
+        describe_task(TASKS["xcopa"], study, as_target=True)
+    message = str(info.value)
+    assert "expected one of: test.et.jsonl" in message
+    assert message.endswith(f"to get it: xstilts fetch xcopa --out {tmp_path}")
+
+
 # ------------------------------------------------------------------------------ XTREME-R: XCOPA
 
 

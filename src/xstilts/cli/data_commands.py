@@ -108,7 +108,8 @@ def cmd_langs(args: argparse.Namespace) -> int:
 
     table = load_languages()
     if args.languages:
-        table = table.loc[[to_iso639_1(code) for code in args.languages]]
+        # swh and sw name one language: each row once, in the order first asked for
+        table = table.loc[list(dict.fromkeys(to_iso639_1(code) for code in args.languages))]
     columns = ["iso639_3", "name", "family", "script", "cc100_gib", "wiki_articles", "in_mbert"]
     shown = table[columns]
     if args.distances:

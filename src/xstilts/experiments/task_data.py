@@ -21,6 +21,7 @@ from xstilts.errors import DataError, XstiltsError
 from xstilts.experiments.controls import CONTROL_VARIANTS, apply_control, control_spec
 from xstilts.experiments.hashing import directory_digest
 from xstilts.experiments.schema import BASELINE
+from xstilts.tasks.layout import how_to_get
 from xstilts.tasks.registry import get_task, parse_task_name
 from xstilts.tasks.spec import TaskSpec
 
@@ -85,7 +86,10 @@ def describe_task(
     if variant in CONTROL_VARIANTS:
         spec = control_spec(spec, variant)
     if not directory.is_dir():
-        raise XstiltsError(f"{directory}: data folder for task {spec.name!r} not found")
+        raise XstiltsError(
+            f"{directory}: data folder for task {spec.name!r} not found; to get it: "
+            f"{how_to_get(get_task(base), directory.parent)}"
+        )
     if variant == "translate-train" and not translated_languages(directory):
         raise XstiltsError(
             f"{directory / 'translate-train'}: no translated training data; expected one folder "
@@ -134,13 +138,15 @@ def _why_missing(spec: TaskSpec, directory: Path, wanted: Sequence[str]) -> str:
     """The loader's own account of where it looked (every path tried and how to get the data),
     for the first language asked for, so "no evaluation data" never leaves the user guessing."""
     split = spec.test_split or spec.dev_split
+    data_dir = directory.parent
     languages = [lang for lang in wanted if lang in spec.languages] or list(spec.languages)
     if split is None or not languages:
         return ""
     try:
         spec.load(directory, split, languages[0])
     except XstiltsError as error:
-        return f"; e.g. {split} {languages[0]!r}: {error}"
+        hint = "" if "to get it:" in str(error) else f"; to get it: {how_to_get(spec, data_dir)}"
+        return f"; e.g. {split} {languages[0]!r}: {error}{hint}"
     except (OSError, ValueError, KeyError, IndexError):
         return ""
     return ""

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from xstilts.errors import DataError
+from xstilts.tasks.spec import TaskSpec
 
 #: The command behind most ``get`` hints: XTREME's own download script.
 XTREME_DOWNLOAD = (
@@ -76,3 +77,14 @@ def file_key(path: Path) -> tuple[str, int, int]:
     """Cache key of a file: its path and what changes when its content does."""
     stat = path.stat()
     return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def how_to_get(spec: TaskSpec, data_dir: Path) -> str:
+    """How to get a task's data, from its spec: ``xstilts fetch`` where the Hub has it (the
+    command, with this study's ``data_dir``), else the release the spec names (a Hub copy that
+    is only a loading script, or BUCC's gold pairs without the corpora, is not the data)."""
+    hub = spec.hub
+    if hub is not None and not hub.script_only and not hub.gold_only:
+        return f"xstilts fetch {spec.name} --out {data_dir}"
+    release = f"the release, {spec.source}" if spec.source else "the official release"
+    return f"{release} (docs/real-scale.md lists the accepted layouts)"
