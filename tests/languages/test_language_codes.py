@@ -71,3 +71,13 @@ def test_missing_amharic_files_name_the_paths_and_the_one_release_that_has_them(
     assert "facebookresearch/LASER" in message and "fetch" not in message
     with pytest.raises(DataError, match="or xstilts fetch tatoeba --out DATA_DIR"):
         load_tatoeba(tmp_path, "test", "de")
+
+
+def test_langs_lists_a_language_once_whatever_codes_name_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from xstilts.cli import main
+
+    assert main(["langs", "am", "sw", "swh", "amh"]) == 0
+    rows = [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:]]
+    assert sorted(rows) == ["am", "sw"]  # am (Amharic, an XTREME-R/Mewsli-X language) accepted
