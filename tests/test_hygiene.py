@@ -12,9 +12,8 @@
 - mypy is strict on ``experiments/``, ``train/`` and ``tasks/``: the ``pyproject.toml`` override
   for them sets every flag ``mypy --strict`` sets (``make typecheck`` runs in CI's ``make lint``).
 
-Each rule is a function of a file's name and text, with a test that it can fail. The duplicate-code
-check needs the ``duplicates`` tool, which CI does not install: ``docs/architecture.md`` (Checks)
-says how to run it.
+Each rule is a function of a file's name and text, with a test that it can fail. Repeated code is
+checked in ``tests/test_duplicates.py``.
 """
 
 from __future__ import annotations
