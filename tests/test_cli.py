@@ -9,10 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xstilts.analysis.tables import language_table
+from xstilts.analysis.tables import language_table, result_tables
 from xstilts.cli import main
+from xstilts.cli.common import count
+from xstilts.cli.data_commands import local_sizes
 from xstilts.experiments.plan import STORE_NAME
 from xstilts.experiments.store import ResultStore
+from xstilts.tasks.registry import TASKS
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -68,19 +71,22 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
         encoding="utf-8",
     )
     assert main(["run", str(config), "--quiet"]) == 0
-    printed = capsys.readouterr().out
-    assert "2 runs done" in printed and "xnli (test, accuracy" in printed  # its table follows
     with ResultStore(tmp_path / "out" / STORE_NAME, read_only=True) as store:
-        table = language_table(store.frame(), "xnli", "test")
+        rows = store.frame()
+    assert rows["run_id"].nunique() == 2
+    table = language_table(rows, "xnli", "test")
     assert list(table.columns) == ["none", "sst2", "Δ sst2"]
     assert list(table.index) == ["en", "de", "sw", "avg"]
     gain = table["sst2"] - table["none"]
     assert table["Δ sst2"].to_numpy() == pytest.approx(gain.to_numpy())
 
+    (oracle,) = result_tables(rows, ["xnli"], "test", "oracle")  # what `results` prints
+    assert (
+        oracle.label == ", oracle selection (an upper bound, not zero-shot)" and oracle.seeds == 1
+    )
+    capsys.readouterr()
     assert main(["results", str(tmp_path / "out"), "--selection", "oracle"]) == 0
-    printed = capsys.readouterr().out
-    assert "xnli (test, accuracy, oracle selection (an upper bound" in printed
-    assert "WARNING: 1 seed — fewer than 3" in printed  # visible, not only in the report
+    assert "WARNING: 1 seed — fewer than 3" in capsys.readouterr().out  # said, not only reported
 
     out = tmp_path / "rows.csv"
     assert main(["results", str(tmp_path / "out"), "--export", str(out)]) == 0
@@ -90,13 +96,17 @@ target: {{epochs: 1, batch_size: 32, max_length: 32, max_train_examples: 64}}
 
 
 def test_tasks_lists_registry(capsys: pytest.CaptureFixture[str], demo_data: Path) -> None:
+    xnli = local_sizes(TASKS["xnli"], demo_data / "xnli")
+    assert list(xnli["test"]) == ["en", "fr", "es", "de", "ru", "tr", "sw"]
+    assert sum(xnli["test"].values()) == 840
+    assert local_sizes(TASKS["mnli"], demo_data / "mnli") == {
+        "train": {"en": 780},
+        "dev": {"en": 90},
+    }
+    assert (count(1, "language"), count(15, "language")) == ("1 language", "15 languages")
     assert main(["tasks", "--data-dir", str(demo_data)]) == 0
-    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
-    assert "test: 840 in 7 lang (en, fr, es, de, ru, tr, sw)" in lines["xnli"]
-    assert "train: 780 in 1 lang (en); dev: 90 in 1 lang (en)" in lines["mnli"]
-    assert lines["udpos"].endswith("(no local data)")
-    assert " 1 language " in lines["mnli"] and " 1 languages" not in lines["mnli"]
-    assert " 15 languages " in lines["xnli"] and " from the data " in lines["synth_xnli"]
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert listed == set(TASKS)  # one line per task
 
 
 def test_export_then_score_reproduces_the_stored_value(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xstilts.cli.common import Subparsers
 from xstilts.cli.common import count as _count
 from xstilts.errors import XstiltsError
+
+if TYPE_CHECKING:  # the light commands import no task module before they need it
+    from xstilts.tasks.spec import TaskSpec
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -36,9 +40,10 @@ def _size(examples: object) -> int:
     return total
 
 
-def _local_sizes(spec, folder: Path) -> str:  # type: ignore[no-untyped-def]
-    """``split: n examples in k languages`` for each split present locally."""
-    parts = []
+def local_sizes(spec: TaskSpec, folder: Path) -> dict[str, dict[str, int] | str]:
+    """``{split: {language: examples}}`` for each split present in ``folder`` (the error text
+    for a split that does not read)."""
+    found: dict[str, dict[str, int] | str] = {}
     for split in dict.fromkeys(s for s in (spec.train_split, spec.dev_split, spec.test_split) if s):
         languages = (
             spec.evaluation_languages(folder, split, []) if split != spec.train_split else ["en"]
@@ -46,12 +51,21 @@ def _local_sizes(spec, folder: Path) -> str:  # type: ignore[no-untyped-def]
         try:
             sizes = {lang: _size(spec.load(folder, split, lang)) for lang in languages}
         except XstiltsError as error:
-            parts.append(f"{split}: unreadable ({error})")
+            found[split] = str(error)
             continue
         if sizes:
-            parts.append(
-                f"{split}: {sum(sizes.values())} in {len(sizes)} lang ({', '.join(sizes)})"
-            )
+            found[split] = sizes
+    return found
+
+
+def _local_sizes(spec: TaskSpec, folder: Path) -> str:
+    """``split: n in k lang (codes)`` for each split present locally."""
+    parts = [
+        f"{split}: unreadable ({sizes})"
+        if isinstance(sizes, str)
+        else f"{split}: {sum(sizes.values())} in {len(sizes)} lang ({', '.join(sizes)})"
+        for split, sizes in local_sizes(spec, folder).items()
+    ]
     return "; ".join(parts) or "(no readable splits)"
 
 
