@@ -13,17 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import changed_files, fingerprint
 from tiny_models import DEMO_DATA, build_tiny_encoder, corpus
-from xstilts.files import file_digest
-
-
-def demo_fingerprint() -> dict[str, str]:
-    """``{path relative to the demo data: sha256}`` of every file of the packaged demo data."""
-    return {
-        path.relative_to(DEMO_DATA).as_posix(): file_digest(path)
-        for path in sorted(DEMO_DATA.rglob("*"))
-        if path.is_file()
-    }
 
 
 @pytest.fixture(scope="session")
@@ -35,13 +26,10 @@ def demo_data() -> Iterator[Path]:
     So the fixture fingerprints every file when the session first asks for it and, at the end,
     fails naming each file a test added, changed or removed.
     """
-    before = demo_fingerprint()
+    before = fingerprint(DEMO_DATA)
     assert before, f"{DEMO_DATA}: no demo data"
     yield DEMO_DATA
-    after = demo_fingerprint()
-    changed = sorted(
-        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
-    )
+    changed = changed_files(before, fingerprint(DEMO_DATA))
     assert not changed, f"a test changed the packaged demo data: {', '.join(changed)}"
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from xstilts.experiments.plan import STORE_NAME
 from xstilts.experiments.store import ResultStore
+from xstilts.files import file_digest
 
 # One stored row per key: what a run scored, where and how it was selected.
 RESULT_KEY = ["run_id", "split", "language", "metric", "selection"]
@@ -47,3 +48,19 @@ def torchrun(*args: str, processes: int = 2, timeout: int = 300) -> subprocess.C
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    """``{path relative to folder: sha256}`` of every file below ``folder``."""
+    return {
+        path.relative_to(folder).as_posix(): file_digest(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The files added, changed or removed between two :func:`fingerprint`s."""
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
