@@ -88,6 +88,11 @@ class EncoderConfig:
     # (N + 3 (L - N)) / 3L of a full one. The demo uses it to fit its phases into minutes on 2 CPU
     # cores; the top layers, where task fine-tuning changes an encoder most, still train.
     frozen_layers: int = 0
+    # Compute the frozen bottom (embeddings + frozen_layers) once per distinct input sequence and
+    # train only the top from the cached states (models/frozen_prefix.py). The prefix then runs
+    # in eval mode (no dropout there, also while training): results differ from an uncached run.
+    # Needs frozen_layers >= 1; batches are then never packed.
+    cache_frozen_prefix: bool = False
     # How a sentence-level head pools the encoder output: "cls" (<s>, as XLM-R heads in XTREME)
     # or "mean" (over non-pad tokens, as e5 was trained).
     pooling: str = "cls"
@@ -228,12 +233,20 @@ def validate_study(study: StudyConfig) -> None:
         raise ConfigError(
             f"encoder.frozen_layers: expected 0 or more, got {study.encoder.frozen_layers}"
         )
+    if study.encoder.cache_frozen_prefix and study.encoder.frozen_layers < 1:
+        raise ConfigError(
+            "encoder.cache_frozen_prefix: needs encoder.frozen_layers >= 1 (a frozen prefix)"
+        )
     if study.encoder.pooling not in ("cls", "mean"):
         raise ConfigError(
             f"encoder.pooling: expected 'cls' or 'mean', got {study.encoder.pooling!r}"
         )
     for phase in ("intermediate", "target"):
         _check_train(getattr(study, phase), phase)
+        if study.encoder.cache_frozen_prefix and getattr(study, phase).packing == "on":
+            raise ConfigError(
+                f"{phase}.packing: 'on' cannot be combined with encoder.cache_frozen_prefix"
+            )
     _check_retrieval(study.retrieval, "retrieval")
     study.tasks = {name: _task_overrides(name, keys) for name, keys in study.tasks.items()}
     check_ranges(study)

@@ -19,6 +19,7 @@ from xstilts.errors import XstiltsError
 from xstilts.families.registry import trainable_family
 from xstilts.files import MANIFEST, CorruptFileError, verify_manifest
 from xstilts.models.encoder import hidden_size, load_encoder, word_embeddings
+from xstilts.models.frozen_prefix import attach_prefix_cache
 from xstilts.models.heads import initialize_head
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.checkpoint import atomic_folder, copy_parameters, trainable_state
@@ -31,6 +32,8 @@ def build_encoder(study: StudyConfig) -> tuple[nn.Module, Any]:
         word_embeddings(encoder).weight.requires_grad_(False)
     if study.encoder.frozen_layers:
         freeze_bottom_layers(encoder, study.encoder.frozen_layers)
+    if study.encoder.cache_frozen_prefix:  # the fixed bottom computed once per sequence
+        attach_prefix_cache(encoder, study.encoder.frozen_layers)
     return encoder, tokenizer
 
 

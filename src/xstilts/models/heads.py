@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from xstilts.models.frozen_prefix import prefix_cache
 from xstilts.models.packing import PackedInputs, encode_packed
 
 
@@ -73,8 +74,13 @@ class EncoderWithHeads(nn.Module):
     ) -> torch.Tensor:
         """One task's head over the encoder's output. With ``packed`` (the same batch packed,
         ``models.packing``) the encoder runs on the packed rows and the head still gets the
-        padded ``(B, T, d)`` states, equal to those of the unpacked run."""
-        if packed is not None:
+        padded ``(B, T, d)`` states, equal to those of the unpacked run. An encoder with a
+        frozen-prefix cache (``models.frozen_prefix``) runs only its trainable top layers."""
+        cache = prefix_cache(self.encoder) if packed is None else None
+        cached = cache.encode(self.encoder, input_ids, attention_mask) if cache else None
+        if cached is not None:
+            hidden = cached
+        elif packed is not None:
             hidden = encode_packed(self.encoder, packed)
         else:
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)

@@ -15,6 +15,7 @@ from torch import nn
 
 from xstilts.config import TrainConfig
 from xstilts.errors import XstiltsError
+from xstilts.models.frozen_prefix import prefix_cache
 from xstilts.models.packing import first_position_id
 
 # Families whose heads read the encoder only through ``EncoderWithHeads`` with a padded
@@ -25,6 +26,10 @@ PACKABLE_FAMILIES = frozenset({"classification"})
 def packing_first_position(config: TrainConfig, family: str, encoder: nn.Module) -> int | None:
     """The first position id to pack ``family``'s batches with, or None to keep them padded."""
     if config.packing == "off" or family not in PACKABLE_FAMILIES:
+        return None
+    if prefix_cache(encoder) is not None:  # cached prefix states are per padded sequence
+        if config.packing == "on":
+            raise XstiltsError("packing: on cannot be combined with encoder.cache_frozen_prefix")
         return None
     if config.packing == "auto" and torch.cuda.is_available():
         return None
