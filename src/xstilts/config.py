@@ -233,25 +233,33 @@ def validate_study(study: StudyConfig) -> None:
         raise ConfigError(
             f"encoder.frozen_layers: expected 0 or more, got {study.encoder.frozen_layers}"
         )
-    if study.encoder.cache_frozen_prefix and study.encoder.frozen_layers < 1:
-        raise ConfigError(
-            "encoder.cache_frozen_prefix: needs encoder.frozen_layers >= 1 (a frozen prefix)"
-        )
     if study.encoder.pooling not in ("cls", "mean"):
         raise ConfigError(
             f"encoder.pooling: expected 'cls' or 'mean', got {study.encoder.pooling!r}"
         )
     for phase in ("intermediate", "target"):
         _check_train(getattr(study, phase), phase)
-        if study.encoder.cache_frozen_prefix and getattr(study, phase).packing == "on":
-            raise ConfigError(
-                f"{phase}.packing: 'on' cannot be combined with encoder.cache_frozen_prefix"
-            )
+    _check_prefix_cache(study)
     _check_retrieval(study.retrieval, "retrieval")
     study.tasks = {name: _task_overrides(name, keys) for name, keys in study.tasks.items()}
     check_ranges(study)
     if study.pretraining is not None:
         check_pretraining(study.pretraining)
+
+
+def _check_prefix_cache(study: StudyConfig) -> None:
+    """``encoder.cache_frozen_prefix`` needs a frozen prefix and unpacked batches."""
+    if not study.encoder.cache_frozen_prefix:
+        return
+    if study.encoder.frozen_layers < 1:
+        raise ConfigError(
+            "encoder.cache_frozen_prefix: needs encoder.frozen_layers >= 1 (a frozen prefix)"
+        )
+    for phase in ("intermediate", "target"):
+        if getattr(study, phase).packing == "on":
+            raise ConfigError(
+                f"{phase}.packing: 'on' cannot be combined with encoder.cache_frozen_prefix"
+            )
 
 
 def _check_train(train: TrainConfig, phase: str) -> None:
