@@ -15,7 +15,7 @@ import pytest
 
 from xstilts.config import StudyConfig
 from xstilts.errors import DataError, XstiltsError
-from xstilts.experiments.task_data import describe_task
+from xstilts.experiments.task_data import describe_task, load_examples, task_data
 from xstilts.families import classification, span_qa
 from xstilts.tasks.registry import TASKS
 
@@ -246,6 +246,20 @@ def test_a_missing_task_folder_says_how_to_get_the_data(
     message = str(info.value)
     assert f"data folder for task {task!r} not found; to get it: " in message
     assert hint.format(data=tmp_path) in message
+
+
+@pytest.mark.parametrize(
+    ("task", "hint"),
+    [("anli", "xstilts fetch anli"), ("hellaswag", "the release, rowanz/hellaswag")],
+)
+def test_a_missing_training_file_says_how_to_get_it(tmp_path: Path, task: str, hint: str) -> None:
+    (tmp_path / task).mkdir()
+    study = StudyConfig(name="s", data_dir=str(tmp_path))
+    data = task_data(describe_task(TASKS[task], study, as_target=False))
+    with pytest.raises(DataError) as info:
+        load_examples(data, study.intermediate)
+    message = str(info.value)
+    assert "expected one of" in message and f"to get it: {hint}" in message
 
 
 def test_no_evaluation_data_adds_the_fetch_command_the_loader_lacks(tmp_path: Path) -> None:

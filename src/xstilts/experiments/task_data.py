@@ -163,7 +163,7 @@ def load_examples(data: TaskData, train_config: TrainConfig) -> None:
     spec, directory = data.spec, data.directory
     if spec.family != "retrieval" and spec.train_split is not None:
         cap = train_config.max_train_examples
-        data.train = spec.load(directory, spec.train_split, "en")[:cap]
+        data.train = _english_train(spec, directory)[:cap]
         if data.variant == "translate-train":  # same format, one folder per language
             for language in translated_languages(directory):
                 folder = directory / "translate-train" / language
@@ -177,6 +177,23 @@ def load_examples(data: TaskData, train_config: TrainConfig) -> None:
         for language in languages:
             data.eval_sets[(split, language)] = spec.load(directory, split, language)
     _require_gold(data)
+
+
+def _english_train(spec: TaskSpec, directory: Path) -> list[Any]:
+    """The English training set. A missing file also says how to get the data: the loaders of
+    the intermediate tasks name the paths they tried, not the command (``how_to_get``)."""
+    try:
+        return spec.load(directory, spec.train_split or "train", "en")
+    except DataError as error:
+        text = str(error)
+        if "to get it:" in text or not ("expected one of" in text or "file not found" in text):
+            raise
+        where = error.path if error.line is None else f"{error.path}:{error.line}"
+        base = get_task(parse_task_name(spec.name)[0])
+        hint = how_to_get(base, directory.parent)
+        raise DataError(
+            error.path, error.line, f"{text.removeprefix(where + ': ')}; to get it: {hint}"
+        ) from None
 
 
 def _require_gold(data: TaskData) -> None:
