@@ -151,7 +151,8 @@ def _study_dict(study: StudyConfig) -> dict[str, Any]:
     only the keys the study set (every other key holds its default), so a recipe still wins."""
     data: dict[str, Any] = json.loads(study.to_json())
     for section in SECTIONS:
-        data[section] = {key: data[section][key] for key in explicit_keys(getattr(study, section))}
+        keys = sorted(explicit_keys(getattr(study, section)))  # a set: sorted, or the JSON varies
+        data[section] = {key: data[section][key] for key in keys}
     return data
 
 
