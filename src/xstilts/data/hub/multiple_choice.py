@@ -25,13 +25,12 @@ test}/0000.parquet`` (parquet-converter commits 5ac8656, a65f286), features ``pr
 0/1; -1 on the hidden test split, which is not fetched). Written as ``COPA/train.jsonl`` and
 ``COPA/val.jsonl``, SuperGLUE's own layout.
 
-**Script-only repos** (no data files on the main branch; ``datasets`` 4 runs no loading script,
-so these are not fetched and the message says where the release is):
-``Rowan/hellaswag`` (``hellaswag.py``, which downloads ``github.com/rowanz/hellaswag``
+**Script-only repo** (no data files on the main branch; ``datasets`` 4 runs no loading script,
+so it is not fetched and the message says where the release is): ``Rowan/hellaswag``
+(``hellaswag.py``, which downloads ``github.com/rowanz/hellaswag``
 ``data/hellaswag_{train,val,test}.jsonl``; a parquet conversion exists only as the unmerged pull
-request #7), ``allenai/social_i_qa`` (``social_i_qa.py``; parquet only in the unmerged pull
-request #3) and ``allenai/cosmos_qa`` (``cosmos_qa.py``, which downloads
-``github.com/wilburOne/cosmosqa`` ``data/{train.csv,valid.csv,test.jsonl}``).
+request #7, and no stored source shows its ``refs/convert/parquet`` files). Social IQa and Cosmos
+QA, also loading scripts, are read from that branch: :mod:`.converted`.
 """
 
 from __future__ import annotations
@@ -170,20 +169,4 @@ HELLASWAG_HUB = script_only_source(
     script="hellaswag.py",
     release="github.com/rowanz/hellaswag (data/)",
     files="hellaswag_train.jsonl, hellaswag_val.jsonl",
-)
-SIQA_HUB = script_only_source(
-    "siqa",
-    repo="allenai/social_i_qa",
-    script="social_i_qa.py",
-    release="the AI2 leaderboard (socialiqa-train-dev.zip) or the XTREME download script "
-    "(download_siqa)",
-    files="train.jsonl, train-labels.lst, dev.jsonl, dev-labels.lst "
-    "(or socialIQa_v1.4_{trn,dev}.jsonl)",
-)
-COSMOSQA_HUB = script_only_source(
-    "cosmosqa",
-    repo="allenai/cosmos_qa",
-    script="cosmos_qa.py",
-    release="github.com/wilburOne/cosmosqa (data/)",
-    files="train.csv, valid.csv",
 )

@@ -5,7 +5,7 @@ Files: ``cosmosqa/train.csv``, ``cosmosqa/valid.csv`` (the release's ``data/``).
 
 from __future__ import annotations
 
-from xstilts.data.hub.multiple_choice import COSMOSQA_HUB
+from xstilts.data.hub.converted import COSMOSQA_HUB
 from xstilts.data.multiple_choice_format import read_cosmosqa
 from xstilts.tasks.choice_files import english_intermediate, single_file_loader
 from xstilts.tasks.recipe import jiant_intermediate

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xstilts.data.examples import MultipleChoiceExample
-from xstilts.data.hub.multiple_choice import SIQA_HUB
+from xstilts.data.hub.converted import SIQA_HUB
 from xstilts.data.multiple_choice_format import read_siqa_jsonl
 from xstilts.errors import DataError
 from xstilts.tasks.choice_files import english_intermediate, require_labels
