@@ -232,13 +232,14 @@ def test_no_evaluation_data_says_where_it_looked(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("task", "hint"),
-    [("xcopa", "xstilts fetch xcopa --out {data}"), ("siqa", "the release, maartensap"),
-     ("bucc2018", "the release, BUCC 2018"), ("ccg", "the release, CCGbank")],
+    [("xcopa", "xstilts fetch xcopa --out {data}"), ("siqa", "xstilts fetch siqa --out {data}"),
+     ("hellaswag", "the release, rowanz/hellaswag"), ("bucc2018", "the release, BUCC 2018"),
+     ("ccg", "the release, CCGbank")],
 )  # fmt: skip
 def test_a_missing_task_folder_says_how_to_get_the_data(
     tmp_path: Path, task: str, hint: str
 ) -> None:
-    """Fetchable tasks name the fetch command; a script-only Hub copy (SIQA), BUCC's gold-only
+    """Fetchable tasks name the fetch command; a script-only Hub copy (HellaSwag), BUCC's gold-only
     Hub copy and a task with no Hub copy (CCG) name their release instead."""
     study = StudyConfig(name="s", data_dir=str(tmp_path))
     with pytest.raises(XstiltsError) as info:
