@@ -19,7 +19,7 @@ from xstilts.errors import XstiltsError
 from xstilts.families.registry import trainable_family
 from xstilts.files import MANIFEST, CorruptFileError, verify_manifest
 from xstilts.models.encoder import hidden_size, load_encoder, word_embeddings
-from xstilts.models.frozen_prefix import attach_prefix_cache
+from xstilts.models.frozen_prefix import attach_prefix_cache, bottom_and_top, prefix_modules
 from xstilts.models.heads import initialize_head
 from xstilts.tasks.spec import TaskSpec
 from xstilts.train.checkpoint import atomic_folder, copy_parameters, trainable_state
@@ -39,12 +39,12 @@ def build_encoder(study: StudyConfig) -> tuple[nn.Module, Any]:
 
 def freeze_bottom_layers(encoder: nn.Module, count: int) -> None:
     """Fix the embeddings and the bottom ``count`` layers (``encoder.frozen_layers``)."""
-    layers = list(encoder.get_submodule("encoder.layer").children())
-    if count > len(layers):
+    depth = len(bottom_and_top(encoder, 0)[1])
+    if count > depth:
         raise XstiltsError(
-            f"encoder.frozen_layers: {count} is more than the encoder's {len(layers)} layers"
+            f"encoder.frozen_layers: {count} is more than the encoder's {depth} layers"
         )
-    for module in [encoder.get_submodule("embeddings"), *layers[:count]]:
+    for module in prefix_modules(encoder, count):
         for parameter in module.parameters():
             parameter.requires_grad_(False)
 

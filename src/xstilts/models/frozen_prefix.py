@@ -96,6 +96,12 @@ def bottom_and_top(encoder: nn.Module, layers: int) -> tuple[list[nn.Module], li
     return stack[:layers], stack[layers:]
 
 
+def prefix_modules(encoder: nn.Module, layers: int) -> list[nn.Module]:
+    """The embeddings and the bottom ``layers`` transformer layers: what
+    ``encoder.frozen_layers`` fixes and what the cache computes once."""
+    return [encoder.get_submodule("embeddings"), *bottom_and_top(encoder, layers)[0]]
+
+
 def run_layers(
     encoder: nn.Module,
     hidden: torch.Tensor,
@@ -118,9 +124,8 @@ def prefix_states(
 ) -> torch.Tensor:
     """The states after the embeddings and the bottom ``layers`` layers, computed in eval mode
     (no dropout) without gradient; the modules' train/eval modes are restored afterwards."""
-    embeddings = encoder.get_submodule("embeddings")
-    bottom = bottom_and_top(encoder, layers)[0]
-    modules = [embeddings, *bottom]
+    modules = prefix_modules(encoder, layers)
+    embeddings, bottom = modules[0], modules[1:]
     modes = [module.training for module in modules]
     try:
         for module in modules:
@@ -140,8 +145,7 @@ def prefix_fingerprint(encoder: nn.Module, layers: int) -> str:
     config = getattr(encoder, "config", None)
     kernel = getattr(config, "_attn_implementation", "")
     digest = hashlib.sha256(f"{type(encoder).__name__}:{layers}:{kernel}".encode())
-    modules = [encoder.get_submodule("embeddings"), *bottom_and_top(encoder, layers)[0]]
-    for number, module in enumerate(modules):
+    for number, module in enumerate(prefix_modules(encoder, layers)):
         for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
             flat = tensor.detach().reshape(-1)
             sample = flat[:: max(1, flat.numel() // 4096)].double().cpu().numpy()
@@ -159,7 +163,7 @@ def attach_prefix_cache(encoder: nn.Module, layers: int) -> FrozenPrefixCache:
     sub-module, nothing in the state dict or checkpoints); the prefix must be frozen."""
     if layers < 1:
         raise ValueError("a frozen-prefix cache needs at least one frozen layer")
-    modules = [encoder.get_submodule("embeddings"), *bottom_and_top(encoder, layers)[0]]
+    modules = prefix_modules(encoder, layers)
     if any(p.requires_grad for module in modules for p in module.parameters()):
         raise ValueError("the prefix to cache has trainable parameters; freeze it first")
     key = prefix_fingerprint(encoder, layers)
