@@ -40,9 +40,8 @@ import io
 import json
 from pathlib import Path
 
-from xstilts.data.hub.multiple_choice import COPA_BRANCH, COPA_FILE_PATTERN
 from xstilts.data.hub.rows import Conversion, Row, write_lines, write_text
-from xstilts.data.hub.source import HubSource, Writer
+from xstilts.data.hub.source import CONVERTED_BRANCH, CONVERTED_FILE_PATTERN, HubSource, Writer
 
 SIQA_REPO = "allenai/social_i_qa"
 COSMOSQA_REPO = "allenai/cosmos_qa"
@@ -78,9 +77,7 @@ def write_cosmosqa(job: Conversion, rows: list[Row]) -> list[Path]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*_COSMOS_FIELDS, "label"])
     for index, row in enumerate(rows):
-        label = job.get(row, index, "label")
-        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 3:
-            raise job.error(index, f"label should be 0, 1, 2 or 3, got {label!r}")
+        label = job.integer(row, index, "label", choices=4)
         writer.writerow([*(job.text(row, index, name) for name in _COSMOS_FIELDS), label])
     return [write_text(job.task_dir / _COSMOS_FILES[job.split], buffer.getvalue())]
 
@@ -91,7 +88,8 @@ def _converted(task: str, repo: str, write: Writer, files: str) -> HubSource:
     return HubSource(
         task=task, languages=("en",), config="default", families=("default",), write=write,
         description=f"{repo} refs/convert/parquet default (train, validation) -> {files}",
-        repo=repo, revision=COPA_BRANCH, splits=CONVERTED_SPLITS, file_pattern=COPA_FILE_PATTERN,
+        repo=repo, revision=CONVERTED_BRANCH, splits=CONVERTED_SPLITS,
+        file_pattern=CONVERTED_FILE_PATTERN,
     )  # fmt: skip
 
 

@@ -40,7 +40,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from xstilts.data.hub.rows import Conversion, Row, write_text
-from xstilts.data.hub.source import HubSource, script_only_source
+from xstilts.data.hub.source import (
+    CONVERTED_BRANCH,
+    CONVERTED_FILE_PATTERN,
+    HubSource,
+    script_only_source,
+)
 
 COMMONSENSEQA_REPO = "tau/commonsense_qa"
 COMMONSENSEQA_HUB_SPLITS = ("train", "validation")
@@ -81,8 +86,6 @@ XCOPA_HUB_LANGUAGES = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi
 XCOPA_HUB_SPLITS = ("validation", "test")
 XCOPA_FILE_PATTERN = "{config}/{split}-00000-of-00001.parquet"
 COPA_REPO = "aps/super_glue"
-COPA_BRANCH = "refs/convert/parquet"
-COPA_FILE_PATTERN = "{config}/{split}/0000.parquet"
 COPA_HUB_SPLITS = ("train", "validation")
 _COPA_NAMES = {"train": "train", "validation": "val", "test": "test"}
 _COPA_QUESTIONS = ("cause", "effect")
@@ -112,23 +115,11 @@ def _copa_lines(job: Conversion, rows: list[Row]) -> str:
             "choice1": job.text(row, index, "choice1"),
             "choice2": job.text(row, index, "choice2"),
             "question": question,
-            "label": _choice(job, row, index, "label"),
-            "idx": _choice(job, row, index, "idx", any_int=True),
+            "label": job.integer(row, index, "label", choices=2),
+            "idx": job.integer(row, index, "idx"),
         }
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
     return "".join(lines)
-
-
-def _choice(job: Conversion, row: Row, index: int, name: str, any_int: bool = False) -> int:
-    value = job.get(row, index, name)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or (not any_int and value not in (0, 1))
-    ):
-        raise job.error(index, f"{name} should be {'an integer' if any_int else '0 or 1'}, "
-                        f"got {value!r}")  # fmt: skip
-    return value
 
 
 def _xcopa_hub() -> HubSource:
@@ -141,9 +132,9 @@ def _xcopa_hub() -> HubSource:
         write=write_copa,
         description="SuperGLUE COPA train/validation",
         repo=COPA_REPO,
-        revision=COPA_BRANCH,
+        revision=CONVERTED_BRANCH,
         splits=COPA_HUB_SPLITS,
-        file_pattern=COPA_FILE_PATTERN,
+        file_pattern=CONVERTED_FILE_PATTERN,
     )
     return HubSource(
         task="xcopa",

@@ -77,6 +77,20 @@ class Conversion:
             raise self.error(index, f"field {name!r} should be a string, got {value!r}")
         return value
 
+    def integer(self, row: Row, index: int, name: str, choices: int | None = None) -> int:
+        """An integer field (a bool is not one); with ``choices``, an answer index
+        ``0 .. choices - 1`` (the hidden test splits' ``-1`` is refused)."""
+        value = self.get(row, index, name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not (choices is None or 0 <= value < choices)
+        ):
+            indices = [str(choice) for choice in range(choices or 0)]
+            expected = f"{', '.join(indices[:-1])} or {indices[-1]}" if choices else "an integer"
+            raise self.error(index, f"{name} should be {expected}, got {value!r}")
+        return value
+
     def one_line(self, value: str) -> str:
         """A tsv field: tabs and line breaks cannot be written, so they become spaces
         (counted)."""

@@ -18,6 +18,11 @@ from xstilts.errors import XstiltsError
 
 Writer = Callable[[Conversion, list[Row]], list[Path]]
 
+# The Hub's parquet conversion of a dataset (also of a script-only one): the branch, and its
+# file names per config and split (single-shard splits).
+CONVERTED_BRANCH = "refs/convert/parquet"
+CONVERTED_FILE_PATTERN = "{config}/{split}/0000.parquet"
+
 
 @dataclass(frozen=True)
 class HubSource:
