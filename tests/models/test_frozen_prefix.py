@@ -106,6 +106,24 @@ def test_training_updates_only_the_top_and_restores_the_modes() -> None:
     assert all(torch.equal(kept[key], cache.states[key]) for key in kept)
 
 
+def test_prefix_states_are_float32_whatever_the_phase_precision() -> None:
+    # a bf16 phase that fills the cache first must leave the same states an fp32 phase would
+    batch = _batch([7, 12, 5], 1)
+    ids, mask = batch["input_ids"], batch["attention_mask"]
+    fp32 = attach_prefix_cache(_encoder("xlmr", "sdpa"), 2)
+    reference = fp32.encode(_encoder("xlmr", "sdpa"), ids, mask)
+    clear_prefix_caches()
+    encoder = _encoder("xlmr", "sdpa")
+    bf16 = attach_prefix_cache(encoder, 2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        top = bf16.encode(encoder, ids, mask)
+    assert top is not None and reference is not None
+    assert not torch.equal(top, reference)  # the trainable top did run in bf16 ...
+    torch.testing.assert_close(top, reference, atol=0.1, rtol=0.05)  # ... on the same states
+    assert fp32.states.keys() == bf16.states.keys()
+    assert all(torch.equal(fp32.states[key], bf16.states[key]) for key in fp32.states)
+
+
 def test_left_padded_batches_run_the_encoder() -> None:
     encoder = _encoder("xlmr", "sdpa")
     cache = attach_prefix_cache(encoder, 2)

@@ -123,14 +123,19 @@ def prefix_states(
     encoder: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, layers: int
 ) -> torch.Tensor:
     """The states after the embeddings and the bottom ``layers`` layers, computed in eval mode
-    (no dropout) without gradient; the modules' train/eval modes are restored afterwards."""
+    (no dropout) without gradient; the modules' train/eval modes are restored afterwards.
+
+    Always in float32, autocast off: the states are computed once and then shared by every phase
+    of the process, so a ``precision: bf16`` phase that happened to fill the cache first must not
+    change what an fp32 phase (or a later bf16 one) reads — the cached values may not depend on
+    which run came first. bf16 phases then run only the trainable top under autocast."""
     modules = prefix_modules(encoder, layers)
     embeddings, bottom = modules[0], modules[1:]
     modes = [module.training for module in modules]
     try:
         for module in modules:
             module.eval()
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast(input_ids.device.type, enabled=False):
             hidden = embeddings(input_ids=input_ids)
             return run_layers(encoder, hidden, attention_mask, bottom)
     finally:
