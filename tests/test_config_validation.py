@@ -51,6 +51,24 @@ def test_values_out_of_range_are_one_line_errors(tmp_path: Path, text: str, mess
     assert message in str(error.value) and "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("skip", "message"),
+    [
+        ("[sst2]", "skip[0]: expected \"intermediate -> target\", got 'sst2'"),
+        ("[sst2 -> pawsx]", "skip[0]: 'sst2 -> pawsx' is not a cell of this grid"),
+        ("[none -> xnli]", "skip[0]: the baseline cell 'none -> xnli' cannot be skipped"),
+        ("[sst2 -> xnli, 'sst2->xnli']", "skip[1]: 'sst2 -> xnli' is listed twice"),
+        ("[sst2 -> xnli, sst2 -> tatoeba]", "every target of 'sst2' is skipped"),
+    ],
+)
+def test_skipped_cells_are_checked(tmp_path: Path, skip: str, message: str) -> None:
+    grid = "intermediate_tasks: [none, sst2]\ntarget_tasks: [xnli, tatoeba]\n"
+    with pytest.raises(ConfigError) as error:
+        load_study(write(tmp_path, f"{grid}skip: {skip}\n"))
+    assert message in str(error.value) and "\n" not in str(error.value)
+    assert load_study(write(tmp_path, f"{grid}skip: [sst2 -> xnli]\n")).skip == ["sst2 -> xnli"]
+
+
 def test_seed_two_to_the_31_is_accepted(tmp_path: Path) -> None:
     assert load_study(write(tmp_path, BASE + "seeds: [2147483648]\n")).seeds == [2**31]
 

@@ -125,6 +125,9 @@ class StudyConfig:
     # Each entry is one intermediate phase; "none" is the no-intermediate baseline.
     intermediate_tasks: list[str] = field(default_factory=lambda: ["none"])
     target_tasks: list[str] = field(default_factory=list)
+    # Grid cells not to run, "intermediate -> target" (e.g. "sst2 -> xnli": SST-2 kept for the
+    # retrieval targets only); a grid axis, checked by config_checks.skipped_cells.
+    skip: list[str] = field(default_factory=list)
     seeds: list[int] = field(default_factory=lambda: [0])
     # Restrict target languages (empty = every language of the task found in the data).
     languages: list[str] = field(default_factory=list)

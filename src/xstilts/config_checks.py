@@ -39,6 +39,7 @@ def check_ranges(study: StudyConfig) -> None:
     unique("seeds", study.seeds)
     unique("intermediate_tasks", study.intermediate_tasks)
     unique("target_tasks", study.target_tasks)
+    skipped_cells(study)
     if not study.encoder.name.strip():
         raise ConfigError("encoder.name: must not be empty")
     for where, value in (
@@ -77,6 +78,38 @@ def check_train_ranges(phase: str, train: TrainConfig) -> None:
     _in_range(f"{phase}.doc_stride", train.doc_stride, 1, MAX_LENGTH)
     if train.warmup_steps is not None:
         _in_range(f"{phase}.warmup_steps", train.warmup_steps, 0, 2**40)
+
+
+def skipped_cells(study: StudyConfig) -> frozenset[tuple[str, str]]:
+    """The study's ``skip`` entries as ``(intermediate, target)`` pairs, each checked: the form
+    ``a -> b``, both names in the grid, not the baseline (every gain is measured against it),
+    and not every target of an intermediate task (then it should not be listed at all)."""
+    cells = []
+    for index, entry in enumerate(study.skip):
+        where = f"skip[{index}]"
+        parts = [part.strip() for part in entry.split("->")] if isinstance(entry, str) else []
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(f'{where}: expected "intermediate -> target", got {_short(entry)}')
+        intermediate, target = parts
+        if intermediate not in study.intermediate_tasks or target not in study.target_tasks:
+            raise ConfigError(
+                f"{where}: {_short(entry)} is not a cell of this grid (intermediate_tasks x "
+                "target_tasks)"
+            )
+        if intermediate == "none":
+            raise ConfigError(
+                f"{where}: the baseline cell {_short(entry)} cannot be skipped: every gain is "
+                "measured against it"
+            )
+        cells.append((intermediate, target))
+    unique("skip", [f"{intermediate} -> {target}" for intermediate, target in cells])
+    for intermediate in {cell[0] for cell in cells}:
+        if all((intermediate, target) in cells for target in study.target_tasks):
+            raise ConfigError(
+                f"skip: every target of {intermediate!r} is skipped; remove it from "
+                "intermediate_tasks instead"
+            )
+    return frozenset(cells)
 
 
 def check_task_combination(index: int, name: str) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from xstilts.cli import main
 from xstilts.config import load_study, study_from_dict
 from xstilts.experiments.plan import (
     STORE_NAME,
@@ -64,6 +65,29 @@ def test_plan_lists_every_run_and_the_checkpoints_to_train(
     ]
     assert plan.intermediate_folder("mnli", 0) != plan.intermediate_folder("mnli", 1)
     assert summarize(statuses) == PlanSummary(runs=16, done=0, to_run=16, checkpoints_to_train=6)
+
+
+def test_skipped_cells_have_no_run_and_leave_the_others_unchanged(
+    demo_data: Path, tmp_path: Path, tiny_encoder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full = make_plan(grid(demo_data, tmp_path, 1, tiny_encoder))
+    plan = make_plan(grid(demo_data, tmp_path, 1, tiny_encoder, skip=["sst2 -> xnli"]))
+    cells = {(u.intermediate_task, u.target_task) for u in plan.units}
+    assert ("sst2", "xnli") not in cells and ("sst2", "tatoeba") in cells
+    assert len(plan.units) == len(full.units) - 1
+    # skip is a grid axis: the other runs keep their ids and the study its configuration id
+    assert {u.run_id for u in plan.units} < {u.run_id for u in full.units}
+    assert plan.config_id == full.config_id
+    assert [p.tasks for p in plan.intermediates] == ["mnli", "sst2", "mnli+sst2"]
+    config = tmp_path / "skip.yaml"
+    config.write_text(
+        f'encoder: {{name: "{tiny_encoder}"}}\nintermediate_tasks: [none, sst2]\n'
+        f'target_tasks: [xnli, tatoeba]\nskip: [sst2 -> xnli]\ndata_dir: "{demo_data}"\n',
+        encoding="utf-8",
+    )
+    assert main(["plan", str(config), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "3 runs: 0 done, 3 to run" in printed and "not run (skip): sst2 -> xnli" in printed
 
 
 def test_finished_grid_replans_in_under_a_second_per_100_runs(

@@ -76,6 +76,7 @@ def collect(study: StudyConfig, store_path: Path) -> dict[str, Any]:
     frame = rows.reindex(columns=ROW_FIELDS).sort_values(ROW_FIELDS[:9])
     return {
         "targets": list(study.target_tasks),
+        "skip": list(study.skip),  # grid cells the study does not run (absent from the tables)
         "phases": [dataclasses.asdict(phase) for phase in study_phases(study, rows)],
         "rows": [{k: _plain(k, v) for k, v in row.items()} for row in frame.to_dict("records")],
         "items": groups,
@@ -117,10 +118,11 @@ def summary_text(record: dict[str, Any]) -> str:
     for sentence in claims_text(rows, items, record["targets"]):
         findings.append(textwrap.fill(sentence, WIDTH, initial_indent="- ",
                                       subsequent_indent="  "))  # fmt: skip
+    tables = tables_text(rows, record["targets"], "test")
+    if record.get("skip"):
+        tables += f"\nnot run (the study's skip): {', '.join(record['skip'])}"
     return "\n\n".join([
-        format_phases([_phase(p) for p in record["phases"]]),
-        tables_text(rows, record["targets"], "test"),
-        "\n".join(findings),
+        format_phases([_phase(p) for p in record["phases"]]), tables, "\n".join(findings)
     ])  # fmt: skip
 
 

@@ -100,6 +100,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         f"xstilts: {count(summary.runs, 'run')}: {summary.done} done, {summary.to_run} to run; "
         f"{count(summary.checkpoints_to_train, 'intermediate checkpoint')} to train"
     )
+    if study.skip:
+        print(f"xstilts: not run (skip): {', '.join(study.skip)}")
     return 0
 
 
@@ -145,9 +147,12 @@ def cmd_demo_controlled(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.controlled:
         return cmd_demo_controlled(args)
-    from xstilts.demo.study import demo_study
+    from xstilts.demo.study import FP32_NOTE, demo_study
 
-    return _run_and_report(demo_study(Path(args.out), args.seeds), args.quiet, report=True)
+    study = demo_study(Path(args.out), args.seeds)
+    if study.target.precision == "fp32":
+        print(f"xstilts: {FP32_NOTE}")
+    return _run_and_report(study, args.quiet, report=True)
 
 
 def _run_and_report(  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from xstilts.config import StudyConfig, explicit_keys, study_from_dict
+from xstilts.config_checks import skipped_cells
 from xstilts.experiments.hashing import content_key
 from xstilts.experiments.provenance import config_id, package_versions, world_size
 from xstilts.experiments.schema import BASELINE
@@ -178,6 +179,7 @@ def make_plan(study: StudyConfig) -> StudyPlan:
         if combo != BASELINE
     )
     keys = {(phase.tasks, phase.seed): phase.key for phase in intermediates}
+    skipped = skipped_cells(study)
     units = tuple(
         Unit(seed, combo, target, _target_key(
             study, tasks[target], targets[target], keys.get((combo, seed), BASELINE), seed,
@@ -186,6 +188,7 @@ def make_plan(study: StudyConfig) -> StudyPlan:
         for seed in study.seeds
         for combo in study.intermediate_tasks
         for target in study.target_tasks
+        if (combo, target) not in skipped
     )  # fmt: skip
     identity = config_id(json.loads(study.to_json()), provenance)
     return StudyPlan(study, encoder, provenance, identity, tasks, targets, intermediates, units)

@@ -8,9 +8,9 @@
   ``accelerate launch``): the effective batch and the reduction order change with it.
 
 ``config_id`` names a *study configuration*: every result-relevant study setting except the grid
-axes (seeds, intermediate and target tasks, languages), plus the encoder's weights, world size and
-versions. Rows with different ids are never averaged together (``xstilts results``, ``report``);
-the seeds of one configuration are.
+axes (seeds, intermediate and target tasks, skipped cells, languages), plus the encoder's
+weights, world size and versions. Rows with different ids are never averaged together
+(``xstilts results``, ``report``); the seeds of one configuration are.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any
 
 # Study keys that are grid axes or bookkeeping, not settings that change a score.
 NOT_CONFIGURATION = (
-    "name", "seeds", "intermediate_tasks", "target_tasks", "languages", "data_dir", "output_dir",
-    "threads", "trackers",
+    "name", "seeds", "intermediate_tasks", "target_tasks", "skip", "languages", "data_dir",
+    "output_dir", "threads", "trackers",
 )  # fmt: skip
 PACKAGES = ("torch", "transformers", "accelerate", "tokenizers", "xstilts")
 
