@@ -81,7 +81,12 @@ _PEAK = re.compile(r"peak memory (\d+) MiB")
 
 
 def _last_study(log_path: Path) -> dict[str, Any]:
-    """The last finished study of a run folder's log: start time, seconds, runs, peak memory."""
+    """The last finished study of a run folder's log that ran something: start time, seconds,
+    runs, peak memory, and when the next study of the log began (``next_start``).
+
+    A later study that ran nothing (``0 runs done``: the demo invoked again on a finished folder,
+    e.g. by the slow floor test) is a no-op resume, not a measurement; picking it said "N runs
+    were already stored: not end to end" about a demo that had run end to end."""
     entries = []
     for line in log_path.read_text(encoding="utf-8").splitlines():
         if match := _LOG_LINE.match(line):
@@ -90,9 +95,13 @@ def _last_study(log_path: Path) -> dict[str, Any]:
     ends = [i for i, (_, text) in enumerate(entries) if _STUDY_END.match(text)]
     if not ends:
         raise ValueError(f"{log_path}: no finished study (no 'study ...: N runs done' line)")
-    end = ends[-1]
+    worked = [i for i in ends if int(_STUDY_END.match(entries[i][1])[2]) > 0]  # type: ignore[index]
+    end = (worked or ends)[-1]
     starts = [i for i in range(end) if _STUDY_START.match(entries[i][1])]
     start = starts[-1] if starts else 0
+    later = [
+        entries[i][0] for i in range(end + 1, len(entries)) if _STUDY_START.match(entries[i][1])
+    ]
     finished = _STUDY_END.match(entries[end][1])
     assert finished is not None
     peaks = [int(m[1]) for _, text in entries[start:end] if (m := _PEAK.search(text))]
@@ -103,6 +112,7 @@ def _last_study(log_path: Path) -> dict[str, Any]:
         "study_seconds": float(finished[4]),
         "started": entries[start][0],
         "log_end": entries[end][0],
+        "next_start": min(later, default=float("inf")),
         "peak_rss_mib": max(peaks, default=float("nan")),
     }
 
@@ -126,6 +136,7 @@ def read_folder(folder: Path, time_file: Path | None = None) -> dict[str, Any]:
 
     study = _last_study(folder / "xstilts.log")
     report = [p.stat().st_mtime for p in (folder / "report").rglob("*") if p.is_file()]
+    report = [stamp for stamp in report if stamp < study.pop("next_start")]  # not a resume's
     end = max([study["log_end"], *report])
     digests = set()
     for config in (folder / "runs").glob("*/config.json"):

@@ -76,6 +76,25 @@ def test_reads_the_last_study_and_the_report_time(bench_demo: Any, tmp_path: Pat
     assert rows[0].ratio == pytest.approx(6.5) and "same code as this bench" in rows[0].name
 
 
+def test_a_later_resume_that_ran_nothing_is_not_the_measurement(
+    bench_demo: Any, tmp_path: Path
+) -> None:
+    folder = _demo_folder(tmp_path, "0123456789abcdef")
+    resume = (
+        "2026-12-04 11:10:00,000 INFO study 'demo': encoder e5; intermediate none, mnli; seeds 0\n"
+        "2026-12-04 11:10:01,000 INFO study 'demo': 0 runs done, 2 already stored, "
+        "0 rows in 0.0 s\n"
+    )
+    (folder / "xstilts.log").write_text(LOG + resume, encoding="utf-8")
+    rewritten = _stamp("2026-12-04 11:10:30")  # the resume wrote the report again
+    os.utime(folder / "report" / "report.html", (rewritten, rewritten))
+    result = bench_demo.read_folder(folder)
+    assert result["runs_done"] == 2 and result["runs_already_stored"] == 0
+    assert result["seconds"] == pytest.approx(6 * 60)  # 11:00:00 to its own last log line
+    rows, _ = bench_demo.read(folder, None, lambda message: None)
+    assert "not end to end" not in rows[0].name
+
+
 def test_gnu_time_output_replaces_wall_time_and_memory(bench_demo: Any, tmp_path: Path) -> None:
     folder = _demo_folder(tmp_path, "0123456789abcdef")
     (tmp_path / "time.txt").write_text(TIME_V, encoding="utf-8")
