@@ -136,7 +136,8 @@ def read_folder(folder: Path, time_file: Path | None = None) -> dict[str, Any]:
 
     study = _last_study(folder / "xstilts.log")
     report = [p.stat().st_mtime for p in (folder / "report").rglob("*") if p.is_file()]
-    report = [stamp for stamp in report if stamp < study.pop("next_start")]  # not a resume's
+    next_start = study.pop("next_start")
+    report = [stamp for stamp in report if stamp < next_start]  # not a later resume's files
     end = max([study["log_end"], *report])
     digests = set()
     for config in (folder / "runs").glob("*/config.json"):

@@ -42,7 +42,9 @@ def short_repr(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-_LONG_QUOTED = re.compile(r"(['\"])([^'\"\n]{57})[^'\"\n]{4,}\1")
+# A quoted value: the quote opens after a non-word character and closes before one, so the
+# apostrophes of prose ("the study's ... don't") never pair up into a "value" that gets cut.
+_LONG_QUOTED = re.compile(r"(?<!\w)(['\"])([^'\"\n]{57})[^'\"\n]{4,}\1(?!\w)")
 
 
 def bounded_message(message: str, limit: int = 1000) -> str:

@@ -46,10 +46,11 @@ def _demo_folder(tmp_path: Path, code: str) -> Path:
     folder = tmp_path / "xstilts-demo"
     (folder / "report").mkdir(parents=True)
     (folder / "xstilts.log").write_text(LOG, encoding="utf-8")
-    report = folder / "report" / "report.html"
-    report.write_text("<html/>", encoding="utf-8")
     end = _stamp("2026-12-04 11:06:30")
-    os.utime(report, (end, end))
+    for name in ("report.html", "report.md"):  # several report files, as the demo writes
+        report = folder / "report" / name
+        report.write_text("<html/>", encoding="utf-8")
+        os.utime(report, (end - 1, end - 1) if name == "report.md" else (end, end))
     run = folder / "runs" / "bb"
     run.mkdir(parents=True)
     provenance = {"provenance": {"versions": {"xstilts_code": code}}}
@@ -87,7 +88,8 @@ def test_a_later_resume_that_ran_nothing_is_not_the_measurement(
     )
     (folder / "xstilts.log").write_text(LOG + resume, encoding="utf-8")
     rewritten = _stamp("2026-12-04 11:10:30")  # the resume wrote the report again
-    os.utime(folder / "report" / "report.html", (rewritten, rewritten))
+    for report in (folder / "report").iterdir():
+        os.utime(report, (rewritten, rewritten))
     result = bench_demo.read_folder(folder)
     assert result["runs_done"] == 2 and result["runs_already_stored"] == 0
     assert result["seconds"] == pytest.approx(6 * 60)  # 11:00:00 to its own last log line
