@@ -107,6 +107,18 @@ def test_tiny_store_says_what_cannot_be_estimated(store_factory, tmp_path: Path)
     assert (tmp_path / "out" / "report.html").is_file()
 
 
+def test_grid_cells_without_rows_are_named(store_factory, tmp_path: Path) -> None:
+    cells = [("none", "xnli"), ("none", "tatoeba"), ("mnli", "xnli"), ("sst2", "tatoeba")]
+    records = [
+        row(intermediate_task=name, target_task=target, language=lang, seed=0, value=60.0)
+        for name, target in cells
+        for lang in ("en", "de", "sw")
+    ]
+    path = write_report(store_factory(records), tmp_path / "out")
+    data = path.read_text(encoding="utf-8").split("## Data", 1)[1].split("\n## ", 1)[0]
+    assert "Grid cells without rows (intermediate → target): mnli → tatoeba, sst2 → xnli" in data
+
+
 @pytest.mark.parametrize("records_kind", ["baseline_only", "no_baseline", "no_test_rows", "empty"])
 def test_degenerate_stores_do_not_crash(store_factory, tmp_path: Path, records_kind) -> None:
     base = {"target_task": "xnli", "seed": 0}

@@ -42,7 +42,26 @@ def provenance_section(
         "indicator for languages unseen in pretraining.",
         "Headline metric per task: " + ", ".join(f"{t}: {m}" for t, m in sorted(metrics)) + ".",
     ]
+    if missing := missing_cells(table):
+        items.append(
+            f"Grid cells without rows (intermediate → target): {', '.join(missing)} — not run "
+            "(a study's `skip`) or not finished; means over target tasks leave them out."
+        )
     return [Heading("Data", 2), Bullets(items)]
+
+
+def missing_cells(table: pd.DataFrame) -> list[str]:
+    """The (intermediate, target) pairs of each encoder's grid that have no rows, so that a
+    blank in a table reads as "not run", not as a value lost (e.g. a study's ``skip``)."""
+    missing = []
+    for encoder, rows in table.groupby("encoder", sort=True) if not table.empty else []:
+        present = set(rows[["intermediate_task", "target_task"]].itertuples(index=False))
+        for intermediate in sorted(rows["intermediate_task"].unique()):
+            for target in sorted(rows["target_task"].unique()):
+                if (intermediate, target) not in present:
+                    prefix = f"{encoder}: " if table["encoder"].nunique() > 1 else ""
+                    missing.append(f"{prefix}{intermediate} → {target}")
+    return missing
 
 
 def _names(values: pd.Series) -> str:
