@@ -115,7 +115,12 @@ def test_claims_say_not_supported_when_the_interval_includes_zero() -> None:
     assert "not supported by these data" in text and "6 zero-shot languages" in text
     assert "720 test items" in text and "5 seeds" in text and "Holm-adjusted p = 0.3" in text
     supported = claims.claim_sentence(row.copy().replace({-0.4: 0.2, 0.3: 0.01}))
-    assert "supported: zero-shot scores are higher" in supported
+    assert "supported: zero-shot scores are higher." in supported  # 5 seeds: no scope note
+    one_run = row.copy().replace({-0.4: 0.2, 0.3: 0.01})
+    one_run["n_seeds"] = 1
+    scoped = claims.claim_sentence(one_run)
+    assert "supported: zero-shot scores are higher for this one trained model only" in scoped
+    assert "not yet evidence about the intermediate task" in scoped
     lost = claims.claim_sentence(row.copy().replace({-0.4: 0.2}))
     assert "once adjusted" in lost
     # no variance at all (a constant difference): an interval of one point, no p-value
