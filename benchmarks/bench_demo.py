@@ -92,18 +92,15 @@ def _last_study(log_path: Path) -> dict[str, Any]:
         if match := _LOG_LINE.match(line):
             stamp = datetime.datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S")
             entries.append((stamp.timestamp(), match[2]))
-    ends = [i for i, (_, text) in enumerate(entries) if _STUDY_END.match(text)]
+    ends = [(i, m) for i, (_, text) in enumerate(entries) if (m := _STUDY_END.match(text))]
     if not ends:
         raise ValueError(f"{log_path}: no finished study (no 'study ...: N runs done' line)")
-    worked = [i for i in ends if int(_STUDY_END.match(entries[i][1])[2]) > 0]  # type: ignore[index]
-    end = (worked or ends)[-1]
+    end, finished = ([(i, m) for i, m in ends if int(m[2]) > 0] or ends)[-1]
     starts = [i for i in range(end) if _STUDY_START.match(entries[i][1])]
     start = starts[-1] if starts else 0
     later = [
         entries[i][0] for i in range(end + 1, len(entries)) if _STUDY_START.match(entries[i][1])
     ]
-    finished = _STUDY_END.match(entries[end][1])
-    assert finished is not None
     peaks = [int(m[1]) for _, text in entries[start:end] if (m := _PEAK.search(text))]
     return {
         "study": finished[1],

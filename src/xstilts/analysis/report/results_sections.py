@@ -53,14 +53,18 @@ def provenance_section(
 def missing_cells(table: pd.DataFrame) -> list[str]:
     """The (intermediate, target) pairs of each encoder's grid that have no rows, so that a
     blank in a table reads as "not run", not as a value lost (e.g. a study's ``skip``)."""
+    if table.empty:
+        return []
+    several = table["encoder"].nunique() > 1
     missing = []
-    for encoder, rows in table.groupby("encoder", sort=True) if not table.empty else []:
+    for encoder, rows in table.groupby("encoder", sort=True):
         present = set(rows[["intermediate_task", "target_task"]].itertuples(index=False))
-        for intermediate in sorted(rows["intermediate_task"].unique()):
-            for target in sorted(rows["target_task"].unique()):
-                if (intermediate, target) not in present:
-                    prefix = f"{encoder}: " if table["encoder"].nunique() > 1 else ""
-                    missing.append(f"{prefix}{intermediate} → {target}")
+        missing += [
+            f"{encoder}: {intermediate} → {target}" if several else f"{intermediate} → {target}"
+            for intermediate in sorted(rows["intermediate_task"].unique())
+            for target in sorted(rows["target_task"].unique())
+            if (intermediate, target) not in present
+        ]
     return missing
 
 
